@@ -1,0 +1,3 @@
+from kiban.cli import main
+
+main()

@@ -1,0 +1,427 @@
+"""The platform spec: what a city writes in one YAML file.
+
+These models check shape and types only. Rules that need the whole spec
+(references, overlaps, the three-layer flow policy) live in ``spec.checks``
+so that each problem can be reported at the exact field a person must edit.
+No Pulumi import here: the model is shared by plans, audit and verify.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    StringConstraints,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
+
+Identifier = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"),
+    Field(description="lower-case letters, digits and '-', 2-32 characters, e.g. 'juki'"),
+]
+Month = Annotated[int, Field(ge=1, le=12)]
+VlanId = Annotated[int, Field(ge=1, le=4094, description="802.1Q VLAN ID (1-4094)")]
+
+
+class StrictModel(BaseModel):
+    """Base of every spec model: unknown keys are errors, values are immutable."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class MunicipalityClass(StrEnum):
+    DESIGNATED_CITY = "政令市"
+    CORE_CITY = "中核市"
+    OTHER = "other"
+
+
+class AreaLevel(StrEnum):
+    """The three layers of the MIC security guideline (三層の対策)."""
+
+    HIGH = "high"  # マイナンバー利用事務系
+    MIDDLE = "middle"  # LGWAN接続系
+    INTERNET = "internet"  # インターネット接続系
+
+
+class Protocol(StrEnum):
+    TCP = "tcp"
+    UDP = "udp"
+
+
+class DiskTier(StrEnum):
+    FAST = "fast"
+    CAPACITY = "capacity"
+
+
+class TierName(StrEnum):
+    WEB = "web"
+    APP = "app"
+    DB = "db"
+    BATCH = "batch"
+
+
+class MiddlewareRole(StrEnum):
+    JOB_MANAGEMENT = "job_management"
+    INTEGRATION_HUB = "integration_hub"
+    LOAD_BALANCER = "load_balancer"
+    DATABASE = "database"
+    MONITORING = "monitoring"
+    TIME_NAME = "time_name"
+
+
+class LicenceModel(StrEnum):
+    PER_HOST = "per_host"  # per physical server: consolidate onto few hosts
+    PER_CORE = "per_core"
+    PER_VM = "per_vm"
+    SUBSCRIPTION = "subscription"
+    NONE = "none"
+
+
+def municipality_code_check_digit(first_five: str) -> int:
+    """Return the check digit of a 全国地方公共団体コード (JIS X 0402 with modulus 11)."""
+    weighted = sum(int(digit) * weight for digit, weight in zip(first_five, (6, 5, 4, 3, 2), strict=True))
+    return (11 - weighted % 11) % 10
+
+
+class Municipality(StrictModel):
+    name: str = Field(min_length=1, description="Japanese name, e.g. 架空市")
+    name_en: str = Field(min_length=1)
+    code: str = Field(
+        pattern=r"^\d{6}$",
+        description="6-digit local-government code (全国地方公共団体コード) with its check digit",
+    )
+    municipality_class: MunicipalityClass = Field(alias="class")
+
+    @field_validator("code")
+    @classmethod
+    def _check_digit(cls, code: str) -> str:
+        expected = municipality_code_check_digit(code[:5])
+        if int(code[5]) != expected:
+            raise ValueError(f"check digit of {code} should be {expected} (JIS X 0402)")
+        return code
+
+
+class Port(StrictModel):
+    """A listening port or port range; written in YAML as 443, "443/tcp" or "8000-8010/udp"."""
+
+    protocol: Protocol = Protocol.TCP
+    first: int = Field(ge=1, le=65535)
+    last: int = Field(ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Port:
+        if self.first > self.last:
+            raise ValueError(f"port range {self.first}-{self.last} is reversed")
+        return self
+
+    def __str__(self) -> str:
+        span = str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
+        return f"{span}/{self.protocol}"
+
+
+_PORT_TEXT = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?(?:/(tcp|udp))?$")
+
+
+def _parse_port(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value  # let pydantic report the wrong type
+    if isinstance(value, int):
+        return {"first": value, "last": value}
+    if isinstance(value, str):
+        match = _PORT_TEXT.match(value.strip())
+        if match is None:
+            raise ValueError(f"'{value}' is not a port: write 443, '443/tcp' or '8000-8010/udp'")
+        first, last, protocol = match.groups()
+        return {"first": int(first), "last": int(last or first), "protocol": protocol or "tcp"}
+    return value
+
+
+PortSpec = Annotated[
+    Port,
+    BeforeValidator(_parse_port),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": 65535},
+                {"type": "string", "pattern": r"^\d{1,5}(-\d{1,5})?(/(tcp|udp))?$"},
+            ],
+            "description": "443, '443/tcp' or '8000-8010/udp'",
+        }
+    ),
+]
+
+
+class Blade(StrictModel):
+    id: Identifier
+    vcpu: PositiveInt = Field(description="physical cores (hardware threads) on the blade")
+    ram_gb: PositiveInt
+    disk_gb: PositiveInt = Field(description="local disk usable by VMs")
+
+
+class Chassis(StrictModel):
+    """A failure domain: a blade chassis on premises, an availability zone in a cloud."""
+
+    id: Identifier
+    availability_zone: str | None = Field(
+        default=None, description="OpenStack availability zone; defaults to the chassis id"
+    )
+    host_aggregate: str | None = Field(default=None, description="OpenStack host aggregate; defaults to '<id>-hosts'")
+    cloud_zone: str | None = Field(default=None, description="public-cloud availability zone, e.g. ap-northeast-1a")
+    blades: list[Blade] = Field(min_length=1)
+
+    @property
+    def openstack_zone(self) -> str:
+        return self.availability_zone or self.id
+
+    @property
+    def openstack_aggregate(self) -> str:
+        return self.host_aggregate or f"{self.id}-hosts"
+
+
+class FailureDomains(StrictModel):
+    vcpu_overcommit: float = Field(
+        default=4.0, ge=1.0, le=16.0, description="vCPUs allowed per physical core on a blade"
+    )
+    chassis: list[Chassis] = Field(min_length=1)
+
+    def blades(self) -> Iterator[tuple[Chassis, Blade]]:
+        for chassis in self.chassis:
+            for blade in chassis.blades:
+                yield chassis, blade
+
+
+class VlanRange(StrictModel):
+    first: VlanId
+    last: VlanId
+
+    @model_validator(mode="after")
+    def _ordered(self) -> VlanRange:
+        if self.first > self.last:
+            raise ValueError(f"VLAN range {self.first}-{self.last} is reversed")
+        return self
+
+    def __contains__(self, vlan: object) -> bool:
+        return isinstance(vlan, int) and self.first <= vlan <= self.last
+
+
+class Area(StrictModel):
+    """A security area (三層): segments inside it are VLANs, nothing crosses it by default."""
+
+    id: Identifier
+    name: str = Field(min_length=1, description="Japanese name, e.g. マイナンバー利用事務系")
+    name_en: str = Field(min_length=1)
+    level: AreaLevel
+    vlans: VlanRange
+    supernet: ipaddress.IPv4Network
+    segment_prefix: int = Field(
+        default=22, ge=8, le=29, description="prefix length of one segment (the platform's or one business's)"
+    )
+    tier_prefix: int = Field(default=24, ge=10, le=29, description="prefix length of one business tier's subnet")
+
+
+class Disk(StrictModel):
+    tier: DiskTier
+    size_gb: PositiveInt
+
+
+class VmShape(StrictModel):
+    vcpu: PositiveInt
+    ram_gb: PositiveInt
+    disk: Disk
+
+
+class Licence(StrictModel):
+    model: LicenceModel = LicenceModel.NONE
+    product: str | None = None
+    annual_cost_jpy: int = Field(default=0, ge=0, description="cost of one licence unit per year")
+
+
+class Tier(VmShape):
+    replicas: int = Field(ge=1, le=64)
+    redundant: bool = Field(default=True, description="the tier must survive the loss of one replica")
+    anti_affinity: bool = Field(default=True, description="replicas on distinct blades and chassis")
+    ports: list[PortSpec] | None = Field(default=None, description="defaults by tier: web 443, app 8443, db 5432")
+
+
+DEFAULT_TIER_PORTS: dict[TierName, tuple[Port, ...]] = {
+    TierName.WEB: (Port(first=443, last=443),),
+    TierName.APP: (Port(first=8443, last=8443),),
+    TierName.DB: (Port(first=5432, last=5432),),
+    TierName.BATCH: (),
+}
+
+
+def tier_ports(name: TierName, tier: Tier) -> tuple[Port, ...]:
+    return tuple(tier.ports) if tier.ports is not None else DEFAULT_TIER_PORTS[name]
+
+
+class Tiers(StrictModel):
+    web: Tier | None = None
+    app: Tier | None = None
+    db: Tier | None = None
+    batch: Tier | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Tiers:
+        if not any(tier is not None for _, tier in self.items()):
+            raise ValueError("a business needs at least one tier (web, app, db or batch)")
+        return self
+
+    def items(self) -> list[tuple[TierName, Tier]]:
+        present = ((name, getattr(self, name.value)) for name in TierName)
+        return [(name, tier) for name, tier in present if tier is not None]
+
+
+class Integrations(StrictModel):
+    """Data sets exchanged through the integration hub (地域情報プラットフォーム standard)."""
+
+    publishes: list[Identifier] = Field(default_factory=list)
+    consumes: list[Identifier] = Field(default_factory=list)
+
+
+class Business(StrictModel):
+    """One business system (業務) and its tenancy on the platform."""
+
+    id: Identifier
+    catalog: Identifier | None = Field(default=None, description="catalogue entry this business starts from")
+    name: str = Field(min_length=1, description="Japanese name, e.g. 住民基本台帳")
+    name_en: str = Field(min_length=1)
+    vendor: str = Field(min_length=1, description="business-application vendor (業務アプリケーション事業者)")
+    area: Identifier
+    network_slot: int = Field(
+        ge=1,
+        le=1023,
+        description="fixed number in every area's numbering plan: VLAN = first + slot, segment = slot-th block",
+    )
+    tiers: Tiers
+    peak_months: list[Month] = Field(default_factory=list)
+    off_peak_load: float = Field(default=0.5, gt=0.0, le=1.0, description="share of the size used outside peaks")
+    licence: Licence = Field(default_factory=Licence)
+    integrations: Integrations = Field(default_factory=Integrations)
+
+    @field_validator("peak_months")
+    @classmethod
+    def _unique_months(cls, months: list[int]) -> list[int]:
+        if len(set(months)) != len(months):
+            raise ValueError("a month is listed twice")
+        return sorted(months)
+
+
+class MiddlewareService(VmShape):
+    product: str = Field(min_length=1)
+    replicas: int = Field(ge=1, le=64, description="nodes in each of its areas")
+    areas: list[Identifier] = Field(min_length=1)
+    ports: list[PortSpec] = Field(min_length=1)
+    redundant: bool = True
+    anti_affinity: bool = True
+    licence: Licence = Field(default_factory=Licence)
+
+
+class Middleware(StrictModel):
+    """The consolidated middleware tier every business uses instead of bringing its own."""
+
+    job_management: MiddlewareService | None = None
+    integration_hub: MiddlewareService | None = None
+    load_balancer: MiddlewareService | None = None
+    database: MiddlewareService | None = None
+    monitoring: MiddlewareService | None = None
+    time_name: MiddlewareService | None = None
+
+    def items(self) -> list[tuple[MiddlewareRole, MiddlewareService]]:
+        present = ((role, getattr(self, role.value)) for role in MiddlewareRole)
+        return [(role, service) for role, service in present if service is not None]
+
+    def get(self, role: MiddlewareRole) -> MiddlewareService | None:
+        service: MiddlewareService | None = getattr(self, role.value)
+        return service
+
+    def in_area(self, role: MiddlewareRole, area_id: str) -> bool:
+        service = self.get(role)
+        return service is not None and area_id in service.areas
+
+
+class Endpoint(StrictModel):
+    """One end of a declared flow: a business tier, a middleware role in an area, or an outside network."""
+
+    business: Identifier | None = None
+    tier: TierName | None = Field(default=None, description="with business: one tier (default: every tier)")
+    middleware: MiddlewareRole | None = None
+    area: Identifier | None = Field(default=None, description="with middleware or external: where it sits")
+    external: str | None = Field(default=None, description="name of a network outside the platform, e.g. eLTAX")
+    cidr: ipaddress.IPv4Network | None = Field(default=None, description="with external: its addresses")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Endpoint:
+        kinds = [kind for kind in ("business", "middleware", "external") if getattr(self, kind) is not None]
+        if len(kinds) != 1:
+            raise ValueError("an endpoint names exactly one of business, middleware or external")
+        if self.business is not None and (self.area is not None or self.cidr is not None):
+            raise ValueError("a business endpoint takes its area from the business; remove area/cidr")
+        if self.middleware is not None and self.area is None:
+            raise ValueError("a middleware endpoint needs the area it sits in")
+        if self.external is not None and (self.area is None or self.cidr is None):
+            raise ValueError("an external endpoint needs the area it enters and its cidr")
+        if self.tier is not None and self.business is None:
+            raise ValueError("tier goes with business")
+        return self
+
+    def label(self) -> str:
+        if self.business is not None:
+            return f"{self.business}/{self.tier}" if self.tier else self.business
+        if self.middleware is not None:
+            return f"{self.middleware}@{self.area}"
+        return f"{self.external}({self.cidr})@{self.area}"
+
+
+class Flow(StrictModel):
+    """A declared exception to the default-deny between hosts, e.g. 特定通信 into the My Number area."""
+
+    id: Identifier
+    source: Endpoint = Field(alias="from")
+    destination: Endpoint = Field(alias="to")
+    ports: list[PortSpec] = Field(min_length=1)
+    one_way: bool = Field(default=True, description="only 'from' may open connections")
+    purpose: str = Field(min_length=1)
+
+
+class PlatformSpec(StrictModel):
+    """A city's shared platform (共通基盤): everything kiban plans and builds starts here."""
+
+    version: Literal[1] = 1
+    catalog_version: int = Field(default=1, ge=1, description="version of the built-in business catalogue")
+    municipality: Municipality
+    failure_domains: FailureDomains
+    areas: list[Area] = Field(min_length=1)
+    middleware: Middleware
+    businesses: list[Business] = Field(default_factory=list)
+    flows: list[Flow] = Field(default_factory=list)
+
+    def area(self, area_id: str) -> Area:
+        for area in self.areas:
+            if area.id == area_id:
+                return area
+        raise KeyError(area_id)
+
+    def business(self, business_id: str) -> Business:
+        for business in self.businesses:
+            if business.id == business_id:
+                return business
+        raise KeyError(business_id)
+
+    def endpoint_area(self, endpoint: Endpoint) -> str:
+        if endpoint.business is not None:
+            return self.business(endpoint.business).area
+        assert endpoint.area is not None  # guaranteed by Endpoint._one_kind
+        return endpoint.area

@@ -1,0 +1,95 @@
+"""Turn pydantic's errors into located problems a city's engineer can act on."""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from spec.problems import FieldPath, Problem, with_lines
+
+# pydantic puts these markers into locations for union members and dict keys; they mean
+# nothing to someone editing YAML.
+_INTERNAL_LOC_PARTS = {"[key]", "function-after", "function-before", "function-wrap", "function-plain"}
+
+
+def _clean_path(loc: tuple[int | str, ...]) -> FieldPath:
+    parts: list[str | int] = []
+    for part in loc:
+        if isinstance(part, str) and (part in _INTERNAL_LOC_PARTS or part.startswith(("function-", "lax-"))):
+            continue
+        parts.append(part)
+    return tuple(parts)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    """The model inside an annotation such as list[Business] or Tier | None."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in typing.get_args(annotation):
+        found = _model_in(argument)
+        if found is not None:
+            return found
+    return None
+
+
+def _known_keys(model: type[BaseModel] | None, path: FieldPath) -> list[str]:
+    """Keys the parent of an unknown key accepts, found by walking the model along the path."""
+    current = model
+    for part in path[:-1]:
+        if current is None:
+            return []
+        if isinstance(part, int):
+            continue
+        field = next(
+            (info for name, info in current.model_fields.items() if part in (name, info.alias)),
+            None,
+        )
+        if field is None:
+            return []
+        current = _model_in(field.annotation)
+    if current is None:
+        return []
+    return [info.alias or name for name, info in current.model_fields.items()]
+
+
+def _message(error: Any, model: type[BaseModel] | None, path: FieldPath) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        key = path[-1] if path else "?"
+        known = _known_keys(model, path)
+        hint = difflib.get_close_matches(str(key), known, n=1)
+        suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
+        return f"unknown key '{key}'{suggestion}"
+    if kind == "missing":
+        return "required field is missing"
+    message = str(error["msg"])
+    # "Value error, ..." is pydantic's prefix for our own validators; the reader needs only the reason.
+    message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    if kind in {"value_error", "assertion_error"} or "input" not in error:
+        return message
+    return f"{message} (got {_short(error['input'])})"
+
+
+def problems_from_validation_error(
+    error: ValidationError,
+    lines: dict[FieldPath, int],
+    model: type[BaseModel] | None = None,
+) -> list[Problem]:
+    problems = []
+    seen: set[tuple[FieldPath, str]] = set()
+    for item in error.errors():
+        path = _clean_path(item["loc"])
+        message = _message(item, model, path)
+        if (path, message) in seen:
+            continue
+        seen.add((path, message))
+        problems.append(Problem(path, message))
+    return with_lines(problems, lines)
