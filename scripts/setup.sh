@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Set up everything kiban and its tests need on a fresh Debian or Ubuntu machine:
+# the Debian packages below, then a virtualenv in .venv with the pinned requirements.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests use (one per line, with why).
+APT_PACKAGES=(
+)
+
+missing=()
+for package in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+# pip's output goes to a log that is shown only when it fails, so set-up stays quiet.
+log=$(mktemp)
+if ! { .venv/bin/python -m pip install --quiet --upgrade pip &&
+  .venv/bin/python -m pip install --quiet -r requirements-dev.txt -e .; } >"$log" 2>&1; then
+  cat "$log" >&2
+  rm -f "$log"
+  echo "setup: pip install failed (see above)" >&2
+  exit 1
+fi
+rm -f "$log"
+.venv/bin/kiban --help >/dev/null
