@@ -277,6 +277,8 @@ def _check_flows(spec: PlatformSpec) -> Iterator[Problem]:
             yield Problem(path, "a flow from an endpoint to itself")
             continue
         source_area, destination_area = spec.endpoint_area(flow.source), spec.endpoint_area(flow.destination)
+        if source_area not in levels or destination_area not in levels:
+            continue  # a business in an unknown area: reported at the business
         source_level, destination_level = levels[source_area], levels[destination_area]
         if {source_level, destination_level} == {AreaLevel.HIGH, AreaLevel.INTERNET}:
             high_area = destination_area if destination_level == AreaLevel.HIGH else source_area

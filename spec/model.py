@@ -32,6 +32,16 @@ Identifier = Annotated[
     Field(description="lower-case letters, digits and '-', 2-32 characters, e.g. 'juki'"),
 ]
 Month = Annotated[int, Field(ge=1, le=12)]
+
+
+def _cidr_text(value: Any) -> Any:
+    # pydantic would read a number as an address (True as 0.0.0.1); in a spec that is always a typo.
+    if not isinstance(value, str | ipaddress.IPv4Network):
+        raise ValueError(f"write an IPv4 network as text, e.g. '10.10.0.0/16' (got {value!r})")
+    return value
+
+
+Cidr = Annotated[ipaddress.IPv4Network, BeforeValidator(_cidr_text)]
 VlanId = Annotated[int, Field(ge=1, le=4094, description="802.1Q VLAN ID (1-4094)")]
 
 
@@ -224,7 +234,7 @@ class Area(StrictModel):
     name_en: str = Field(min_length=1)
     level: AreaLevel
     vlans: VlanRange
-    supernet: ipaddress.IPv4Network
+    supernet: Cidr
     segment_prefix: int = Field(
         default=22, ge=8, le=29, description="prefix length of one segment (the platform's or one business's)"
     )
@@ -360,7 +370,7 @@ class Endpoint(StrictModel):
     middleware: MiddlewareRole | None = None
     area: Identifier | None = Field(default=None, description="with middleware or external: where it sits")
     external: str | None = Field(default=None, description="name of a network outside the platform, e.g. eLTAX")
-    cidr: ipaddress.IPv4Network | None = Field(default=None, description="with external: its addresses")
+    cidr: Cidr | None = Field(default=None, description="with external: its addresses")
 
     @model_validator(mode="after")
     def _one_kind(self) -> Endpoint:

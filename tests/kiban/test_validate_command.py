@@ -1,0 +1,335 @@
+"""`kiban validate`: exit 0 for the sample, exit 2 and `FILE: field.path: message` for each class of bad input."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from kiban.cli import app
+from tests.conftest import SAMPLE_SPEC, SpecWriter
+
+runner = CliRunner()
+
+Mutation = Callable[[dict[str, Any]], None]
+
+
+def _business(data: dict[str, Any], business_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(b for b in data["businesses"] if b.get("id", b.get("catalog")) == business_id)
+    return found
+
+
+def _index(data: dict[str, Any], business_id: str) -> int:
+    return next(i for i, b in enumerate(data["businesses"]) if b.get("id", b.get("catalog")) == business_id)
+
+
+def _set_unknown_key(data: dict[str, Any]) -> None:
+    data["businesses"][3]["colour"] = "blue"
+
+
+def _misspell_vendor(data: dict[str, Any]) -> None:
+    business = data["businesses"][20]
+    business["vendr"] = business.pop("vendor")
+
+
+def _replicas_as_text(data: dict[str, Any]) -> None:
+    _business(data, "zaimu-kaikei")["tiers"]["app"]["replicas"] = "three"
+
+
+def _vlan_too_high(data: dict[str, Any]) -> None:
+    data["areas"][0]["vlans"]["last"] = 5000
+
+
+def _vlan_zero(data: dict[str, Any]) -> None:
+    data["areas"][2]["vlans"]["first"] = 0
+
+
+def _vlan_reused(data: dict[str, Any]) -> None:
+    data["areas"][1]["vlans"] = {"first": 150, "last": 260}
+
+
+def _supernets_overlap(data: dict[str, Any]) -> None:
+    data["areas"][1]["supernet"] = "10.10.128.0/17"
+
+
+def _supernet_too_small(data: dict[str, Any]) -> None:
+    data["areas"][2]["supernet"] = "10.30.0.0/20"  # 4 segments: slot 24 does not fit
+
+
+def _tier_prefix_too_short(data: dict[str, Any]) -> None:
+    data["areas"][0]["tier_prefix"] = 23
+
+
+def _tier_subnet_too_small(data: dict[str, Any]) -> None:
+    data["areas"][0]["tier_prefix"] = 29  # 3 usable addresses: 3 app replicas and a VIP do not fit
+
+
+def _unknown_area(data: dict[str, Any]) -> None:
+    _business(data, "zaimu-kaikei")["area"] = "lgwann"
+
+
+def _unknown_middleware_area(data: dict[str, Any]) -> None:
+    data["middleware"]["monitoring"]["areas"].append("dmz")
+
+
+def _unknown_flow_business(data: dict[str, Any]) -> None:
+    data["flows"][3]["from"]["business"] = "kyuyo"
+
+
+def _flow_to_missing_tier(data: dict[str, Any]) -> None:
+    data["flows"][3]["from"]["tier"] = "db"  # jinji-kyuyo has no db tier
+
+
+def _flow_to_absent_middleware(data: dict[str, Any]) -> None:
+    data["flows"][2]["to"] = {"middleware": "database", "area": "internet"}
+
+
+def _flow_to_unknown_role(data: dict[str, Any]) -> None:
+    data["flows"][2]["to"]["middleware"] = "hubb"
+
+
+def _duplicate_business_id(data: dict[str, Any]) -> None:
+    _business(data, "jinji-kyuyo")["id"] = "zaimu-kaikei"
+
+
+def _duplicate_flow_id(data: dict[str, Any]) -> None:
+    data["flows"][1]["id"] = data["flows"][0]["id"]
+
+
+def _duplicate_slot(data: dict[str, Any]) -> None:
+    _business(data, "bunsho-kanri")["network_slot"] = 1  # juki's catalogue slot
+
+
+def _high_to_internet(data: dict[str, Any]) -> None:
+    data["flows"].append(
+        {
+            "id": "leak",
+            "from": {"middleware": "integration_hub", "area": "mynumber"},
+            "to": {"middleware": "integration_hub", "area": "internet"},
+            "ports": ["443/tcp"],
+            "purpose": "must be refused",
+        }
+    )
+
+
+def _internet_to_high(data: dict[str, Any]) -> None:
+    data["flows"].append(
+        {
+            "id": "inbound",
+            "from": {"business": "denshi-shinsei", "tier": "app"},
+            "to": {"middleware": "integration_hub", "area": "mynumber"},
+            "ports": [443],
+            "purpose": "must be refused",
+        }
+    )
+
+
+def _into_high_two_way(data: dict[str, Any]) -> None:
+    data["flows"][0]["one_way"] = False
+
+
+def _into_high_not_through_hub(data: dict[str, Any]) -> None:
+    data["flows"][0]["to"] = {"business": "kojin-juminzei", "tier": "app"}
+
+
+def _out_of_high_not_from_hub(data: dict[str, Any]) -> None:
+    data["flows"].append(
+        {
+            "id": "juki-out",
+            "from": {"business": "juki", "tier": "app"},
+            "to": {"middleware": "integration_hub", "area": "lgwan"},
+            "ports": [443],
+            "purpose": "must be refused",
+        }
+    )
+
+
+def _anti_affinity_beyond_chassis(data: dict[str, Any]) -> None:
+    data["businesses"][0]["tiers"] = {"app": {"replicas": 4}}
+
+
+def _redundant_single_replica(data: dict[str, Any]) -> None:
+    _business(data, "zaimu-kaikei")["tiers"]["web"]["replicas"] = 1
+
+
+def _vm_larger_than_blades(data: dict[str, Any]) -> None:
+    _business(data, "zaimu-kaikei")["tiers"]["db"]["ram_gb"] = 1024
+
+
+def _middleware_larger_than_blades(data: dict[str, Any]) -> None:
+    data["middleware"]["database"]["vcpu"] = 128
+
+
+def _unknown_catalogue_entry(data: dict[str, Any]) -> None:
+    data["businesses"][0]["catalog"] = "jukki"
+
+
+def _wrong_check_digit(data: dict[str, Any]) -> None:
+    data["municipality"]["code"] = "149990"
+
+
+def _unknown_class(data: dict[str, Any]) -> None:
+    data["municipality"]["class"] = "町"
+
+
+def _unpublished_dataset(data: dict[str, Any]) -> None:
+    _business(data, "bunsho-kanri")["integrations"]["consumes"] = ["gikai-joho"]
+
+
+def _cross_area_dataset_without_flow(data: dict[str, Any]) -> None:
+    _business(data, "bunsho-kanri")["integrations"]["consumes"] = ["kazei-joho"]
+
+
+def _batch_without_job_manager(data: dict[str, Any]) -> None:
+    data["middleware"]["job_management"]["areas"] = ["mynumber"]
+
+
+def _external_inside_platform(data: dict[str, Any]) -> None:
+    data["flows"][0]["from"]["cidr"] = "10.20.1.0/26"
+
+
+def _catalogue_area_ambiguous(data: dict[str, Any]) -> None:
+    data["areas"][1]["level"] = "high"
+    data["areas"][1]["name"] = "第二マイナンバー系"
+
+
+def _missing_required(data: dict[str, Any]) -> None:
+    del _business(data, "zaimu-kaikei")["network_slot"]
+
+
+CASES: list[tuple[str, Mutation, str, str]] = [
+    ("unknown key", _set_unknown_key, "businesses[3].colour", "unknown key 'colour'"),
+    ("unknown key, suggestion", _misspell_vendor, "businesses[20].vendr", "did you mean 'vendor'?"),
+    ("missing field", _missing_required, "businesses[20].network_slot", "required field is missing"),
+    ("wrong type", _replicas_as_text, "businesses[20].tiers.app.replicas", "valid integer"),
+    ("VLAN above 4094", _vlan_too_high, "areas[0].vlans.last", "less than or equal to 4094"),
+    ("VLAN zero", _vlan_zero, "areas[2].vlans.first", "greater than or equal to 1"),
+    ("VLAN reused", _vlan_reused, "areas[1].vlans", "reuse IDs of area 'mynumber'"),
+    ("supernets overlap", _supernets_overlap, "areas[1].supernet", "overlaps 10.10.0.0/16"),
+    ("supernet too small", _supernet_too_small, "businesses[23].network_slot", "does not fit area 'internet'"),
+    ("tier prefix too short", _tier_prefix_too_short, "areas[0].tier_prefix", "do not fit a /22 segment"),
+    ("tier subnet too small", _tier_subnet_too_small, "businesses[0].tiers.app.replicas", "do not fit a /29"),
+    ("unknown area", _unknown_area, "businesses[20].area", "unknown area 'lgwann'"),
+    ("unknown middleware area", _unknown_middleware_area, "middleware.monitoring.areas[3]", "unknown area 'dmz'"),
+    ("unknown business in flow", _unknown_flow_business, "flows[3].from.business", "unknown business 'kyuyo'"),
+    ("missing tier in flow", _flow_to_missing_tier, "flows[3].from.tier", "has no db tier"),
+    ("absent middleware in flow", _flow_to_absent_middleware, "flows[2].to.middleware", "no database in area"),
+    ("unknown middleware role", _flow_to_unknown_role, "flows[2].to.middleware", "'integration_hub'"),
+    ("duplicate business id", _duplicate_business_id, "businesses[21].id", "duplicate business id"),
+    ("duplicate flow id", _duplicate_flow_id, "flows[1].id", "duplicate flow id"),
+    ("duplicate network slot", _duplicate_slot, "businesses[22].network_slot", "duplicate network slot 1"),
+    ("high to internet", _high_to_internet, "flows[4]", "forbidden by the three-layer separation"),
+    ("internet to high", _internet_to_high, "flows[4]", "forbidden by the three-layer separation"),
+    ("into high two-way", _into_high_two_way, "flows[0].one_way", "must be one-way"),
+    ("into high not via hub", _into_high_not_through_hub, "flows[0].to", "must end at its integration_hub"),
+    ("out of high not via hub", _out_of_high_not_from_hub, "flows[4].from", "must start at its integration_hub"),
+    (
+        "anti-affinity beyond chassis",
+        _anti_affinity_beyond_chassis,
+        "businesses[0].tiers.app.replicas",
+        "need 4 chassis",
+    ),
+    ("redundant single replica", _redundant_single_replica, "businesses[20].tiers.web.replicas", "at least 2"),
+    ("VM larger than blades", _vm_larger_than_blades, "businesses[20].tiers.db.ram_gb", "larger than every blade"),
+    ("middleware too large", _middleware_larger_than_blades, "middleware.database.vcpu", "larger than every blade"),
+    ("unknown catalogue entry", _unknown_catalogue_entry, "businesses[0].catalog", "unknown catalogue entry 'jukki'"),
+    ("check digit", _wrong_check_digit, "municipality.code", "check digit of 149990 should be 3"),
+    ("unknown municipality class", _unknown_class, "municipality.class", "'政令市'"),
+    ("unpublished data set", _unpublished_dataset, "businesses[22].integrations.consumes[0]", "no business publishes"),
+    (
+        "cross-area data set without flow",
+        _cross_area_dataset_without_flow,
+        "businesses[22].integrations.consumes[0]",
+        "needs a declared one-way flow",
+    ),
+    ("batch without job manager", _batch_without_job_manager, "businesses[20].tiers.batch", "job_management"),
+    ("external inside platform", _external_inside_platform, "flows[0].from.cidr", "overlaps area 'lgwan'"),
+    ("catalogue area ambiguous", _catalogue_area_ambiguous, "businesses[0].area", "has several (mynumber, lgwan)"),
+]
+
+
+def _validate(path: Path | str) -> tuple[int, str]:
+    result = runner.invoke(app, ["validate", str(path)])
+    return result.exit_code, result.stderr
+
+
+def test_sample_is_valid() -> None:
+    result = runner.invoke(app, ["validate", str(SAMPLE_SPEC)])
+    assert result.exit_code == 0, result.stderr
+    assert "valid" in result.stdout
+    assert "24 businesses" in result.stdout
+
+
+@pytest.mark.parametrize(("mutate", "field_path", "message"), [case[1:] for case in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_exits_2_naming_the_field(
+    sample_data: dict[str, Any], write_spec: SpecWriter, mutate: Mutation, field_path: str, message: str
+) -> None:
+    mutate(sample_data)
+    path = write_spec(sample_data)
+    code, stderr = _validate(path)
+    assert code == 2, stderr
+    assert "Traceback" not in stderr
+    lines = [line for line in stderr.splitlines() if line.startswith(f"{path}: {field_path}: ")]
+    assert lines, f"no problem reported at {field_path}:\n{stderr}"
+    assert any(message in line for line in lines), f"{message!r} not in {lines}"
+
+
+def test_every_problem_is_one_line_with_file_and_path(sample_data: dict[str, Any], write_spec: SpecWriter) -> None:
+    _vlan_reused(sample_data)
+    _unknown_area(sample_data)
+    _redundant_single_replica(sample_data)
+    path = write_spec(sample_data)
+    code, stderr = _validate(path)
+    assert code == 2
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 3
+    assert all(line.startswith(f"{path}: ") for line in lines)
+    assert all("(line " in line for line in lines), "each problem points at its source line"
+
+
+def test_missing_file_exits_2(tmp_path: Path) -> None:
+    code, stderr = _validate(tmp_path / "nowhere.yaml")
+    assert code == 2
+    assert stderr.strip() == f"{tmp_path / 'nowhere.yaml'}: (top level): file not found"
+
+
+def test_yaml_syntax_error_gives_line_number(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text("version: 1\nmunicipality:\n  name: [unclosed\nareas: []\n", encoding="utf-8")
+    code, stderr = _validate(path)
+    assert code == 2
+    assert "YAML syntax error" in stderr
+    assert "(line 4)" in stderr
+
+
+def test_key_written_twice_is_reported(tmp_path: Path) -> None:
+    text = SAMPLE_SPEC.read_text(encoding="utf-8").replace("version: 1\n", "version: 1\nversion: 1\n", 1)
+    path = tmp_path / "twice.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, stderr = _validate(path)
+    assert code == 2
+    assert f"{path}: version: key written twice (first on line" in stderr
+
+
+def test_empty_file_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "empty.yaml"
+    path.write_text("# nothing yet\n", encoding="utf-8")
+    code, stderr = _validate(path)
+    assert code == 2
+    assert "the file is empty" in stderr
+
+
+def test_directory_instead_of_file_exits_2(tmp_path: Path) -> None:
+    code, stderr = _validate(tmp_path)
+    assert code == 2
+    assert "is a directory" in stderr
+
+
+def test_validation_failure_writes_nothing_to_stdout(sample_data: dict[str, Any], write_spec: SpecWriter) -> None:
+    _vlan_reused(sample_data)
+    result = runner.invoke(app, ["validate", str(write_spec(sample_data))])
+    assert result.exit_code == 2
+    assert result.stdout == ""

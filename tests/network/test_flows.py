@@ -1,0 +1,204 @@
+"""The flow plan: default-deny, and exactly the rules the platform needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from network.flows import FlowPlan, RuleKind, plan_flows
+from network.plan import plan_network
+from spec.load import load_spec
+from spec.model import PlatformSpec
+from tests.conftest import SAMPLE_SPEC
+
+SMALL_CITY = """
+municipality: {name: 試験市, name_en: Test City, code: "149993", class: other}
+failure_domains:
+  chassis:
+    - {id: c1, blades: [{id: c1-b1, vcpu: 64, ram_gb: 256, disk_gb: 2000}]}
+    - {id: c2, blades: [{id: c2-b1, vcpu: 64, ram_gb: 256, disk_gb: 2000}]}
+areas:
+  - {id: office, name: LGWAN接続系, name_en: LGWAN, level: middle, vlans: {first: 200, last: 299}, supernet: 10.20.0.0/16}
+  - {id: secure, name: マイナンバー系, name_en: My Number, level: high, vlans: {first: 100, last: 199}, supernet: 10.10.0.0/16}
+middleware:
+  integration_hub: {product: hub, replicas: 2, areas: [office, secure], ports: [443], vcpu: 2, ram_gb: 4, disk: {tier: fast, size_gb: 20}}
+  job_management: {product: jobs, replicas: 2, areas: [office], ports: [20240], vcpu: 2, ram_gb: 4, disk: {tier: fast, size_gb: 20}}
+  load_balancer: {product: lb, replicas: 2, areas: [office], ports: [443], vcpu: 2, ram_gb: 4, disk: {tier: fast, size_gb: 20}}
+  database: {product: db, replicas: 2, areas: [office], ports: [5432], vcpu: 2, ram_gb: 4, disk: {tier: fast, size_gb: 20}}
+  time_name: {product: ntp, replicas: 2, areas: [office], ports: [123/udp], vcpu: 2, ram_gb: 4, disk: {tier: fast, size_gb: 20}}
+  monitoring: {product: logs, replicas: 2, areas: [office], ports: [514/tcp], vcpu: 2, ram_gb: 4, disk: {tier: fast, size_gb: 20}}
+businesses:
+  - id: full
+    name: 全層業務
+    name_en: All tiers
+    vendor: V
+    area: office
+    network_slot: 1
+    tiers:
+      web: {replicas: 2, vcpu: 2, ram_gb: 4, disk: {tier: fast, size_gb: 20}}
+      app: {replicas: 2, vcpu: 2, ram_gb: 4, disk: {tier: fast, size_gb: 20}}
+      db: {replicas: 2, vcpu: 2, ram_gb: 4, disk: {tier: fast, size_gb: 20}}
+      batch: {replicas: 1, redundant: false, anti_affinity: false, vcpu: 2, ram_gb: 4, disk: {tier: capacity, size_gb: 20}}
+    integrations: {publishes: [records]}
+  - id: lean
+    name: 単層業務
+    name_en: App only
+    vendor: V
+    area: office
+    network_slot: 2
+    tiers:
+      app: {replicas: 2, vcpu: 2, ram_gb: 4, disk: {tier: fast, size_gb: 20}}
+    integrations: {consumes: [records]}
+flows:
+  - id: to-secure
+    from: {middleware: integration_hub, area: office}
+    to: {middleware: integration_hub, area: secure}
+    ports: [443]
+    one_way: true
+    purpose: 特定通信
+"""
+
+OFFICE_HOSTS = [
+    "full/web",
+    "full/app",
+    "full/db",
+    "full/batch",
+    "lean/app",
+    "job_management@office",
+    "integration_hub@office",
+    "load_balancer@office",
+    "database@office",
+    "monitoring@office",
+    "time_name@office",
+]
+
+EXPECTED = {
+    ("full/web", "full/app", "8443/tcp"),
+    ("full/app", "full/db", "5432/tcp"),
+    ("full/batch", "full/app", "8443/tcp"),
+    ("full/batch", "full/db", "5432/tcp"),
+    ("full/app", "integration_hub@office", "443/tcp"),
+    ("full/batch", "integration_hub@office", "443/tcp"),
+    ("full/batch", "job_management@office", "20240/tcp"),
+    ("load_balancer@office", "full/web", "443/tcp"),
+    ("lean/app", "integration_hub@office", "443/tcp"),
+    ("lean/app", "database@office", "5432/tcp"),
+    ("integration_hub@office", "database@office", "5432/tcp"),
+    ("job_management@office", "database@office", "5432/tcp"),
+    ("integration_hub@office", "integration_hub@secure", "443/tcp"),
+    *((host, "time_name@office", "123/udp") for host in OFFICE_HOSTS if host != "time_name@office"),
+    *((host, "monitoring@office", "514/tcp") for host in OFFICE_HOSTS if host != "monitoring@office"),
+}
+
+
+def _load(tmp_path: Path, extra_flows: str = "") -> PlatformSpec:
+    path = tmp_path / "small.yaml"
+    path.write_text(SMALL_CITY + extra_flows, encoding="utf-8")
+    return load_spec(path)
+
+
+@pytest.fixture
+def small_city(tmp_path: Path) -> PlatformSpec:
+    return _load(tmp_path)
+
+
+def _plan(spec: PlatformSpec) -> FlowPlan:
+    return plan_flows(spec, plan_network(spec))
+
+
+def _triples(plan: FlowPlan) -> set[tuple[str, str, str]]:
+    return {(rule.source.id, rule.destination.id, str(rule.port)) for rule in plan.rules}
+
+
+def test_exactly_the_needed_rules(small_city: PlatformSpec) -> None:
+    plan = _plan(small_city)
+    assert _triples(plan) == EXPECTED
+    assert len(plan.rules) == len(EXPECTED), "no rule twice"
+
+
+def test_rules_carry_the_planned_addresses(small_city: PlatformSpec) -> None:
+    rule = next(r for r in _plan(small_city).rules if r.source.id == "full/web" and r.destination.id == "full/app")
+    assert (str(rule.source.cidr), str(rule.destination.cidr)) == ("10.20.4.0/24", "10.20.5.0/24")
+    assert rule.kind == RuleKind.TIER_TO_TIER
+
+
+def test_two_way_flow_gives_both_directions(tmp_path: Path) -> None:
+    spec = _load(
+        tmp_path,
+        """
+  - id: peer
+    from: {business: lean}
+    to: {business: full}
+    ports: [9000]
+    one_way: false
+    purpose: both ways inside one area
+""",
+    )
+    added = _triples(_plan(spec)) - EXPECTED
+    there = {("lean/app", f"full/{tier}", "9000/tcp") for tier in ("web", "app", "db", "batch")}
+    back = {(f"full/{tier}", "lean/app", "9000/tcp") for tier in ("web", "app", "db", "batch")}
+    assert added == there | back
+    assert all(rule.flow == "peer" for rule in _plan(spec).rules if str(rule.port) == "9000/tcp")
+
+
+def test_one_way_flow_gives_one_direction(tmp_path: Path) -> None:
+    spec = _load(
+        tmp_path,
+        """
+  - id: push
+    from: {business: lean, tier: app}
+    to: {business: full, tier: db}
+    ports: [9000]
+    purpose: one way
+""",
+    )
+    assert _triples(_plan(spec)) - EXPECTED == {("lean/app", "full/db", "9000/tcp")}
+
+
+def test_a_declared_flow_that_repeats_a_platform_rule_is_not_doubled(tmp_path: Path) -> None:
+    spec = _load(
+        tmp_path,
+        """
+  - id: again
+    from: {business: full, tier: web}
+    to: {business: full, tier: app}
+    ports: [8443]
+    purpose: already allowed by the platform
+""",
+    )
+    plan = _plan(spec)
+    assert _triples(plan) == EXPECTED
+    assert len(plan.rules) == len(EXPECTED)
+    rule = next(r for r in plan.rules if (r.source.id, r.destination.id) == ("full/web", "full/app"))
+    assert rule.kind == RuleKind.TIER_TO_TIER, "the platform's reason is kept"
+
+
+SAMPLE = load_spec(SAMPLE_SPEC)
+SAMPLE_FLOWS = _plan(SAMPLE)
+
+
+def test_sample_crossings_are_exactly_the_declared_one_way_flows() -> None:
+    crossing = [rule for rule in SAMPLE_FLOWS.rules if rule.crosses_areas]
+    assert {rule.flow for rule in crossing} == {"eltax-tokutei", "mynaportal-tokutei", "shinsei-mugaika"}
+    assert all(rule.kind == RuleKind.DECLARED for rule in crossing)
+    pairs = {(rule.source.id, rule.destination.id) for rule in SAMPLE_FLOWS.rules}
+    crossing_pairs = {(rule.source.id, rule.destination.id) for rule in crossing}
+    assert not any((destination, source) in pairs for source, destination in crossing_pairs), "no rule back"
+
+
+def test_sample_has_no_path_between_high_and_internet_and_never_anywhere() -> None:
+    levels = {area.id: area.level for area in SAMPLE.areas}
+    for rule in SAMPLE_FLOWS.rules:
+        assert {levels[rule.source.area], levels[rule.destination.area]} != {"high", "internet"}
+        assert rule.source.cidr.prefixlen > 0 and rule.destination.cidr.prefixlen > 0
+    matrix = SAMPLE_FLOWS.between_areas()
+    assert ("mynumber", "internet") not in matrix and ("internet", "mynumber") not in matrix
+    assert ("mynumber", "lgwan") not in matrix, "nothing leaves the My Number area"
+
+
+def test_rules_are_in_a_stable_order() -> None:
+    again = _plan(load_spec(SAMPLE_SPEC))
+    assert [(r.source.id, r.destination.id, str(r.port)) for r in again.rules] == [
+        (r.source.id, r.destination.id, str(r.port)) for r in SAMPLE_FLOWS.rules
+    ]
