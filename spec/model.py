@@ -26,9 +26,11 @@ from pydantic import (
     model_validator,
 )
 
+IDENTIFIER_PATTERN = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"
+MUNICIPALITY_CODE_PATTERN = r"^\d{6}$"
 Identifier = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"),
+    StringConstraints(pattern=IDENTIFIER_PATTERN),
     Field(description="lower-case letters, digits and '-', 2-32 characters, e.g. 'juki'"),
 ]
 Month = Annotated[int, Field(ge=1, le=12)]
@@ -109,7 +111,7 @@ class Municipality(StrictModel):
     name: str = Field(min_length=1, description="Japanese name, e.g. 架空市")
     name_en: str = Field(min_length=1)
     code: str = Field(
-        pattern=r"^\d{6}$",
+        pattern=MUNICIPALITY_CODE_PATTERN,
         description="6-digit local-government code (全国地方公共団体コード) with its check digit",
     )
     municipality_class: MunicipalityClass = Field(alias="class")

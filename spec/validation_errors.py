@@ -8,7 +8,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from spec.model import IDENTIFIER_PATTERN, MUNICIPALITY_CODE_PATTERN
 from spec.problems import FieldPath, Problem, with_lines
+
+# What each pattern of the model means, in words a person can act on.
+_PATTERN_MEANING = {
+    IDENTIFIER_PATTERN: "an id is 2-32 lower-case letters, digits and '-', starting with a letter",
+    MUNICIPALITY_CODE_PATTERN: "a local-government code is 6 digits, written in quotes",
+}
 
 # pydantic puts these markers into locations for union members and dict keys; they mean
 # nothing to someone editing YAML.
@@ -70,6 +77,10 @@ def _message(error: Any, model: type[BaseModel] | None, path: FieldPath) -> str:
         return f"unknown key '{key}'{suggestion}"
     if kind == "missing":
         return "required field is missing"
+    if kind == "string_pattern_mismatch":
+        pattern = error.get("ctx", {}).get("pattern", "")
+        if pattern in _PATTERN_MEANING:
+            return f"{_PATTERN_MEANING[pattern]} (got {_short(error['input'])})"
     message = str(error["msg"])
     # "Value error, ..." is pydantic's prefix for our own validators; the reader needs only the reason.
     message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")

@@ -196,6 +196,10 @@ def _catalogue_area_ambiguous(data: dict[str, Any]) -> None:
     data["areas"][1]["name"] = "第二マイナンバー系"
 
 
+def _capitalised_id(data: dict[str, Any]) -> None:
+    _business(data, "zaimu-kaikei")["id"] = "Zaimu"
+
+
 def _missing_required(data: dict[str, Any]) -> None:
     del _business(data, "zaimu-kaikei")["network_slot"]
 
@@ -204,6 +208,7 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("unknown key", _set_unknown_key, "businesses[3].colour", "unknown key 'colour'"),
     ("unknown key, suggestion", _misspell_vendor, "businesses[20].vendr", "did you mean 'vendor'?"),
     ("missing field", _missing_required, "businesses[20].network_slot", "required field is missing"),
+    ("malformed id", _capitalised_id, "businesses[20].id", "an id is 2-32 lower-case letters"),
     ("wrong type", _replicas_as_text, "businesses[20].tiers.app.replicas", "valid integer"),
     ("VLAN above 4094", _vlan_too_high, "areas[0].vlans.last", "less than or equal to 4094"),
     ("VLAN zero", _vlan_zero, "areas[2].vlans.first", "greater than or equal to 1"),

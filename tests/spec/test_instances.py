@@ -1,0 +1,40 @@
+"""Every VM of a spec, named once."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from spec.instances import expand_vms
+from spec.load import load_spec
+from tests.conftest import SAMPLE_SPEC
+
+SAMPLE = load_spec(SAMPLE_SPEC)
+VMS = expand_vms(SAMPLE)
+
+
+def test_one_vm_per_replica_and_per_middleware_node_per_area() -> None:
+    business_vms = sum(tier.replicas for b in SAMPLE.businesses for _, tier in b.tiers.items())
+    middleware_vms = sum(service.replicas * len(service.areas) for _, service in SAMPLE.middleware.items())
+    assert len(VMS) == business_vms + middleware_vms
+
+
+def test_names_are_unique_and_readable() -> None:
+    names = Counter(vm.name for vm in VMS)
+    assert max(names.values()) == 1
+    assert {"juki-app-1", "juki-app-3", "integration-hub-mynumber-1", "time-name-internet-2"} <= set(names)
+
+
+def test_replicas_share_their_group_and_area() -> None:
+    app = [vm for vm in VMS if vm.group == "juki/app"]
+    assert [vm.replica for vm in app] == [0, 1, 2]
+    assert {vm.area for vm in app} == {"mynumber"}
+    hub = [vm for vm in VMS if vm.group == "integration_hub@lgwan"]
+    assert len(hub) == 2 and all(vm.business is None and vm.tier is None for vm in hub)
+    assert hub[0].middleware_role is not None and hub[0].middleware_role.value == "integration_hub"
+
+
+def test_business_vms_carry_their_peaks_and_middleware_is_full_year() -> None:
+    tax = next(vm for vm in VMS if vm.business == "kojin-juminzei")
+    assert tax.peak_months == (1, 3, 5, 6) and tax.off_peak_load == 0.5
+    monitor = next(vm for vm in VMS if vm.role == "monitoring")
+    assert monitor.peak_months == tuple(range(1, 13)) and monitor.off_peak_load == 1.0
