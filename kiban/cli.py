@@ -17,6 +17,7 @@ from kiban import reports
 from kiban.schema import spec_json_schema
 from network.flows import plan_flows
 from network.plan import plan_network
+from placement import cli as plan_cli
 from spec.load import load_spec
 from spec.model import PlatformSpec
 from spec.problems import SpecError
@@ -52,6 +53,18 @@ def _or_exit(action: Callable[[], Result]) -> Result:
     except SpecError as error:
         for line in error.lines():
             typer.echo(line, err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def write_atomically(out: Path, text: str) -> None:
+    """Write the whole file or nothing: a reader never sees half a state or half an inventory."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial = out.with_name(f".{out.name}.partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(out)
+    except OSError as error:
+        typer.echo(f"{out}: (top level): cannot write: {error.strerror}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
@@ -106,6 +119,20 @@ def plan_network_command(
     console.print(reports.crossing_rules_table(platform, flows))
 
 
+@app.command("plan")
+def plan_command(
+    spec: SpecArgument,
+    output_format: plan_cli.FormatOption = plan_cli.PlanFormat.TABLE,
+    time_limit: plan_cli.TimeLimitOption = plan_cli.DEFAULT_TIME_LIMIT,
+    seed: plan_cli.SeedOption = plan_cli.DEFAULT_SEED,
+    out: plan_cli.OutOption = None,
+) -> None:
+    """Place every VM on a blade: fewest blades, then licences, then chassis; replicas on distinct chassis."""
+    platform = _load(spec)
+    plan = _or_exit(lambda: plan_cli.make_plan(platform, spec, time_limit, seed))
+    plan_cli.emit_plan(plan, output_format, out, _console)
+
+
 @app.command()
 def catalog(
     version: Annotated[int | None, typer.Option(help="catalogue version (default: newest)")] = None,
@@ -116,5 +143,43 @@ def catalog(
     _console().print(reports.catalogue_table(catalogue))
 
 
+@app.command("render")
+def render_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="state file to write (pulumi stack export format)")],
+    stack: Annotated[str | None, typer.Option(help="stack to render: stacks/Pulumi.<STACK>.yaml")] = None,
+    spec: Annotated[Path | None, typer.Option(help="render this spec without a stack (default settings)")] = None,
+    target: Annotated[str | None, typer.Option(help="with --spec: the target, e.g. openstack")] = None,
+) -> None:
+    """Run the Pulumi program under mocks (no cloud, no CLI) and write the state `pulumi up` would leave."""
+    # Imported here: the Pulumi SDK and provider load only for the commands that run the program.
+    from kiban import render as rendering
+
+    if (stack is None) == (spec is None) or (spec is not None and target is None) or (stack and target):
+        typer.echo("render: give --stack NAME, or --spec FILE --target TARGET", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        if stack is not None:
+            config = rendering.load_stack_config(rendering.PROJECT_DIR, stack)
+        else:
+            assert spec is not None and target is not None
+            config = rendering.spec_stack_config(rendering.PROJECT_DIR, spec, target)
+        document = _or_exit(lambda: rendering.render(config))
+    except rendering.RenderError as error:
+        typer.echo(f"render: {error}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    write_atomically(out, rendering.dumps_state(document))
+    summary = rendering.summarize(document["deployment"]["resources"])
+    for line in rendering.summary_lines(summary, config.stack):
+        typer.echo(line)
+    typer.echo(f"wrote {out}", err=True)
+
+
 def main() -> None:
     app()
+
+
+# The operators' commands live in their own module; registered last so it can use the helpers above.
+from kiban import operate  # noqa: E402
+
+operate.register(app)
+

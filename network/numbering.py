@@ -66,3 +66,27 @@ def host_address(subnet: ipaddress.IPv4Network, index: int) -> ipaddress.IPv4Add
 def service_address(subnet: ipaddress.IPv4Network) -> ipaddress.IPv4Address:
     """The address a load balancer's virtual IP takes: the last usable one, far from the hosts."""
     return subnet.broadcast_address - RESERVED_HIGH
+
+
+def zone_bits(zones: int) -> int:
+    """How many prefix bits split a subnet into one block per availability zone (0 for a single zone)."""
+    return max(zones - 1, 0).bit_length()
+
+
+def zone_block(subnet: ipaddress.IPv4Network, zone: int, zones: int) -> ipaddress.IPv4Network:
+    """The block of ``subnet`` that zone ``zone`` of ``zones`` gets where a subnet lives in one zone (AWS).
+
+    The subnet is cut into 2**zone_bits equal blocks; zone k < zones-1 takes block k and the
+    last zone takes the last block, so the service address (near the top of the subnet) is
+    always inside the last zone's block and a single zone gets the whole subnet.
+    """
+    if not 0 <= zone < zones:
+        raise ValueError(f"zone {zone} is not one of {zones} zones")
+    bits = zone_bits(zones)
+    index = zone if zone < zones - 1 else 2**bits - 1
+    return sub_block(subnet, subnet.prefixlen + bits, index)
+
+
+def zonal_host_address(subnet: ipaddress.IPv4Network, replica: int, zones: int) -> ipaddress.IPv4Address:
+    """Replica i's address when it sits in zone i mod n: the (i div n)-th host of that zone's block."""
+    return host_address(zone_block(subnet, replica % zones, zones), replica // zones)

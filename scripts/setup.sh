@@ -6,6 +6,10 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use (one per line, with why).
 APT_PACKAGES=(
+  iproute2      # the lab: ip netns, veth pairs, bridges
+  nftables      # the lab's router firewall (nft and its JSON API)
+  iputils-ping  # ICMP checks of the verification suite
+  cloud-init    # `cloud-init schema` and its JSON schema: every rendered user data is checked against them
 )
 
 missing=()

@@ -10,54 +10,7 @@ from network.flows import FlowPlan, RuleKind, plan_flows
 from network.plan import plan_network
 from spec.load import load_spec
 from spec.model import PlatformSpec
-from tests.conftest import SAMPLE_SPEC
-
-SMALL_CITY = """
-municipality: {name: 試験市, name_en: Test City, code: "149993", class: other}
-failure_domains:
-  chassis:
-    - {id: c1, blades: [{id: c1-b1, vcpu: 64, ram_gb: 256, disk_gb: 2000}]}
-    - {id: c2, blades: [{id: c2-b1, vcpu: 64, ram_gb: 256, disk_gb: 2000}]}
-areas:
-  - {id: office, name: LGWAN接続系, name_en: LGWAN, level: middle, vlans: {first: 200, last: 299}, supernet: 10.20.0.0/16}
-  - {id: secure, name: マイナンバー系, name_en: My Number, level: high, vlans: {first: 100, last: 199}, supernet: 10.10.0.0/16}
-middleware:
-  integration_hub: {product: hub, replicas: 2, areas: [office, secure], ports: [443], vcpu: 2, ram_gb: 4, disk: {tier: fast, size_gb: 20}}
-  job_management: {product: jobs, replicas: 2, areas: [office], ports: [20240], vcpu: 2, ram_gb: 4, disk: {tier: fast, size_gb: 20}}
-  load_balancer: {product: lb, replicas: 2, areas: [office], ports: [443], vcpu: 2, ram_gb: 4, disk: {tier: fast, size_gb: 20}}
-  database: {product: db, replicas: 2, areas: [office], ports: [5432], vcpu: 2, ram_gb: 4, disk: {tier: fast, size_gb: 20}}
-  time_name: {product: ntp, replicas: 2, areas: [office], ports: [123/udp], vcpu: 2, ram_gb: 4, disk: {tier: fast, size_gb: 20}}
-  monitoring: {product: logs, replicas: 2, areas: [office], ports: [514/tcp], vcpu: 2, ram_gb: 4, disk: {tier: fast, size_gb: 20}}
-businesses:
-  - id: full
-    name: 全層業務
-    name_en: All tiers
-    vendor: V
-    area: office
-    network_slot: 1
-    tiers:
-      web: {replicas: 2, vcpu: 2, ram_gb: 4, disk: {tier: fast, size_gb: 20}}
-      app: {replicas: 2, vcpu: 2, ram_gb: 4, disk: {tier: fast, size_gb: 20}}
-      db: {replicas: 2, vcpu: 2, ram_gb: 4, disk: {tier: fast, size_gb: 20}}
-      batch: {replicas: 1, redundant: false, anti_affinity: false, vcpu: 2, ram_gb: 4, disk: {tier: capacity, size_gb: 20}}
-    integrations: {publishes: [records]}
-  - id: lean
-    name: 単層業務
-    name_en: App only
-    vendor: V
-    area: office
-    network_slot: 2
-    tiers:
-      app: {replicas: 2, vcpu: 2, ram_gb: 4, disk: {tier: fast, size_gb: 20}}
-    integrations: {consumes: [records]}
-flows:
-  - id: to-secure
-    from: {middleware: integration_hub, area: office}
-    to: {middleware: integration_hub, area: secure}
-    ports: [443]
-    one_way: true
-    purpose: 特定通信
-"""
+from tests.conftest import SAMPLE_SPEC, SMALL_CITY
 
 OFFICE_HOSTS = [
     "full/web",

@@ -1,0 +1,254 @@
+"""bench/render: time `kiban render` on the sample city at 1x, 2x and 4x its businesses.
+
+For each size it prints the resources, seconds, resources per second and peak RSS of a
+render, and the same figures for two floors measured in the same run, under the same mock
+runtime:
+- floor: the Pulumi SDK registering the same number of bare resources (no inputs, no
+  components): the target's reference, kiban's time at most 1.25x this at every size;
+- graph: the SDK registering the render's own graph (same types, names, parents, inputs and
+  dependencies) from a flat loop, without kiban: what any program declaring these resources
+  pays, so kiban / graph is kiban's own overhead.
+Each measurement runs in a fresh Python process, so peak RSS is its own.
+
+Run: .venv/bin/python bench/render.py [--sizes 1 2 4] [--repeat N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource as rusage
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks  # noqa: E402
+
+from kiban.mock_runtime import run_program  # noqa: E402
+from kiban.render import StackConfig, dumps_state, load_stack_config, render  # noqa: E402
+from spec.load import load_spec  # noqa: E402
+
+SAMPLE_STACK = "sample-city-openstack"
+
+
+class BareMocks(Mocks):
+    """The least a mock can do: an id from the name, outputs equal to inputs."""
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        return {}, []
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        return f"{args.name}-id", dict(args.inputs)
+
+
+TARGET_RATIO = 1.25
+# Room for 4x the sample's businesses (96 network slots, unique across the spec): segments become
+# /23 (tier subnets /25) in every area, and the internet area gets a /16 and 150 VLANs like the others.
+SEGMENT_PREFIX, TIER_PREFIX = 23, 25
+INTERNET_SUPERNET, INTERNET_VLANS = "10.30.0.0/16", {"first": 300, "last": 449}
+
+
+def scaled_spec(factor: int) -> dict[str, Any]:
+    """The sample with each business cloned ``factor - 1`` times under new ids, slots and data sets."""
+    spec = load_spec(REPO / "specs" / "sample-city.yaml")
+    data: dict[str, Any] = spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+    for area in data["areas"]:
+        area["segment_prefix"], area["tier_prefix"] = SEGMENT_PREFIX, TIER_PREFIX
+        if area["level"] == "internet":
+            area["supernet"], area["vlans"] = INTERNET_SUPERNET, INTERNET_VLANS
+    originals = data["businesses"]
+    slot = max(business["network_slot"] for business in originals)
+    businesses = []
+    for copy in range(factor):
+        for business in originals:
+            clone = json.loads(json.dumps(business))
+            clone.pop("catalog", None)
+            if copy:
+                clone["id"] = f"{business['id']}-{copy}"
+                slot += 1
+                clone["network_slot"] = slot
+                for key in ("publishes", "consumes"):
+                    clone["integrations"][key] = [f"{name}-{copy}" for name in business["integrations"][key]]
+            businesses.append(clone)
+    data["businesses"] = businesses
+    return data
+
+
+def _stack(factor: int, folder: Path) -> StackConfig:
+    spec_file = folder / f"sample-{factor}x.yaml"
+    spec_file.write_text(yaml.safe_dump(scaled_spec(factor), allow_unicode=True, sort_keys=False), encoding="utf-8")
+    stack = load_stack_config(REPO, SAMPLE_STACK)
+    stack.stack = f"bench-{factor}x"
+    stack.config[f"{stack.project}:spec"] = str(spec_file)
+    return stack
+
+
+def measure_render(factor: int, folder: Path) -> dict[str, Any]:
+    stack = _stack(factor, folder)
+    started = time.perf_counter()
+    text = dumps_state(render(stack))
+    seconds = time.perf_counter() - started
+    return {"resources": len(json.loads(text)["deployment"]["resources"]), "seconds": seconds}
+
+
+# Replays a rendered graph flat: each resource in state order, made with its own provider class
+# (pulumi-openstack's, so its typed inputs and output properties cost what they cost in kiban),
+# with its recorded inputs, parent, provider and dependencies.
+REPLAY = """
+import importlib
+import json
+import re
+
+import pulumi
+
+
+def snake(value):
+    if isinstance(value, dict):
+        return {re.sub(r"(?<!^)(?=[A-Z])", "_", key).lower(): snake(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [snake(item) for item in value]
+    return value
+
+
+def provider_class(type_):
+    if type_.startswith("pulumi:providers:"):
+        return importlib.import_module("pulumi_" + type_.rsplit(":", 1)[1]).Provider
+    package, module, name = type_.split(":")
+    return getattr(importlib.import_module(f"pulumi_{package}.{module.split('/')[0]}"), name)
+
+
+made = {}
+for node in json.load(open(GRAPH, encoding="utf-8")):
+    opts = pulumi.ResourceOptions(
+        parent=made.get(node["parent"]),
+        depends_on=[made[urn] for urn in node["deps"]],
+        provider=made.get(node["provider"]),
+    )
+    if node["custom"]:
+        inputs = snake(node["inputs"])
+        inputs.pop("version", None)  # a provider's plugin version is an option, not an argument
+        made[node["urn"]] = provider_class(node["type"])(node["name"], opts=opts, **inputs)
+    else:
+        made[node["urn"]] = pulumi.ComponentResource(node["type"], node["name"], None, opts=opts)
+"""
+
+
+def _unseal(value: Any) -> Any:
+    """A sealed secret as its ciphertext text: the replay declares values, and the SDK cannot take a sealed one."""
+    if isinstance(value, dict):
+        if "ciphertext" in value:
+            return value["ciphertext"]
+        return {key: _unseal(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unseal(item) for item in value]
+    return value
+
+
+def measure_graph(factor: int, folder: Path) -> dict[str, Any]:
+    """The SDK alone on kiban's graph: rendered once (not timed), then replayed flat (timed)."""
+    document = render(_stack(factor, folder))
+    graph = []
+    for resource in document["deployment"]["resources"]:
+        # The engine makes the stack and the default provider itself; a program never declares them.
+        if resource["type"] == "pulumi:pulumi:Stack" or resource["urn"].rsplit("::", 1)[1].startswith("default_"):
+            continue
+        graph.append(
+            {
+                "urn": resource["urn"],
+                "type": resource["type"],
+                "name": resource["urn"].rsplit("::", 1)[1],
+                "custom": resource["custom"],
+                "parent": resource.get("parent"),
+                "deps": resource.get("dependencies", []),
+                "provider": resource.get("provider", "::").rsplit("::", 1)[0],
+                "inputs": _unseal(resource.get("inputs", {})),
+            }
+        )
+    graph_file = folder / "graph.json"
+    graph_file.write_text(json.dumps(graph, ensure_ascii=False), encoding="utf-8")
+    program = folder / "__main__.py"
+    program.write_text(f"GRAPH = {str(graph_file)!r}\n{REPLAY}", encoding="utf-8")
+    mocks = BareMocks()
+    started = time.perf_counter()
+    monitor = run_program(program, "bench", "graph", {}, [], mocks, lambda m, _s, _p: MockMonitor(m))
+    seconds = time.perf_counter() - started
+    # The stack itself is registered by the runtime, as in a render.
+    return {"resources": len(monitor.resources) + 2, "seconds": seconds}
+
+
+def measure_floor(count: int, folder: Path) -> dict[str, Any]:
+    """The SDK alone: ``count`` bare custom resources, through the same mock runtime as a render."""
+    program = folder / "__main__.py"
+    loop = f"for index in range({count}):\n    pulumi.CustomResource('bench:index:Bare', f'r{{index}}', {{}})\n"
+    program.write_text(f"import pulumi\n{loop}", encoding="utf-8")
+    started = time.perf_counter()
+    monitor = run_program(program, "bench", "floor", {}, [], BareMocks(), lambda mocks, _s, _p: MockMonitor(mocks))
+    seconds = time.perf_counter() - started
+    return {"resources": len(monitor.resources), "seconds": seconds}
+
+
+def worker(kind: str, value: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        measure = {"render": measure_render, "floor": measure_floor, "graph": measure_graph}[kind]
+        result = measure(value, Path(folder))
+    result["peak_rss_mb"] = rusage.getrusage(rusage.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def run_worker(kind: str, value: int) -> dict[str, Any]:
+    output = subprocess.run(
+        [sys.executable, __file__, "--worker", kind, str(value)], capture_output=True, text=True, check=True
+    ).stdout
+    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1, 2, 4])
+    parser.add_argument("--repeat", type=int, default=1, help="runs per measurement; the fastest counts")
+    parser.add_argument("--worker", nargs=2, metavar=("KIND", "VALUE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker[0], int(args.worker[1]))
+        return
+
+    print(
+        f"{'size':>4} {'what':>6} {'resources':>9} {'seconds':>8} {'res/s':>7} {'peak RSS MB':>11} "
+        f"{'kiban/floor':>11} {'kiban/graph':>11}"
+    )
+    failed = False
+
+    def fastest(kind: str, value: int) -> dict[str, Any]:
+        return min((run_worker(kind, value) for _ in range(args.repeat)), key=lambda r: float(r["seconds"]))
+
+    for factor in args.sizes:
+        kiban = fastest("render", factor)
+        floor = fastest("floor", kiban["resources"])
+        graph = fastest("graph", factor)
+        ratio = kiban["seconds"] / floor["seconds"]
+        failed |= ratio > TARGET_RATIO
+        rows = (
+            ("kiban", kiban, f"{ratio:.2f}", f"{kiban['seconds'] / graph['seconds']:.2f}"),
+            ("floor", floor, "", ""),
+            ("graph", graph, "", ""),
+        )
+        for what, result, over_floor, over_graph in rows:
+            rate = result["resources"] / result["seconds"]
+            print(
+                f"{factor:>3}x {what:>6} {result['resources']:>9} {result['seconds']:>8.2f} {rate:>7.0f} "
+                f"{result['peak_rss_mb']:>11.0f} {over_floor:>11} {over_graph:>11}"
+            )
+    print(f"target: kiban / floor <= {TARGET_RATIO} at every size: {'missed' if failed else 'met'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""The stack output ``inventory``: the contract between deploying and verifying.
+
+Its shape is the same for every target; testinfra and the lab read it and never
+look at provider resources. Values are plain JSON (strings, numbers, lists).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from inventory.hosts import PlannedHost
+from network.flows import FlowPlan, HostGroup, Rule
+from network.plan import NetworkPlan
+from spec.model import PlatformSpec
+
+INVENTORY_VERSION = 1
+
+
+def host_json(host: PlannedHost) -> dict[str, Any]:
+    vm = host.vm
+    return {
+        "name": vm.name,
+        "role": vm.role,
+        "business": vm.business,
+        "tier": vm.tier.value if vm.tier is not None else None,
+        "area": vm.area,
+        "group": vm.group,
+        "address": str(host.address),
+        "subnet": str(host.subnet.cidr),
+        "failure_domain": host.chassis.id,
+        "blade": host.blade,
+        "ports": [str(port) for port in vm.ports],
+    }
+
+
+def _endpoint_json(group: HostGroup) -> dict[str, Any]:
+    return {"group": group.id, "kind": group.kind.value, "area": group.area, "cidr": str(group.cidr)}
+
+
+def rule_json(rule: Rule) -> dict[str, Any]:
+    return {
+        "from": _endpoint_json(rule.source),
+        "to": _endpoint_json(rule.destination),
+        "port": str(rule.port),
+        "kind": rule.kind.value,
+        "flow": rule.flow,
+        "crosses_areas": rule.crosses_areas,
+    }
+
+
+def areas_json(spec: PlatformSpec, network: NetworkPlan) -> list[dict[str, Any]]:
+    areas = []
+    for area in spec.areas:
+        segments = network.in_area(area.id)
+        areas.append(
+            {
+                "id": area.id,
+                "name": area.name,
+                "level": area.level.value,
+                "cidr": str(area.supernet),
+                "vlans": [segment.vlan for segment in segments],
+                "segments": [
+                    {
+                        "name": segment.name,
+                        "business": segment.business,
+                        "vlan": segment.vlan,
+                        "cidr": str(segment.cidr),
+                        "subnets": [
+                            {
+                                "name": subnet.name,
+                                "cidr": str(subnet.cidr),
+                                "gateway": str(subnet.gateway),
+                                "service_address": str(subnet.service_address),
+                            }
+                            for subnet in segment.subnets
+                        ],
+                    }
+                    for segment in segments
+                ],
+            }
+        )
+    return areas
+
+
+def build_inventory(
+    spec: PlatformSpec, network: NetworkPlan, flows: FlowPlan, hosts: Sequence[PlannedHost], target: str
+) -> dict[str, Any]:
+    """Hosts in ``expand_vms`` order, areas in spec order, flows in the flow plan's order."""
+    return {
+        "version": INVENTORY_VERSION,
+        "target": target,
+        "municipality": spec.municipality.code,
+        "hosts": [host_json(host) for host in hosts],
+        "areas": areas_json(spec, network),
+        "flows": [rule_json(rule) for rule in flows.rules],
+    }

@@ -1,0 +1,206 @@
+"""Run the real Pulumi program under the SDK's mock runtime and record what a real engine would store.
+
+The stock ``MockMonitor`` forgets parents and dependencies and forms URNs with a
+``pulumi:pulumi:Stack$`` prefix the engine does not use; ``RecordingMonitor``
+keeps the full RegisterResource request and forms URNs as the engine does.
+Nothing here is random: ids are derived from URNs, so two runs record the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import runpy
+import threading
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from google.protobuf import json_format  # type: ignore[import-untyped]  # protobuf ships no stubs here
+from pulumi.runtime import config as pulumi_config
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mocks, set_mocks
+from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.stack import run_in_stack
+from pulumi.runtime.sync_await import _sync_await
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+PROVIDER_TYPE_PREFIX = "pulumi:providers:"
+# A fixed namespace: ids are uuid5(namespace, URN), the same on every machine and every run.
+ID_NAMESPACE = uuid.UUID("6b1d0c55-3f0e-4c61-9b8a-6b6962616e00")
+
+
+def mock_id(urn: str) -> str:
+    return str(uuid.uuid5(ID_NAMESPACE, urn))
+
+
+def qualified_type(urn: str) -> str:
+    """The type chain of a URN: "kiban:platform:SharedPlatform$kiban:network:SecurityArea"."""
+    return urn.split("::")[2]
+
+
+def resource_name(urn: str) -> str:
+    return urn.split("::", 3)[3]
+
+
+def make_urn(stack: str, project: str, parent: str, type_: str, name: str) -> str:
+    """The URN the engine forms: the parent's whole type chain, except that the root stack adds nothing."""
+    if parent and qualified_type(parent) != STACK_TYPE:
+        type_ = f"{qualified_type(parent)}${type_}"
+    return f"urn:pulumi:{stack}::{project}::{type_}::{name}"
+
+
+@dataclass
+class Registration:
+    """One RegisterResource request and the state the mock gave it."""
+
+    urn: str
+    type: str
+    custom: bool
+    parent: str
+    dependencies: list[str]
+    property_dependencies: dict[str, list[str]]
+    provider: str  # "<provider URN>::<id>", or "" for the default provider of the type's package
+    version: str
+    inputs: dict[str, Any]
+    id: str = ""
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+class DuplicateUrnError(Exception):
+    """Two resources of a program have the same URN: a real ``pulumi up`` would fail the same way."""
+
+
+class KibanMocks(Mocks):
+    """Answer invokes (look-ups of existing roles and groups) with ids derived from what was asked."""
+
+    def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        key = f"{args.token}:{sorted((k, str(v)) for k, v in args.args.items())}"
+        return {**args.args, "id": mock_id(key)}, []
+
+    def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
+        # Only ``get``/read requests reach here (RecordingMonitor handles registrations itself).
+        return args.resource_id or mock_id(f"{args.typ}::{args.name}"), dict(args.inputs)
+
+
+def _secret_outputs(outputs: dict[str, Any], names: Sequence[str]) -> None:
+    for name in names:
+        if name in outputs and not rpc.is_rpc_secret(outputs[name]):
+            outputs[name] = rpc.wrap_rpc_secret(outputs[name])
+
+
+def _as_json(struct: Any) -> dict[str, Any]:
+    value: dict[str, Any] = json_format.MessageToDict(struct)
+    return value
+
+
+class RecordingMonitor(MockMonitor):
+    """A mock monitor that records every request; the SDK calls it from several threads at once."""
+
+    def __init__(self, mocks: Mocks, stack: str, project: str) -> None:
+        super().__init__(mocks)
+        self.stack = stack
+        self.project = project
+        self.registrations: dict[str, Registration] = {}
+        self._lock = threading.Lock()
+
+    def make_urn(self, parent: str, type_: str, name: str) -> str:
+        return make_urn(self.stack, self.project, parent, type_, name)
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        urn = self.make_urn(request.parent, request.type, request.name)
+        # As JSON, the way the engine stores properties: nulls kept, secrets still wrapped ({sig: secret, value})
+        # so the state can seal exactly those values.
+        inputs = _as_json(request.object)
+        registration = Registration(
+            urn=urn,
+            type=request.type,
+            custom=bool(request.custom),
+            parent=request.parent,
+            dependencies=sorted(set(request.dependencies)),
+            property_dependencies={
+                key: sorted(set(value.urns)) for key, value in request.propertyDependencies.items() if value.urns
+            },
+            provider=request.provider,
+            version=request.version,
+            inputs=inputs,
+        )
+        if request.type.startswith(PROVIDER_TYPE_PREFIX) and request.version:
+            registration.inputs = {**inputs, "version": request.version}
+        response_outputs: dict[str, Any] = {}
+        if registration.custom:
+            registration.id = mock_id(urn)
+            # The mock computes only what kiban's program reads back (ids); other outputs echo the inputs.
+            registration.outputs = dict(registration.inputs)
+            if not request.type.startswith(PROVIDER_TYPE_PREFIX):
+                registration.outputs["id"] = registration.id
+            _secret_outputs(registration.outputs, list(request.additionalSecretOutputs))
+            response_outputs = registration.outputs
+        with self._lock:
+            # The engine refuses a second resource with the same URN; so does the render.
+            if urn in self.registrations:
+                raise DuplicateUrnError(f"duplicate resource URN {urn}")
+            self.registrations[urn] = registration
+        if request.type == STACK_TYPE:
+            return resource_pb2.RegisterResourceResponse(urn=urn)
+        obj_proto = _sync_await(rpc.serialize_properties(response_outputs, {}))
+        return resource_pb2.RegisterResourceResponse(urn=urn, id=registration.id, object=obj_proto)
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        outputs = _as_json(request.outputs)
+        with self._lock:
+            registration = self.registrations.get(request.urn)
+            if registration is not None:
+                registration.outputs = outputs
+        return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
+
+
+class _RootPlaceholder:
+    """Stands in for the root resource while ``set_mocks`` runs, so that it does not make and finish a stack."""
+
+
+def run_program(
+    program: Path,
+    project: str,
+    stack: str,
+    config: Mapping[str, str],
+    secret_keys: Sequence[str],
+    mocks: Mocks | None = None,
+    monitor_factory: Callable[[Mocks, str, str], MockMonitor] | None = None,
+) -> MockMonitor:
+    """Run ``program`` (a Pulumi ``__main__.py``) as the engine would, under mocks; return the monitor.
+
+    The stack resource is made by ``run_in_stack`` like the real language host does, so the
+    program's exports are registered as the stack's outputs. Global runtime state (the root
+    resource and the config) is reset before and after, so runs in one process do not mix.
+    """
+    mocks = mocks or KibanMocks()
+    monitor = (monitor_factory or RecordingMonitor)(mocks, stack, project)
+    pulumi_config.set_all_config(dict(config), list(secret_keys))
+    settings.ROOT.set(_RootPlaceholder())  # type: ignore[arg-type]
+    try:
+        set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+        settings.ROOT.set(None)
+        settings.SETTINGS.outputs.clear()
+        _sync_await(run_in_stack(lambda: _run_and_drain(program)))
+    finally:
+        settings.ROOT.set(None)
+        pulumi_config.set_all_config({}, [])
+    return monitor
+
+
+async def _run_and_drain(program: Path) -> None:
+    """Run the program, then wait for its outputs with one callback each.
+
+    The SDK's own final wait (``wait_for_rpcs``) calls ``asyncio.wait`` on every pending output
+    again each time one finishes: quadratic in a program of thousands of resources. Waiting
+    here first leaves it nothing to do. Failed outputs stay tracked, so the SDK still raises them.
+    """
+    runpy.run_path(str(program), run_name="__main__")
+    while True:
+        with settings.SETTINGS.lock:
+            pending = [task for task in settings.SETTINGS.outputs if not task.done()]
+        if not pending:
+            return
+        await asyncio.gather(*pending, return_exceptions=True)

@@ -1,0 +1,369 @@
+"""``kiban render``: the resource graph of a stack, offline, in ``pulumi stack export`` format.
+
+The real ``__main__.py`` runs under the Pulumi SDK's mock runtime with the
+stack's config (read from ``stacks/Pulumi.<stack>.yaml`` the way the CLI would
+pass it). The result is the state file a real ``pulumi up`` would leave, less
+what only the cloud knows: ids are derived from URNs, outputs echo inputs, and
+secrets are fingerprints (the render holds no key to encrypt them with).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import importlib.metadata
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from backends import TargetError, check_target, create_backend
+from kiban.mock_runtime import (
+    PROVIDER_TYPE_PREFIX,
+    STACK_TYPE,
+    RecordingMonitor,
+    Registration,
+    make_urn,
+    mock_id,
+    resource_name,
+    run_program,
+)
+from spec.load import load_spec
+from spec.model import MiddlewareRole, PlatformSpec
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
+# Go's zero time, as the engine writes it for a manifest with no time: renders must not depend on the clock.
+MANIFEST_TIME = "0001-01-01T00:00:00Z"
+RENDER_SECRETS_PROVIDER = "kiban-render"
+AREA_TYPE = "kiban:network:SecurityArea"
+TENANT_TYPE = "kiban:tenancy:BusinessTenant"
+# Stands in for a secret that a --spec render has no stack to take from; it is rendered as a fingerprint only.
+PLACEHOLDER_SECRET = "kiban-render-placeholder"
+
+
+class RenderError(Exception):
+    """A stack or option that cannot be rendered; the message says what to fix."""
+
+
+@dataclass
+class StackConfig:
+    project: str
+    stack: str
+    config: dict[str, str]  # "namespace:key" -> value as the CLI passes it (objects as JSON)
+    secret_keys: list[str] = field(default_factory=list)
+
+    def get(self, key: str) -> str | None:
+        return self.config.get(key if ":" in key else f"{self.project}:{key}")
+
+
+def read_project(project_dir: Path) -> tuple[str, Path]:
+    """The project's name and its stack-config folder, from Pulumi.yaml."""
+    project_file = project_dir / "Pulumi.yaml"
+    try:
+        project = yaml.safe_load(project_file.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise RenderError(f"{project_file}: cannot be read: {error.strerror}") from None
+    return str(project["name"]), project_dir / str(project.get("stackConfigDir", "."))
+
+
+def known_stacks(project_dir: Path) -> list[str]:
+    _, folder = read_project(project_dir)
+    return sorted(path.name[len("Pulumi.") : -len(".yaml")] for path in folder.glob("Pulumi.*.yaml"))
+
+
+def _config_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    # The CLI hands objects, lists, numbers and booleans to the program as JSON text.
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
+    """Read ``Pulumi.<stack>.yaml``; a secure value is passed on as its ciphertext and marked secret."""
+    project, folder = read_project(project_dir)
+    stack_file = folder / f"Pulumi.{stack}.yaml"
+    if not stack_file.is_file():
+        known = ", ".join(known_stacks(project_dir)) or "none"
+        raise RenderError(f"stack {stack!r} not found: no {stack_file}; known stacks: {known}")
+    try:
+        data = yaml.safe_load(stack_file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise RenderError(f"{stack_file}: not valid YAML: {error}") from None
+    raw = data.get("config") or {}
+    if not isinstance(raw, dict):
+        raise RenderError(f"{stack_file}: config must be a mapping")
+    config: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in raw.items():
+        full_key = key if ":" in key else f"{project}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            secret_keys.append(full_key)
+            config[full_key] = str(value["secure"])
+        else:
+            config[full_key] = _config_value(value)
+    return StackConfig(project, stack, config, sorted(secret_keys))
+
+
+def spec_stack_config(project_dir: Path, spec_file: Path, target: str) -> StackConfig:
+    """The config of a stack-less render: the spec, the target, and default settings."""
+    project, _ = read_project(project_dir)
+    config = {f"{project}:spec": str(spec_file.resolve()), f"{project}:target": target}
+    # A database node needs its admin password; a stack-less render has none, so it gets a placeholder secret.
+    password_key = f"{project}:databaseAdminPassword"
+    config[password_key] = PLACEHOLDER_SECRET
+    return StackConfig(project, f"{spec_file.stem}-{target}", config, [password_key])
+
+
+def check_stack(project_dir: Path, stack: StackConfig) -> PlatformSpec:
+    """Load the spec and the target settings as the program will; raise SpecError or RenderError first.
+
+    The program would fail the same way, but under the mock runtime with a traceback; here the
+    person gets the located spec problems or the config key to fix.
+    """
+    spec_path = stack.get("spec")
+    if spec_path is None:
+        raise RenderError(f"stack {stack.stack!r}: set {stack.project}:spec to the platform spec file")
+    target = stack.get("target")
+    if target is None:
+        raise RenderError(f"stack {stack.stack!r}: set {stack.project}:target (e.g. openstack)")
+    spec = load_spec(project_dir / spec_path)
+    try:
+        check_target(target)
+        settings = json.loads(stack.get(target) or "{}")
+        create_backend(target, settings).check(spec)
+    except TargetError as error:
+        raise RenderError(f"stack {stack.stack!r}: {error}") from None
+    except json.JSONDecodeError:
+        raise RenderError(f"stack {stack.stack!r}: {stack.project}:{target} must be a mapping") from None
+    needs_password = spec.middleware.get(MiddlewareRole.DATABASE) is not None
+    if needs_password and stack.get("databaseAdminPassword") is None:
+        raise RenderError(
+            f"stack {stack.stack!r}: the database nodes need the secret {stack.project}:databaseAdminPassword "
+            "(pulumi config set --secret databaseAdminPassword ...)"
+        )
+    return spec
+
+
+# -- the state document ---------------------------------------------------------------------------
+
+
+def _is_secret(value: Any) -> bool:
+    return isinstance(value, dict) and value.get(SECRET_SIG_KEY) == SECRET_SIG
+
+
+def _seal(value: Any, salt: str) -> Any:
+    """Replace each secret by a ciphertext-shaped fingerprint: a change shows, the value never does."""
+    if _is_secret(value):
+        canonical = json.dumps(_plain(value["value"]), sort_keys=True, ensure_ascii=False)
+        digest = hashlib.sha256(f"{salt}\0{canonical}".encode()).hexdigest()
+        return {SECRET_SIG_KEY: SECRET_SIG, "ciphertext": f"{RENDER_SECRETS_PROVIDER}:sha256:{digest}"}
+    if isinstance(value, dict):
+        return {key: _seal(item, salt) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_seal(item, salt) for item in value]
+    if isinstance(value, float) and value.is_integer():
+        # Properties travel as protobuf doubles; the engine writes whole numbers without a fraction.
+        return int(value)
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if _is_secret(value):
+        return _plain(value["value"])
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+def _default_provider(registration: Registration, stack: StackConfig) -> tuple[str, str]:
+    """The URN and id of the default provider the engine makes for a resource with no explicit provider."""
+    package = registration.type.split(":", 1)[0]
+    name = f"default_{registration.version.replace('.', '_').replace('-', '_')}" if registration.version else "default"
+    urn = make_urn(stack.stack, stack.project, "", f"{PROVIDER_TYPE_PREFIX}{package}", name)
+    return urn, mock_id(urn)
+
+
+def _provider_config(package: str, stack: StackConfig) -> dict[str, Any]:
+    """A default provider's inputs: the stack's ``<package>:*`` config, secrets kept secret."""
+    inputs: dict[str, Any] = {}
+    for key, value in stack.config.items():
+        namespace, _, name = key.partition(":")
+        if namespace == package:
+            inputs[name] = {SECRET_SIG_KEY: SECRET_SIG, "value": value} if key in stack.secret_keys else value
+    return inputs
+
+
+def _resource_json(registration: Registration, provider: str, salt: str) -> dict[str, Any]:
+    # Field names and omitted empties follow the engine's ResourceV3 (apitype) JSON.
+    resource: dict[str, Any] = {"urn": registration.urn, "custom": registration.custom, "type": registration.type}
+    if registration.custom:
+        resource["id"] = registration.id
+    if registration.inputs:
+        resource["inputs"] = _seal(registration.inputs, salt)
+    if registration.outputs:
+        resource["outputs"] = _seal(registration.outputs, salt)
+    if registration.parent:
+        resource["parent"] = registration.parent
+    if registration.dependencies:
+        resource["dependencies"] = registration.dependencies
+    if provider:
+        resource["provider"] = provider
+    if registration.property_dependencies:
+        resource["propertyDependencies"] = registration.property_dependencies
+    return resource
+
+
+def _ordered(resources: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every resource after its parent, provider and dependencies (the engine's invariant), ties by URN."""
+
+    def needs(resource: dict[str, Any]) -> set[str]:
+        before = set(resource.get("dependencies", []))
+        before.update(urn for urns in resource.get("propertyDependencies", {}).values() for urn in urns)
+        if "parent" in resource:
+            before.add(resource["parent"])
+        if "provider" in resource:
+            before.add(resource["provider"].rsplit("::", 1)[0])
+        return before & resources.keys()
+
+    waiting = {urn: needs(resource) for urn, resource in resources.items()}
+    dependents: dict[str, list[str]] = {}
+    for urn, before in waiting.items():
+        for other in before:
+            dependents.setdefault(other, []).append(urn)
+    ready = [urn for urn, before in waiting.items() if not before]
+    heapq.heapify(ready)
+    ordered = []
+    while ready:
+        urn = heapq.heappop(ready)
+        ordered.append(resources[urn])
+        for dependent in dependents.get(urn, []):
+            waiting[dependent].discard(urn)
+            if not waiting[dependent]:
+                heapq.heappush(ready, dependent)
+    if len(ordered) != len(resources):
+        raise RenderError("the resource graph has a cycle")
+    return ordered
+
+
+def state_document(monitor: RecordingMonitor, stack: StackConfig) -> dict[str, Any]:
+    salt = f"{stack.project}/{stack.stack}"
+    resources: dict[str, dict[str, Any]] = {}
+    for registration in monitor.registrations.values():
+        provider = registration.provider
+        if registration.custom and not provider and not registration.type.startswith(PROVIDER_TYPE_PREFIX):
+            urn, provider_id = _default_provider(registration, stack)
+            provider = f"{urn}::{provider_id}"
+            if urn not in resources:
+                package = registration.type.split(":", 1)[0]
+                inputs = {**_provider_config(package, stack), "version": registration.version}
+                resources[urn] = {
+                    "urn": urn,
+                    "custom": True,
+                    "id": provider_id,
+                    "type": f"{PROVIDER_TYPE_PREFIX}{package}",
+                    "inputs": _seal(inputs, salt),
+                    "outputs": _seal(inputs, salt),
+                }
+        resources[registration.urn] = _resource_json(registration, provider, salt)
+    version = importlib.metadata.version("pulumi")
+    return {
+        "version": 3,
+        "deployment": {
+            "manifest": {
+                "time": MANIFEST_TIME,
+                "magic": hashlib.sha256(f"v{version}".encode()).hexdigest(),
+                "version": f"v{version}",
+            },
+            "secrets_providers": {"type": RENDER_SECRETS_PROVIDER, "state": {"ciphertext": "sha256 fingerprint"}},
+            "resources": _ordered(resources),
+        },
+    }
+
+
+def dumps_state(document: Mapping[str, Any]) -> str:
+    return json.dumps(document, indent=4, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# -- summary --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    total: int
+    by_type: list[tuple[str, int]]
+    by_area: list[tuple[str, int]]
+    by_business: list[tuple[str, int]]
+
+
+def _ancestor_name(urn: str, type_: str, parents: Mapping[str, str], types: Mapping[str, str]) -> str | None:
+    current: str | None = urn
+    while current:
+        if types.get(current) == type_:
+            return resource_name(current)
+        current = parents.get(current)
+    return None
+
+
+def summarize(resources: Iterable[Mapping[str, Any]]) -> Summary:
+    listed = list(resources)
+    parents = {resource["urn"]: resource.get("parent", "") for resource in listed}
+    types = {resource["urn"]: resource["type"] for resource in listed}
+    by_type: Counter[str] = Counter(types.values())
+    by_area: Counter[str] = Counter()
+    by_business: Counter[str] = Counter()
+    for urn in types:
+        area = _ancestor_name(urn, AREA_TYPE, parents, types)
+        if area is not None:
+            by_area[area] += 1
+        business = _ancestor_name(urn, TENANT_TYPE, parents, types)
+        if business is not None:
+            by_business[business] += 1
+    return Summary(
+        len(listed),
+        sorted(by_type.items(), key=lambda item: (-item[1], item[0])),
+        sorted(by_area.items()),
+        sorted(by_business.items()),
+    )
+
+
+def summary_lines(summary: Summary, stack: str) -> list[str]:
+    lines = [f"{stack}: {summary.total} resources"]
+    lines += ["by type:"] + [f"  {count:6d}  {type_}" for type_, count in summary.by_type]
+    lines += ["by area:"] + [f"  {count:6d}  {area}" for area, count in summary.by_area]
+    lines += ["by business:"] + [f"  {count:6d}  {business}" for business, count in summary.by_business]
+    return lines
+
+
+# -- entry point ----------------------------------------------------------------------------------
+
+
+def render(stack: StackConfig, project_dir: Path | None = None) -> dict[str, Any]:
+    """Check the stack, run the program under mocks and return the state document."""
+    project_dir = project_dir or PROJECT_DIR
+    check_stack(project_dir, stack)
+    monitor = run_program(project_dir / "__main__.py", stack.project, stack.stack, stack.config, stack.secret_keys)
+    assert isinstance(monitor, RecordingMonitor)
+    return state_document(monitor, stack)
+
+
+__all__ = [
+    "STACK_TYPE",
+    "RenderError",
+    "StackConfig",
+    "Summary",
+    "dumps_state",
+    "known_stacks",
+    "load_stack_config",
+    "render",
+    "spec_stack_config",
+    "summarize",
+    "summary_lines",
+]

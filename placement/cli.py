@@ -1,0 +1,75 @@
+"""The body of ``kiban plan``: the command in kiban/cli.py only loads the spec and calls these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from placement.options import DEFAULT_SEED, DEFAULT_TIME_LIMIT, PlanOptions
+from spec.model import PlatformSpec
+from spec.problems import SpecError, with_lines
+from spec.source import read_yaml
+
+if TYPE_CHECKING:
+    from placement.plan import PlacementPlan
+
+__all__ = ["DEFAULT_SEED", "DEFAULT_TIME_LIMIT", "PlanFormat", "emit_plan", "make_plan"]
+
+
+class PlanFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+FormatOption = Annotated[
+    PlanFormat, typer.Option("--format", "-f", help="table, json (placements and summary) or csv (placements)")
+]
+TimeLimitOption = Annotated[
+    float,
+    typer.Option(
+        "--time-limit",
+        min=0.1,
+        help="solver time: about this many seconds on a 2-core machine, counted in work, not by the clock, "
+        "so the plan is the same on every machine",
+    ),
+]
+SeedOption = Annotated[
+    int, typer.Option("--seed", min=0, help="solver seed: the same spec and seed give the same plan")
+]
+OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="write to this file instead of stdout")]
+
+
+def make_plan(platform: PlatformSpec, spec_file: Path, time_limit: float, seed: int) -> PlacementPlan:
+    """Plan ``platform``; a SpecError carries the spec's line numbers like the loader's do."""
+    # Imported here: OR-Tools takes most of a second to load and only this command needs it.
+    from placement.plan import plan_placement
+
+    try:
+        return plan_placement(platform, PlanOptions(time_limit=time_limit, seed=seed), spec_file)
+    except SpecError as error:
+        raise SpecError(error.file, with_lines(error.problems, read_yaml(spec_file).lines)) from None
+
+
+def emit_plan(plan: PlacementPlan, output_format: PlanFormat, out: Path | None, console: Callable[[], Console]) -> None:
+    """Print the plan (or write it to ``out``) in the chosen format."""
+    from placement import report
+
+    if output_format == PlanFormat.TABLE:
+        if out is None:
+            console().print(report.plan_tables(plan))
+            return
+        with out.open("w", encoding="utf-8") as handle:
+            Console(file=handle, width=160, no_color=True, highlight=False).print(report.plan_tables(plan))
+    else:
+        text = report.plan_json_text(plan) if output_format == PlanFormat.JSON else report.plan_csv_text(plan)
+        if out is None:
+            typer.echo(text, nl=False)
+            return
+        out.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {out}", err=True)

@@ -1,0 +1,229 @@
+"""A placement plan as a terminal table, a JSON document or CSV; nothing here decides anything.
+
+The JSON shape is a contract (docs/PLACEMENT.md): ``placements`` (one object per VM)
+and ``summary`` (integers and flags for procurement), then the detail per blade.
+Nothing time-dependent goes in, so one spec and seed always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from rich.console import Group
+from rich.table import Table
+
+from placement.demand import RESOURCES
+from placement.plan import PlacementPlan
+
+PLACEMENT_COLUMNS = (
+    "vm",
+    "business",
+    "role",
+    "tier",
+    "replica",
+    "chassis",
+    "blade",
+    "vcpu",
+    "ram_gb",
+    "disk_gb",
+    "disk_tier",
+)
+
+
+def placement_rows(plan: PlacementPlan) -> list[dict[str, Any]]:
+    """One row per VM; ``replica`` counts from 1, as in the VM's name."""
+    return [
+        {
+            "vm": p.vm.name,
+            "business": p.vm.business,
+            "role": p.vm.role,
+            "tier": p.vm.tier.value if p.vm.tier is not None else None,
+            "replica": p.vm.replica + 1,
+            "chassis": p.chassis,
+            "blade": p.blade,
+            "vcpu": p.vm.vcpu,
+            "ram_gb": p.vm.ram_gb,
+            "disk_gb": p.vm.disk.size_gb,
+            "disk_tier": p.vm.disk.tier.value,
+        }
+        for p in plan.placements
+    ]
+
+
+def _saving(plan: PlacementPlan) -> float:
+    return round(1 - plan.blades_used / plan.dedicated_baseline, 4) if plan.dedicated_baseline else 0.0
+
+
+def summary(plan: PlacementPlan) -> dict[str, Any]:
+    return {
+        "blades_used": plan.blades_used,
+        "blades_available": plan.blades_available,
+        "dedicated_baseline": plan.dedicated_baseline,
+        "first_fit": plan.first_fit,
+        "first_fit_decreasing": plan.first_fit_decreasing,
+        "lower_bound": plan.lower_bound,
+        "optimal": plan.optimal,
+        "gap": round(plan.gap, 4),
+        "saving_vs_dedicated": _saving(plan),
+        "chassis_used": plan.chassis_used,
+        "chassis_available": len(plan.chassis),
+        "bounds": {
+            "capacity": plan.bounds.capacity,
+            "anti_affinity": plan.bounds.anti_affinity,
+            "martello_toth_l2": plan.bounds.martello_toth,
+            "best_proven": plan.best_bound,
+        },
+        "licences": {
+            "annual_cost_jpy": plan.licence_cost_jpy,
+            "products": [
+                {
+                    "product": use.product,
+                    "hosts": len(use.blades),
+                    "blades": list(use.blades),
+                    "annual_cost_jpy_per_host": use.annual_cost_jpy,
+                    "annual_cost_jpy": use.total_jpy,
+                }
+                for use in plan.licences
+            ],
+        },
+        "survival": {
+            "survives_any_chassis_loss": plan.survives_any_chassis_loss,
+            "chassis": [
+                {
+                    "chassis": loss.chassis,
+                    "vms_lost": loss.vms_lost,
+                    "tiers_down": list(loss.tiers_down),
+                    "redundant_tiers_down": list(loss.redundant_tiers_down),
+                }
+                for loss in plan.survival
+            ],
+        },
+        "dedicated_by_business": dict(plan.dedicated_by_unit),
+        "solver": {
+            "method": plan.solve.method,
+            "seed": plan.options.seed,
+            "time_limit": plan.options.time_limit,
+            "phases": [
+                {
+                    "objective": phase.name,
+                    "status": phase.status,
+                    "value": phase.value,
+                    "bound": round(phase.bound, 6),
+                    "optimal": phase.optimal,
+                }
+                for phase in plan.solve.phases
+            ],
+        },
+    }
+
+
+def blade_rows(plan: PlacementPlan) -> list[dict[str, Any]]:
+    zones = {info.id: info for info in plan.chassis}
+    return [
+        {
+            "chassis": use.chassis,
+            "blade": use.blade,
+            "availability_zone": zones[use.chassis].availability_zone,
+            "host_aggregate": zones[use.chassis].host_aggregate,
+            "vms": list(use.vms),
+            "peak": {
+                resource: {"used": use.peak[k], "capacity": use.capacity[k], "month": use.peak_month[k]}
+                for k, resource in enumerate(RESOURCES)
+            },
+        }
+        for use in plan.blades
+    ]
+
+
+def plan_json(plan: PlacementPlan) -> dict[str, Any]:
+    return {"placements": placement_rows(plan), "summary": summary(plan), "blades": blade_rows(plan)}
+
+
+def plan_json_text(plan: PlacementPlan) -> str:
+    return json.dumps(plan_json(plan), indent=2, ensure_ascii=False) + "\n"
+
+
+def plan_csv_text(plan: PlacementPlan) -> str:
+    """The placements only, one row per VM; an empty cell is null (a middleware VM has no business or tier)."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=PLACEMENT_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in placement_rows(plan):
+        writer.writerow({key: "" if value is None else value for key, value in row.items()})
+    return buffer.getvalue()
+
+
+def _percent(used: int, capacity: int) -> str:
+    return f"{used}/{capacity} ({100 * used / capacity:.0f}%)" if capacity else str(used)
+
+
+def summary_table(plan: PlacementPlan) -> Table:
+    table = Table(title="Placement plan: blades to buy and what they save", title_justify="left")
+    table.add_column("measure", no_wrap=True)
+    table.add_column("value", justify="right", no_wrap=True)
+    table.add_column("meaning")
+    verdict = "optimal" if plan.optimal else f"gap {100 * plan.gap:.1f}%"
+    rows = [
+        ("blades used", f"{plan.blades_used} of {plan.blades_available}", verdict),
+        (
+            "dedicated baseline",
+            str(plan.dedicated_baseline),
+            f"one set of blades per business (today): the plan uses {100 * _saving(plan):.0f}% fewer",
+        ),
+        ("first fit", str(plan.first_fit), "Nova-style: spec order, peak size all year"),
+        (
+            "lower bound",
+            str(plan.lower_bound),
+            f"capacity {plan.bounds.capacity}, anti-affinity {plan.bounds.anti_affinity}, "
+            f"Martello-Toth L2 {plan.bounds.martello_toth}",
+        ),
+        ("chassis used", f"{plan.chassis_used} of {len(plan.chassis)}", ""),
+        (
+            "per-host licences",
+            f"¥{plan.licence_cost_jpy:,}/year",
+            "; ".join(f"{use.product}: {len(use.blades)} blades" for use in plan.licences) or "none",
+        ),
+        (
+            "chassis loss",
+            "survives" if plan.survives_any_chassis_loss else "TIER DOWN",
+            "every redundant tier keeps a replica whichever chassis fails"
+            if plan.survives_any_chassis_loss
+            else "a redundant tier loses all its replicas with one chassis: see below",
+        ),
+        ("solver", plan.solve.method, f"seed {plan.options.seed}, time limit {plan.options.time_limit:g} s"),
+    ]
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def blades_table(plan: PlacementPlan) -> Table:
+    table = Table(title="Blades: peak monthly use / capacity (month of the peak); VMs on each", title_justify="left")
+    for column in ("chassis", "blade", "vCPU", "RAM GB", "disk GB", "VMs"):
+        table.add_column(column, no_wrap=column != "VMs")
+    for use in plan.blades:
+        cells = [f"{_percent(use.peak[k], use.capacity[k])} m{use.peak_month[k]}" for k in range(len(RESOURCES))]
+        table.add_row(use.chassis, use.blade, *cells, ", ".join(use.vms))
+    return table
+
+
+def survival_table(plan: PlacementPlan) -> Table:
+    table = Table(title="If one chassis is lost", title_justify="left")
+    for column in ("chassis", "VMs lost", "redundant tiers down", "single-replica tiers down"):
+        table.add_column(column, no_wrap=column == "chassis")
+    for loss in plan.survival:
+        accepted = [group for group in loss.tiers_down if group not in loss.redundant_tiers_down]
+        table.add_row(
+            loss.chassis,
+            str(loss.vms_lost),
+            ", ".join(loss.redundant_tiers_down) or "none",
+            ", ".join(accepted) or "none",
+        )
+    return table
+
+
+def plan_tables(plan: PlacementPlan) -> Group:
+    return Group(summary_table(plan), blades_table(plan), survival_table(plan))

@@ -1,0 +1,53 @@
+"""Solve a packing problem: the whole CP-SAT model when it is small, neighbourhood search when it is not.
+
+Both start from the best greedy placement given, so neither ends worse than first fit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from placement.cpsat import ItemTypes, PhaseResult, SolveResult, SolverOptions, solve_exact
+from placement.lns import improve
+from placement.patterns import applies, improve_by_patterns
+from placement.problem import Assignment, PackingProblem, bins_used, objective
+
+__all__ = ["DIRECT_LIMIT", "PhaseResult", "SolveResult", "SolverOptions", "model_cells", "solve_packing"]
+
+# Above this many (item type x bin) cells, one model spends most of a minute in presolve
+# (measured: a 2,000-VM city has about 35,000), so the neighbourhood search takes over.
+DIRECT_LIMIT = 12_000
+PATTERN_SHARE = 0.8  # of the time limit, at most, for the pattern search (problems without groups)
+
+
+def model_cells(problem: PackingProblem) -> int:
+    """The size of the whole model: item types times bins."""
+    return len(ItemTypes.of(problem).keys) * len(problem.bins)
+
+
+def solve_packing(
+    problem: PackingProblem,
+    options: SolverOptions,
+    hints: Iterable[Assignment | None] = (),
+    lower_bound: int = 0,
+) -> SolveResult:
+    """Place every item, starting from the best of ``hints`` (lexicographic: blades, licences, chassis).
+
+    Without anti-affinity groups, the pattern search runs first (see placement.patterns);
+    then the whole CP-SAT model when it is small, the neighbourhood search when it is not.
+    """
+    start = min((h for h in hints if h is not None), key=lambda a: objective(problem, a), default=None)
+    spent, method = 0.0, ""
+    if start is not None and applies(problem) and bins_used(start) > lower_bound:
+        patterns = improve_by_patterns(
+            problem, replace(options, time_limit=options.time_limit * PATTERN_SHARE), start, lower_bound
+        )
+        assert patterns.assignment is not None  # it never returns worse than its start
+        start, spent, method = patterns.assignment, patterns.work, f"{patterns.method}+"
+    rest = replace(options, time_limit=max(0.1, options.time_limit - spent))
+    if start is None or model_cells(problem) <= DIRECT_LIMIT:
+        result = solve_exact(problem, rest, start, lower_bound)
+    else:
+        result = improve(problem, rest, start, lower_bound)
+    return replace(result, work=result.work + spent, method=method + result.method)

@@ -1,0 +1,185 @@
+"""Parity: the sample city rendered on OpenStack and on AWS is the same logical platform.
+
+Asserted from the two rendered states, not from the code that made them: the same areas, the
+same hosts per group (business tier or middleware role) and area, the same spread over failure
+domains, and the same allowed flows, both in the ``inventory`` outputs and in the provider
+resources (instances grouped by their kiban labels and zone, security-group rules by group,
+direction, CIDR and port).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import Counter, defaultdict
+from typing import Any
+
+import pytest
+
+from kiban.render import PROJECT_DIR, load_stack_config, render
+from tests.rendering import resources
+
+Rule = tuple[str, str, str, str, int, int]  # group, direction, cidr, protocol, first, last
+
+
+@pytest.fixture(scope="module")
+def openstack() -> dict[str, Any]:
+    return render(load_stack_config(PROJECT_DIR, "sample-city-openstack"))
+
+
+@pytest.fixture(scope="module")
+def aws() -> dict[str, Any]:
+    return render(load_stack_config(PROJECT_DIR, "sample-city-aws"))
+
+
+def _inventory(state: dict[str, Any]) -> dict[str, Any]:
+    inventory: dict[str, Any] = resources(state, "pulumi:pulumi:Stack")[0]["outputs"]["inventory"]
+    return inventory
+
+
+def _openstack_hosts(state: dict[str, Any]) -> dict[str, tuple[str, str, str, str]]:
+    """VM name -> (group, area, failure domain, zone), from the instances' metadata and tags."""
+    hosts = {}
+    for instance in resources(state, "openstack:compute/instance:Instance"):
+        inputs = instance["inputs"]
+        area = next(tag.split(":", 1)[1] for tag in inputs["tags"] if tag.startswith("area:"))
+        metadata = inputs["metadata"]
+        hosts[inputs["name"]] = (
+            metadata["kiban-group"],
+            area,
+            metadata["kiban-failure-domain"],
+            inputs["availabilityZone"],
+        )
+    return hosts
+
+
+def _aws_hosts(state: dict[str, Any]) -> dict[str, tuple[str, str, str, str]]:
+    hosts = {}
+    for instance in resources(state, "aws:ec2/instance:Instance"):
+        inputs = instance["inputs"]
+        tags = inputs["tags"]
+        hosts[tags["Name"]] = (
+            tags["kiban:group"],
+            tags["kiban:area"],
+            tags["kiban:failure-domain"],
+            inputs["availabilityZone"],
+        )
+    return hosts
+
+
+def _openstack_rules(state: dict[str, Any]) -> set[Rule]:
+    groups = {
+        sg["id"]: next(tag.split(":", 1)[1] for tag in sg["inputs"]["tags"] if tag.startswith("group:"))
+        for sg in resources(state, "openstack:networking/secGroup:SecGroup")
+    }
+    rules = set()
+    for rule in resources(state, "openstack:networking/secGroupRule:SecGroupRule"):
+        inputs = rule["inputs"]
+        direction = "in" if inputs["direction"] == "ingress" else "out"
+        rules.add(
+            (
+                groups[inputs["securityGroupId"]],
+                direction,
+                inputs["remoteIpPrefix"],
+                inputs["protocol"],
+                inputs["portRangeMin"],
+                inputs["portRangeMax"],
+            )
+        )
+    return rules
+
+
+def _aws_rules(state: dict[str, Any]) -> set[Rule]:
+    # The groups the instances sit in; a load balancer's own group and its health checks are not host rules.
+    members = {}
+    for instance in resources(state, "aws:ec2/instance:Instance"):
+        for group_id in instance["inputs"]["vpcSecurityGroupIds"]:
+            members[group_id] = instance["inputs"]["tags"]["kiban:group"]
+    rules = set()
+    for direction, type_ in (
+        ("in", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
+        ("out", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"),
+    ):
+        for rule in resources(state, type_):
+            inputs = rule["inputs"]
+            if inputs["securityGroupId"] in members and "cidrIpv4" in inputs:
+                rules.add(
+                    (
+                        members[inputs["securityGroupId"]],
+                        direction,
+                        inputs["cidrIpv4"],
+                        inputs["ipProtocol"],
+                        inputs["fromPort"],
+                        inputs["toPort"],
+                    )
+                )
+    return rules
+
+
+def test_the_inventories_describe_the_same_platform(openstack: dict[str, Any], aws: dict[str, Any]) -> None:
+    left, right = _inventory(openstack), _inventory(aws)
+    assert (left["target"], right["target"]) == ("openstack", "aws")
+    assert set(left) == set(right)
+    assert left["areas"] == right["areas"]
+    assert left["flows"] == right["flows"]
+    assert left["municipality"] == right["municipality"]
+    # Hosts: everything but the address is equal; on AWS the address sits in the zone's block of the same subnet.
+    assert [{k: v for k, v in h.items() if k != "address"} for h in left["hosts"]] == [
+        {k: v for k, v in h.items() if k != "address"} for h in right["hosts"]
+    ]
+    for host in right["hosts"]:
+        assert ipaddress.IPv4Address(host["address"]) in ipaddress.IPv4Network(host["subnet"])
+    assert len({h["address"] for h in right["hosts"]}) == len(right["hosts"])
+
+
+def test_the_same_areas(openstack: dict[str, Any], aws: dict[str, Any]) -> None:
+    def areas(state: dict[str, Any]) -> list[str]:
+        return sorted(r["urn"].split("::")[-1] for r in resources(state, "kiban:network:SecurityArea"))
+
+    assert areas(openstack) == areas(aws)
+    vpcs = {r["inputs"]["tags"]["kiban:area"]: r["inputs"]["cidrBlock"] for r in resources(aws, "aws:ec2/vpc:Vpc")}
+    assert vpcs == {area["id"]: area["cidr"] for area in _inventory(openstack)["areas"]}
+
+
+def test_the_same_hosts_per_group_and_area(openstack: dict[str, Any], aws: dict[str, Any]) -> None:
+    left, right = _openstack_hosts(openstack), _aws_hosts(aws)
+    assert left.keys() == right.keys()
+    assert Counter((g, a) for g, a, _, _ in left.values()) == Counter((g, a) for g, a, _, _ in right.values())
+    assert len(left) == len(_inventory(aws)["hosts"])
+
+
+def test_the_same_failure_domain_spread(openstack: dict[str, Any], aws: dict[str, Any]) -> None:
+    for hosts in (_openstack_hosts(openstack), _aws_hosts(aws)):
+        zones_of_domain: dict[str, set[str]] = defaultdict(set)
+        for _, _, domain, zone in hosts.values():
+            zones_of_domain[domain].add(zone)
+        # One zone per failure domain, and a different one for each.
+        assert all(len(zones) == 1 for zones in zones_of_domain.values())
+        assert len({next(iter(z)) for z in zones_of_domain.values()}) == len(zones_of_domain)
+    spread = [
+        {name: domain for name, (_, _, domain, _) in hosts.items()}
+        for hosts in (_openstack_hosts(openstack), _aws_hosts(aws))
+    ]
+    assert spread[0] == spread[1]
+    by_group: dict[str, list[str]] = defaultdict(list)
+    for group, _, domain, _ in _aws_hosts(aws).values():
+        by_group[group].append(domain)
+    assert any(len(domains) > 1 for domains in by_group.values())
+    for group, domains in by_group.items():
+        assert len(domains) == len(set(domains)), group
+
+
+def test_the_same_allowed_flows(openstack: dict[str, Any], aws: dict[str, Any]) -> None:
+    left, right = _openstack_rules(openstack), _aws_rules(aws)
+    assert left and left == right
+    # And both are the inventory's flows, read at each end that is a host group.
+    expected = set()
+    groups = {host[0] for host in _aws_hosts(aws).values()}
+    for flow in _inventory(aws)["flows"]:
+        port, _, protocol = flow["port"].partition("/")
+        first, _, last = port.partition("-")
+        span = (int(first), int(last or first))
+        if flow["to"]["group"] in groups:
+            expected.add((flow["to"]["group"], "in", flow["from"]["cidr"], protocol or "tcp", *span))
+        if flow["from"]["group"] in groups:
+            expected.add((flow["from"]["group"], "out", flow["to"]["cidr"], protocol or "tcp", *span))
+    assert right == expected

@@ -1,0 +1,75 @@
+"""The mock runtime harness: engine-shaped URNs, deterministic ids, and refusing what the engine refuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kiban.mock_runtime import RecordingMonitor, make_urn, mock_id, run_program
+
+
+def test_urn_of_a_top_level_resource_has_no_stack_prefix() -> None:
+    stack = make_urn("dev", "kiban", "", "pulumi:pulumi:Stack", "kiban-dev")
+    assert stack == "urn:pulumi:dev::kiban::pulumi:pulumi:Stack::kiban-dev"
+    top = make_urn("dev", "kiban", stack, "kiban:platform:SharedPlatform", "platform")
+    assert top == "urn:pulumi:dev::kiban::kiban:platform:SharedPlatform::platform"
+
+
+def test_urn_of_a_nested_resource_carries_the_whole_type_chain() -> None:
+    area = "urn:pulumi:dev::kiban::kiban:platform:SharedPlatform$kiban:network:SecurityArea::secure"
+    urn = make_urn("dev", "kiban", area, "openstack:networking/network:Network", "secure-platform")
+    assert urn == (
+        "urn:pulumi:dev::kiban::kiban:platform:SharedPlatform$kiban:network:SecurityArea"
+        "$openstack:networking/network:Network::secure-platform"
+    )
+
+
+def test_ids_are_derived_from_urns() -> None:
+    assert mock_id("urn:a") == mock_id("urn:a") != mock_id("urn:b")
+
+
+def _program(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "__main__.py"
+    path.write_text("import pulumi\n" + body, encoding="utf-8")
+    return path
+
+
+def test_records_parent_dependencies_and_stack_outputs(tmp_path: Path) -> None:
+    program = _program(
+        tmp_path,
+        "parent = pulumi.ComponentResource('test:index:Group', 'group')\n"
+        "first = pulumi.CustomResource('test:index:Thing', 'first', {'size': 1}, "
+        "opts=pulumi.ResourceOptions(parent=parent))\n"
+        "second = pulumi.CustomResource('test:index:Thing', 'second', {'other': first.id}, "
+        "opts=pulumi.ResourceOptions(parent=parent))\n"
+        "pulumi.export('answer', {'value': 42, 'none': None})\n",
+    )
+    monitor = run_program(program, "kiban", "dev", {}, [])
+    assert isinstance(monitor, RecordingMonitor)
+    second = monitor.registrations["urn:pulumi:dev::kiban::test:index:Group$test:index:Thing::second"]
+    first_urn = "urn:pulumi:dev::kiban::test:index:Group$test:index:Thing::first"
+    assert second.parent == "urn:pulumi:dev::kiban::test:index:Group::group"
+    assert second.dependencies == [first_urn]
+    assert second.inputs == {"other": mock_id(first_urn)}
+    stack = monitor.registrations["urn:pulumi:dev::kiban::pulumi:pulumi:Stack::kiban-dev"]
+    assert stack.outputs == {"answer": {"value": 42, "none": None}}
+
+
+def test_a_duplicate_urn_fails_the_run(tmp_path: Path) -> None:
+    program = _program(
+        tmp_path,
+        "pulumi.CustomResource('test:index:Thing', 'same', {})\npulumi.CustomResource('test:index:Thing', 'same', {})\n",
+    )
+    with pytest.raises(Exception, match=r"(?i)duplicate resource URN"):
+        run_program(program, "kiban", "dev", {}, [])
+
+
+def test_a_second_run_in_one_process_starts_clean(tmp_path: Path) -> None:
+    program = _program(tmp_path, "pulumi.export('spec', pulumi.Config().get('spec'))\n")
+    first = run_program(program, "kiban", "one", {"kiban:spec": "a.yaml"}, [])
+    second = run_program(program, "kiban", "two", {}, [])
+    assert isinstance(first, RecordingMonitor) and isinstance(second, RecordingMonitor)
+    assert first.registrations["urn:pulumi:one::kiban::pulumi:pulumi:Stack::kiban-one"].outputs == {"spec": "a.yaml"}
+    # A top-level None is not an output at all (the SDK drops it): the first run's config is gone.
+    assert second.registrations["urn:pulumi:two::kiban::pulumi:pulumi:Stack::kiban-two"].outputs == {}

@@ -1,0 +1,59 @@
+"""The reachability checks planned from an inventory."""
+
+from __future__ import annotations
+
+from lab.session import lab_ansible_inventory, platform_inventory
+from lab.topology import lab_topology
+from tests.conftest import SAMPLE_SPEC
+from verify.inventory import ansible_inventory
+from verify.reachability import ICMP, MANAGEMENT_PORT, plan_checks
+
+DOCUMENT = platform_inventory(SAMPLE_SPEC)
+LAB = lab_ansible_inventory(DOCUMENT, lab_topology(DOCUMENT))
+CHECKS = plan_checks(LAB)
+
+
+def test_every_planned_rule_is_checked_open() -> None:
+    expected_open = {c for c in CHECKS if c.expect_open}
+    assert len(expected_open) == len(DOCUMENT["flows"])
+    eltax = [c for c in expected_open if c.source == "external:eLTAX@lgwan"]
+    assert [(c.target, c.port, c.why) for c in eltax] == [
+        ("integration-hub-mynumber-1", "443/tcp", "declared flow eltax-tokutei")
+    ]
+
+
+def test_crossing_flows_are_checked_closed_on_every_other_port() -> None:
+    closed = [c for c in CHECKS if c.source == "integration-hub-internet-1" and c.target == "integration-hub-lgwan-1"]
+    assert {(c.port, c.expect_open) for c in closed} == {("443/tcp", True), (MANAGEMENT_PORT, False)}
+
+
+def test_areas_without_a_flow_are_checked_closed_including_icmp() -> None:
+    high_to_internet = [c for c in CHECKS if c.source_area == "mynumber" and c.target_area == "internet"]
+    assert high_to_internet and not any(c.expect_open for c in high_to_internet)
+    assert {c.port for c in high_to_internet} >= {ICMP, MANAGEMENT_PORT, "443/tcp"}
+    assert len({c.source for c in high_to_internet}) == 1, "one host speaks for its area"
+    internet_to_high = [c for c in CHECKS if c.source_area == "internet" and c.target_area == "mynumber"]
+    assert internet_to_high and not any(c.expect_open for c in internet_to_high)
+    assert not [c for c in CHECKS if c.source_area == "lgwan" and c.target_area == "mynumber" and c.expect_open]
+
+
+def test_each_outside_network_is_its_own_source() -> None:
+    outside_to_internet = {c.source for c in CHECKS if c.source_area == "outside" and c.target_area == "internet"}
+    assert outside_to_internet == {"external:eLTAX@lgwan", "external:マイナポータル@lgwan"}
+
+
+def test_failure_messages_name_hosts_areas_and_flow() -> None:
+    check = next(c for c in CHECKS if c.expect_open and c.why == "declared flow shinsei-mugaika")
+    message = check.failure("timeout")
+    assert "integration-hub-internet-1 (area internet)" in message
+    assert "integration-hub-lgwan-1 (area lgwan)" in message
+    assert "got timeout; declared flow shinsei-mugaika" in message
+
+
+def test_ids_are_unique() -> None:
+    assert len({c.id for c in CHECKS}) == len(CHECKS)
+
+
+def test_outside_networks_are_not_probed_without_a_lab() -> None:
+    checks = plan_checks(ansible_inventory(DOCUMENT))
+    assert not [c for c in checks if c.source.startswith("external:")]

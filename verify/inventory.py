@@ -1,0 +1,118 @@
+"""From a deployed (or rendered) stack to an Ansible inventory that testinfra and Ansible both read.
+
+The stack output ``inventory`` is the contract: this module finds it in whichever file
+an operator has at hand, and writes it as Ansible's YAML inventory with groups by area,
+role and business, each host with ``ansible_host`` and its kiban facts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from spec.problems import Problem, SpecError
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
+
+
+def _group_name(prefix: str, value: str) -> str:
+    # Ansible group names are identifiers: letters, digits and underscores.
+    return f"{prefix}_{re.sub(r'[^A-Za-z0-9_]', '_', value)}"
+
+
+def _unwrap(value: Any, file: Path) -> Any:
+    if isinstance(value, dict) and SECRET_SIGNATURE in value:
+        if "plaintext" in value:
+            return json.loads(value["plaintext"])
+        raise SpecError(
+            file,
+            [Problem(("inventory",), "the inventory output is an encrypted secret; export it with --show-secrets")],
+        )
+    return value
+
+
+def inventory_from_state(file: Path) -> dict[str, Any]:
+    """The inventory document in a `pulumi stack export`, a kiban render, or `pulumi stack output --json`."""
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError(file, [Problem((), "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise SpecError(file, [Problem((), f"cannot be read: {error}")]) from None
+    except json.JSONDecodeError as error:
+        raise SpecError(file, [Problem((), f"not JSON: {error.msg} at line {error.lineno}")]) from None
+    if not isinstance(data, dict):
+        raise SpecError(file, [Problem((), "expected a JSON object")])
+    if "deployment" in data:
+        resources = (data.get("deployment") or {}).get("resources") or []
+        stack = next((r for r in resources if isinstance(r, dict) and r.get("type") == STACK_TYPE), None)
+        if stack is None:
+            raise SpecError(
+                file, [Problem(("deployment", "resources"), f"no {STACK_TYPE} resource: not a stack export")]
+            )
+        outputs = stack.get("outputs") or {}
+        where: tuple[str | int, ...] = ("deployment", "resources", resources.index(stack), "outputs", "inventory")
+    else:
+        outputs = data  # `pulumi stack output --json` prints the outputs themselves
+        where = ("inventory",)
+    if "inventory" not in outputs:
+        raise SpecError(file, [Problem(where, "no 'inventory' output: was the stack deployed by kiban?")])
+    inventory = _unwrap(outputs["inventory"], file)
+    if not isinstance(inventory, dict) or not {"hosts", "areas", "flows"} <= inventory.keys():
+        raise SpecError(file, [Problem(where, "the inventory needs 'hosts', 'areas' and 'flows'")])
+    return inventory
+
+
+def host_facts(host: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "ansible_host": host["address"],
+        "kiban_role": host["role"],
+        "kiban_business": host["business"],
+        "kiban_tier": host["tier"],
+        "kiban_area": host["area"],
+        "kiban_group": host["group"],
+        "kiban_subnet": host["subnet"],
+        "kiban_failure_domain": host["failure_domain"],
+        "kiban_blade": host["blade"],
+        "kiban_ports": list(host["ports"]),
+    }
+
+
+def ansible_inventory(
+    inventory: dict[str, Any], extra_facts: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Ansible's YAML inventory: every host under all.hosts, groups area_*, role_*, business_*."""
+    extra_facts = extra_facts or {}
+    hosts: dict[str, Any] = {}
+    children: dict[str, dict[str, dict[str, None]]] = {}
+    for host in inventory["hosts"]:
+        hosts[host["name"]] = {**host_facts(host), **extra_facts.get(host["name"], {})}
+        memberships = [_group_name("area", host["area"]), _group_name("role", host["role"])]
+        if host["business"]:
+            memberships.append(_group_name("business", host["business"]))
+        for group in memberships:
+            children.setdefault(group, {"hosts": {}})["hosts"][host["name"]] = None
+    for name, facts in extra_facts.items():
+        if name not in hosts:
+            hosts[name] = facts  # hosts that exist only in a lab, such as outside networks
+    return {
+        "all": {
+            "hosts": hosts,
+            "children": dict(sorted(children.items())),
+            "vars": {"kiban_areas": inventory["areas"], "kiban_flows": inventory["flows"]},
+        }
+    }
+
+
+def ansible_inventory_text(document: dict[str, Any]) -> str:
+    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=120)
+
+
+def write_ansible_inventory(document: dict[str, Any], out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(ansible_inventory_text(document), encoding="utf-8")

@@ -1,0 +1,116 @@
+"""Which connections a verified platform must allow, and which it must refuse (pure).
+
+Derived from an Ansible inventory written by `kiban inventory` or `kiban lab up`:
+- every planned rule connects, from the first host of its source group to the first
+  host of its destination group, on its port;
+- a rule that crosses areas connects only on its port: the same pair on the
+  destination's other ports and on the management port is refused;
+- for each pair of areas with no planned rule between them, a host of the first
+  reaches no host of the second, on any of its ports nor by ICMP;
+- an outside network reaches no area its declared flows do not lead to.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+ICMP = "icmp"
+MANAGEMENT_PORT = "22/tcp"
+
+
+@dataclass(frozen=True)
+class Check:
+    source: str
+    source_area: str
+    target: str
+    target_area: str
+    address: str
+    port: str  # "443/tcp", "123/udp" or "icmp"
+    expect_open: bool
+    why: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.source}->{self.target}:{self.port}"
+
+    def failure(self, outcome: str) -> str:
+        """The message an operator reads when the check fails."""
+        route = (
+            f"{self.source} (area {self.source_area}) -> {self.target} (area {self.target_area}) "
+            f"{self.address} {self.port}"
+        )
+        if self.expect_open:
+            return f"{route}: expected to connect, got {outcome}; {self.why}"
+        return f"{route}: connected but must be blocked; {self.why}"
+
+
+def _first_port(port: str) -> str:
+    span, _, protocol = port.partition("/")
+    return f"{span.split('-')[0]}/{protocol}"
+
+
+def _representatives(hosts: dict[str, dict[str, Any]]) -> dict[str, str]:
+    """The first host of each group stands for the group."""
+    chosen: dict[str, str] = {}
+    for name, facts in hosts.items():
+        chosen.setdefault(facts["kiban_group"], name)
+    return chosen
+
+
+def _rule_area(end: dict[str, Any]) -> str:
+    return "outside" if end["kind"] == "external" else str(end["area"])
+
+
+def plan_checks(inventory: dict[str, Any]) -> list[Check]:
+    """Every reachability check for an Ansible inventory document, in a stable order."""
+    hosts: dict[str, dict[str, Any]] = inventory["all"]["hosts"]
+    flows: list[dict[str, Any]] = inventory["all"]["vars"]["kiban_flows"]
+    areas = [area["id"] for area in inventory["all"]["vars"]["kiban_areas"]]
+    representative = _representatives(hosts)
+
+    def area_of(name: str) -> str:
+        facts = hosts[name]
+        return "outside" if facts.get("kiban_external") else str(facts["kiban_area"])
+
+    def check(source: str, target: str, port: str, expect_open: bool, why: str) -> Check:
+        return Check(
+            source, area_of(source), target, area_of(target), hosts[target]["ansible_host"], port, expect_open, why
+        )
+
+    checks: list[Check] = []
+    allowed: dict[tuple[str, str], set[str]] = {}
+    for rule in flows:
+        allowed.setdefault((rule["from"]["group"], rule["to"]["group"]), set()).add(_first_port(rule["port"]))
+    for rule in flows:
+        source, target = representative.get(rule["from"]["group"]), representative.get(rule["to"]["group"])
+        if source is None or target is None:
+            continue  # an outside network has no host outside a lab
+        reason = f"declared flow {rule['flow']}" if rule["flow"] else f"platform rule {rule['kind']}"
+        checks.append(check(source, target, _first_port(rule["port"]), True, reason))
+        if rule["crosses_areas"]:
+            permitted = allowed[(rule["from"]["group"], rule["to"]["group"])]
+            others = sorted(({_first_port(p) for p in hosts[target]["kiban_ports"]} | {MANAGEMENT_PORT}) - permitted)
+            for port in others:
+                checks.append(
+                    check(source, target, port, False, f"{reason} allows {', '.join(sorted(permitted))} only")
+                )
+
+    reached = {(_rule_area(rule["from"]), _rule_area(rule["to"])) for rule in flows}
+    for source_area in [*areas, "outside"]:
+        for target_area in areas:
+            if source_area == target_area or (source_area, target_area) in reached:
+                continue
+            source_hosts = [name for name in representative.values() if area_of(name) == source_area]
+            if not source_hosts:
+                continue
+            # Outside networks are each their own source: one of them reaching is as bad as any.
+            chosen = source_hosts if source_area == "outside" else source_hosts[:1]
+            for source in chosen:
+                for target in representative.values():
+                    if area_of(target) != target_area:
+                        continue
+                    ports = sorted({_first_port(p) for p in hosts[target]["kiban_ports"]} | {MANAGEMENT_PORT})
+                    why = f"no planned flow lets {source_area} reach {target_area}"
+                    checks.extend(check(source, target, port, False, why) for port in [*ports, ICMP])
+    return checks

@@ -1,0 +1,55 @@
+"""Firewalls are default-deny and accept exactly the planned rules."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import testinfra
+
+from verify.netns_backend import register as register_netns_backend
+from verify.nft import ANYWHERE, Accepted, chain_view
+
+HOST_TABLE, HOST_CHAIN = "kiban", "input"
+ROUTER_TABLE, ROUTER_CHAIN = "kiban", "forward"
+
+
+def test_host_firewall_is_default_deny_with_the_planned_sources(
+    host: Any, host_name: str, facts: dict[str, Any], inventory: dict[str, Any], in_lab: bool
+) -> None:
+    if in_lab:
+        pytest.skip("the lab enforces the plan at its router (see test_lab_router_firewall)")
+    listed = host.run("nft -j list ruleset")
+    assert listed.rc == 0, f"{host_name}: cannot list nftables: {listed.stderr.strip()}"
+    view = chain_view(json.loads(listed.stdout), HOST_TABLE, HOST_CHAIN)
+    assert view is not None, f"{host_name}: no chain {HOST_CHAIN} in table {HOST_TABLE}"
+    assert view.policy == "drop", f"{host_name}: input policy is {view.policy}, not drop"
+    planned = {
+        (rule["from"]["cidr"], rule["port"])
+        for rule in inventory["all"]["vars"]["kiban_flows"]
+        if rule["to"]["group"] == facts["kiban_group"]
+    }
+    accepted = {(a.source, a.port) for a in view.accepted}
+    assert not [a for a in view.accepted if a.source == ANYWHERE and a.port != "22/tcp"], (
+        f"{host_name}: accepts from anywhere: {[a for a in view.accepted if a.source == ANYWHERE]}"
+    )
+    missing = sorted(planned - accepted)
+    assert not missing, f"{host_name}: planned sources not accepted: {missing}"
+
+
+def test_lab_router_firewall(inventory: dict[str, Any], in_lab: bool) -> None:
+    if not in_lab:
+        pytest.skip("only a lab has a router between all segments")
+    register_netns_backend()
+    router = testinfra.get_host(f"netns://{inventory['all']['vars']['kiban_lab_router']}")
+    view = chain_view(json.loads(router.check_output("nft -j list ruleset")), ROUTER_TABLE, ROUTER_CHAIN)
+    assert view is not None and view.policy == "drop", "the lab router must drop by default"
+    planned = {
+        Accepted(rule["from"]["cidr"], rule["to"]["cidr"], rule["port"])
+        for rule in inventory["all"]["vars"]["kiban_flows"]
+    }
+    extra = sorted(set(view.accepted) - planned)
+    missing = sorted(planned - set(view.accepted))
+    assert not extra, f"the lab router accepts traffic no rule plans: {extra}"
+    assert not missing, f"the lab router lacks planned rules: {missing}"
