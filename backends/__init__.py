@@ -103,6 +103,7 @@ BackendFactory = Callable[[Mapping[str, Any]], Backend]
 # target name -> "module:factory"; the module is imported only when its target is chosen.
 BACKENDS: dict[str, str] = {
     "openstack": "backends.openstack:create_backend",
+    "aws": "backends.aws:create_backend",
 }
 
 

@@ -13,6 +13,7 @@ from components.security_area import SecurityArea, SecurityAreaArgs
 from inventory import build_inventory, plan_hosts
 from network.flows import FlowPlan
 from network.plan import NetworkPlan
+from placement.plan import PlacementPlan
 from spec.model import PlatformSpec
 from templates import area_services
 
@@ -24,6 +25,8 @@ class SharedPlatformArgs:
     flows: FlowPlan
     backend: Backend
     database_password: pulumi.Input[str] | None = None
+    # The planner's blade and chassis per VM (`kiban plan`); without it replicas round-robin over chassis.
+    placement: PlacementPlan | None = None
 
 
 class SharedPlatform(pulumi.ComponentResource):
@@ -34,10 +37,12 @@ class SharedPlatform(pulumi.ComponentResource):
         spec, network, flows, backend = args.spec, args.network, args.flows, args.backend
         # Refuse before making anything: a missing flavor found half-way would leave a partial graph.
         backend.check(spec)
-        hosts = plan_hosts(spec, network, zonal_subnets=backend.zonal_subnets)
+        placed = args.placement
+        where = {p.vm.name: (p.chassis, p.blade) for p in placed.placements} if placed is not None else None
+        hosts = plan_hosts(spec, network, zonal_subnets=backend.zonal_subnets, placement=where)
         child = pulumi.ResourceOptions(parent=self)
 
-        HardwarePool("hardware", HardwarePoolArgs(spec.failure_domains, backend), child)
+        HardwarePool("hardware", HardwarePoolArgs(spec.failure_domains, backend, placed), child)
         vendors = list(dict.fromkeys(business.vendor for business in spec.businesses))
         access = backend.vendor_access(self, vendors)
         for area in spec.areas:

@@ -1,16 +1,19 @@
-"""Where each VM goes: its subnet, its fixed address and its failure domain (chassis).
+"""Where each VM goes: its subnet, its fixed address, its failure domain (chassis) and blade.
 
-Replica i of a group goes to chassis i mod n, so replicas of one group never
-share a chassis while there are at least as many chassis as replicas (the spec
-checks refuse anti-affine groups with more replicas than chassis).
+With a placement plan (``kiban plan``), each VM goes to the chassis and blade the planner chose.
+Without one, replica i of a group goes to chassis i mod n, so replicas of one group never
+share a chassis while there are at least as many chassis as replicas (the spec checks refuse
+anti-affine groups with more replicas than chassis). Either way a host's address depends on
+its replica number only (and, where subnets are zonal, on its zone), never on other VMs.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from network.numbering import zonal_host_address
+from network.numbering import host_address, zone_block
 from network.plan import NetworkPlan, Subnet
 from spec.instances import VirtualMachine, expand_vms
 from spec.model import Chassis, PlatformSpec
@@ -22,7 +25,7 @@ class PlannedHost:
     subnet: Subnet
     address: ipaddress.IPv4Address
     chassis: Chassis
-    blade: str | None = None  # filled by the placement planner once it exists
+    blade: str | None = None  # the planner's blade; None when the stack does not plan placement
 
     @property
     def name(self) -> str:
@@ -48,17 +51,36 @@ def subnet_of(network: NetworkPlan, vm: VirtualMachine) -> Subnet:
     return network.role_subnet(vm.area, role)
 
 
-def plan_hosts(spec: PlatformSpec, network: NetworkPlan, zonal_subnets: bool = False) -> tuple[PlannedHost, ...]:
-    """Every VM of ``expand_vms`` with its subnet, its address (replica i -> host i) and its chassis.
+def plan_hosts(
+    spec: PlatformSpec,
+    network: NetworkPlan,
+    zonal_subnets: bool = False,
+    placement: Mapping[str, tuple[str, str]] | None = None,
+) -> tuple[PlannedHost, ...]:
+    """Every VM of ``expand_vms`` with its subnet, its address and its chassis (and blade, when placed).
 
+    ``placement`` maps a VM's name to the (chassis id, blade id) the planner chose.
     ``zonal_subnets``: the target cuts each subnet into one block per failure domain (an AWS
-    subnet lives in one availability zone), so replica i takes a host address in the block of
-    its chassis (``zonal_host_address``) instead of host i of the whole subnet.
+    subnet lives in one availability zone), so a replica takes a host address in the block of
+    its chassis, numbered among its group's replicas in that chassis.
     """
-    zones = len(spec.failure_domains.chassis)
+    chassis_by_id = {chassis.id: chassis for chassis in spec.failure_domains.chassis}
+    zone_index = {chassis.id: index for index, chassis in enumerate(spec.failure_domains.chassis)}
+    zones = len(zone_index)
+    in_zone: dict[tuple[str, str], int] = {}
     hosts = []
     for vm in expand_vms(spec):
         subnet = subnet_of(network, vm)
-        address = zonal_host_address(subnet.cidr, vm.replica, zones) if zonal_subnets else subnet.host(vm.replica)
-        hosts.append(PlannedHost(vm, subnet, address, chassis_for_replica(spec, vm.replica)))
+        if placement is not None:
+            chassis_id, blade = placement[vm.name]
+            chassis = chassis_by_id[chassis_id]
+        else:
+            chassis, blade = chassis_for_replica(spec, vm.replica), None
+        if zonal_subnets:
+            order = in_zone.get((vm.group, chassis.id), 0)
+            in_zone[(vm.group, chassis.id)] = order + 1
+            address = host_address(zone_block(subnet.cidr, zone_index[chassis.id], zones), order)
+        else:
+            address = subnet.host(vm.replica)
+        hosts.append(PlannedHost(vm, subnet, address, chassis, blade))
     return tuple(hosts)

@@ -182,4 +182,3 @@ def main() -> None:
 from kiban import operate  # noqa: E402
 
 operate.register(app)
-

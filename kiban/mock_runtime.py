@@ -9,6 +9,7 @@ Nothing here is random: ids are derived from URNs, so two runs record the same.
 from __future__ import annotations
 
 import asyncio
+import json
 import runpy
 import threading
 import uuid
@@ -72,11 +73,18 @@ class DuplicateUrnError(Exception):
     """Two resources of a program have the same URN: a real ``pulumi up`` would fail the same way."""
 
 
+def _canonical(value: Any) -> str:
+    """A value as key text; nested maps sorted, since their order after the RPC varies between processes."""
+    if isinstance(value, dict | list):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return str(value)
+
+
 class KibanMocks(Mocks):
     """Answer invokes (look-ups of existing roles and groups) with ids derived from what was asked."""
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
-        key = f"{args.token}:{sorted((k, str(v)) for k, v in args.args.items())}"
+        key = f"{args.token}:{sorted((k, _canonical(v)) for k, v in args.args.items())}"
         return {**args.args, "id": mock_id(key)}, []
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:

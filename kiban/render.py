@@ -32,6 +32,7 @@ from kiban.mock_runtime import (
     resource_name,
     run_program,
 )
+from placement.options import placement_settings
 from spec.load import load_spec
 from spec.model import MiddlewareRole, PlatformSpec
 
@@ -141,6 +142,10 @@ def check_stack(project_dir: Path, stack: StackConfig) -> PlatformSpec:
         raise RenderError(f"stack {stack.stack!r}: {error}") from None
     except json.JSONDecodeError:
         raise RenderError(f"stack {stack.stack!r}: {stack.project}:{target} must be a mapping") from None
+    try:
+        placement_settings(json.loads(stack.get("placement") or "{}"))
+    except ValueError as error:
+        raise RenderError(f"stack {stack.stack!r}: {error}") from None
     needs_password = spec.middleware.get(MiddlewareRole.DATABASE) is not None
     if needs_password and stack.get("databaseAdminPassword") is None:
         raise RenderError(
@@ -301,6 +306,10 @@ class Summary:
     by_type: list[tuple[str, int]]
     by_area: list[tuple[str, int]]
     by_business: list[tuple[str, int]]
+    placement: Mapping[str, Any] | None = None  # the hardware pool's sizing, when the stack plans placement
+
+
+HARDWARE_POOL_TYPE = "kiban:compute:HardwarePool"
 
 
 def _ancestor_name(urn: str, type_: str, parents: Mapping[str, str], types: Mapping[str, str]) -> str | None:
@@ -326,16 +335,25 @@ def summarize(resources: Iterable[Mapping[str, Any]]) -> Summary:
         business = _ancestor_name(urn, TENANT_TYPE, parents, types)
         if business is not None:
             by_business[business] += 1
+    pool = next((r for r in listed if r["type"] == HARDWARE_POOL_TYPE), None)
     return Summary(
         len(listed),
         sorted(by_type.items(), key=lambda item: (-item[1], item[0])),
         sorted(by_area.items()),
         sorted(by_business.items()),
+        (pool.get("outputs") or {}).get("placement") if pool is not None else None,
     )
 
 
 def summary_lines(summary: Summary, stack: str) -> list[str]:
     lines = [f"{stack}: {summary.total} resources"]
+    if summary.placement is not None:
+        sized = summary.placement
+        proof = "optimal" if sized["optimal"] else f"gap {sized['gap']:.1%}"
+        lines.append(
+            f"placement: {sized['blades_used']} blades on {sized['chassis_used']} chassis ({proof}); "
+            f"dedicated baseline {sized['dedicated_baseline']}, first fit {sized['first_fit']}"
+        )
     lines += ["by type:"] + [f"  {count:6d}  {type_}" for type_, count in summary.by_type]
     lines += ["by area:"] + [f"  {count:6d}  {area}" for area, count in summary.by_area]
     lines += ["by business:"] + [f"  {count:6d}  {business}" for business, count in summary.by_business]

@@ -1,11 +1,13 @@
 """Placement and capacity planning: which blade in which chassis runs each VM of a platform spec.
 
-Pure Python (no Pulumi). The modules, in the order data flows through them:
-``demand`` (per-VM monthly demand and blade capacity as a neutral ``problem``),
-``first_fit`` and ``bounds`` (quick answers and what no answer can beat),
-``solver`` (CP-SAT), ``verify`` (the constraints checked on any assignment),
-``baseline`` and ``survival`` (what the plan is compared with and how it fails),
-``plan`` (the whole planner), ``report`` and ``cli`` (output).
+Pure Python (no Pulumi), one concern per module, in the order data flows through them:
+``demand`` (monthly demand and blade capacity, as a neutral ``problem``), ``first_fit`` and
+``bounds`` (greedy starts and what no placement can beat), ``solver`` (``cpsat`` for the whole
+model, ``lns`` for large cities, ``patterns`` for problems without anti-affinity, ``workers``
+for solving side by side), ``verify`` (the rules, checked on every result), ``baseline`` and
+``survival`` (what a plan is compared with, and what a chassis loss takes down),
+``feasibility`` (located errors), ``plan`` (the planner), ``report`` and ``cli`` (output).
+``binpack`` adapts classic one-dimensional bin packing for the benchmark.
 
-This package imports nothing heavy at import time: OR-Tools loads only when a plan is solved.
+Importing the package loads nothing heavy: OR-Tools loads with ``placement.plan``.
 """

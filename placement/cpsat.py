@@ -32,6 +32,7 @@ from functools import reduce
 
 from ortools.sat.python import cp_model
 
+from placement.bounds import domain_bound, licence_host_bounds
 from placement.problem import Assignment, PackingProblem, licence_hosts, objective
 
 PHASES = ("blades", "licences", "chassis")
@@ -442,6 +443,19 @@ def work_done(options: SolverOptions, solver: cp_model.CpSolver) -> float:
     return float(solver.response_proto.deterministic_time) * WALL_PER_DETERMINISTIC[options.quick]
 
 
+def _floor(
+    problem: PackingProblem, assignment: Assignment, name: str, weights: dict[str, int], lower_bound: int
+) -> int:
+    """What no placement can beat in phase ``name``, given the earlier phases' values in ``assignment``."""
+    if name == "blades":
+        return lower_bound
+    if name == "licences":
+        return sum(weights[product] * hosts for product, hosts in licence_host_bounds(problem).items())
+    if name == "chassis":
+        return domain_bound(problem, len(set(assignment)))
+    return 0  # drain: a bin emptied completely
+
+
 def solve_exact(
     problem: PackingProblem,
     options: SolverOptions,
@@ -458,16 +472,30 @@ def solve_exact(
     # Draining one particular bin is not symmetric under swapping bins, so it keeps the symmetry.
     break_symmetry = DRAIN not in phases
     best = canonical(problem, start) if start is not None and break_symmetry else start
-    built = PlacementModel(problem, lower_bound, break_symmetry)
-    model = built.model
+    weights = licence_weights(problem)
+    built: PlacementModel | None = None
+    kept: list[tuple[str, int]] = []  # phases decided so far, each kept as a constraint
     results: list[PhaseResult] = []
     budget_left = options.time_limit
     spent_total = 0.0
     infeasible = False
     for name in phases:
-        if name == "licences" and not built.licence:
+        if name == "licences" and not problem.licence_costs:
             results.append(PhaseResult(name, "SKIPPED", 0, 0.0, True))
             continue
+        if best is not None:
+            value = phase_value(problem, best, name, weights, drain)
+            floor = _floor(problem, best, name, weights, lower_bound)
+            if value <= floor:
+                # Proven by a bound: no need to build or run the model for this phase.
+                results.append(PhaseResult(name, "BOUND", value, float(floor), True))
+                kept.append((name, value))
+                continue
+        if built is None:
+            built = PlacementModel(problem, lower_bound, break_symmetry)
+            for done, value in kept:
+                built.model.add(built.expression(done, drain) <= value)
+        model = built.model
         expression = built.expression(name, drain)
         model.minimize(expression)
         if best is not None:
@@ -488,17 +516,18 @@ def solve_exact(
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             found = built.read(solver)
             # Earlier phases' values are constraints now, so only this phase's value decides.
-            if best is None or phase_value(problem, found, name, built.weights, drain) <= phase_value(
-                problem, best, name, built.weights, drain
+            if best is None or phase_value(problem, found, name, weights, drain) <= phase_value(
+                problem, best, name, weights, drain
             ):
                 best = found
         if best is None:
             results.append(PhaseResult(name, solver.status_name(status), 0, solver.best_objective_bound, False))
             break
         # The phase's value is that of the best placement so far: the solver need not beat its hint.
-        value = phase_value(problem, best, name, built.weights, drain)
+        value = phase_value(problem, best, name, weights, drain)
         optimal = status == cp_model.OPTIMAL and value <= round(solver.objective_value)
         results.append(PhaseResult(name, solver.status_name(status), value, solver.best_objective_bound, optimal))
         # Later phases keep what this one achieved; <= still lets them find a better value of it.
         model.add(expression <= value)
+        kept.append((name, value))
     return SolveResult(best, tuple(results), infeasible, spent_total, time.monotonic() - started)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.alias_generators import to_camel
 
 DEFAULT_TIME_LIMIT = 10.0
 DEFAULT_SEED = 0
@@ -16,3 +21,27 @@ class PlanOptions:
     )
     seed: int = DEFAULT_SEED
     workers: int = DEFAULT_WORKERS  # a plan is reproducible for one spec, seed and worker count
+
+
+class PlacementSettings(BaseModel):
+    """Stack config ``kiban:placement``: whether and how the Pulumi program plans placement."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True)
+
+    enabled: bool = Field(default=True, description="plan blades and chassis; false: replicas round-robin over chassis")
+    time_limit: float = Field(default=DEFAULT_TIME_LIMIT, gt=0, le=3600, description="reference seconds")
+    seed: int = Field(default=DEFAULT_SEED, ge=0)
+
+
+def placement_settings(raw: Mapping[str, Any] | None) -> PlanOptions | None:
+    """PlanOptions from ``kiban:placement`` (None when disabled); a ValueError names each bad key."""
+    if raw is not None and not isinstance(raw, Mapping):
+        raise ValueError("kiban:placement must be a mapping (enabled, timeLimit, seed)")
+    try:
+        settings = PlacementSettings.model_validate(dict(raw or {}))
+    except ValidationError as error:
+        problems = "; ".join(f"kiban:placement.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise ValueError(problems) from None
+    if not settings.enabled:
+        return None
+    return PlanOptions(time_limit=settings.time_limit, seed=settings.seed)

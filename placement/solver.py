@@ -1,6 +1,8 @@
 """Solve a packing problem: the whole CP-SAT model when it is small, neighbourhood search when it is not.
 
-Both start from the best greedy placement given, so neither ends worse than first fit.
+Problems without anti-affinity groups (classic bin packing) first go through the pattern
+search. Every step starts from the best placement so far and keeps it unless it finds a
+better one, so the result is never worse than the greedy starts (first fit among them).
 """
 
 from __future__ import annotations

@@ -125,6 +125,8 @@ def deploy_group(
                 "kiban-group": deployment.group.id,
                 "kiban-role": vm.role,
                 "kiban-failure-domain": host.chassis.id,
+                # The planner's blade: operators compare it with `openstack server show` after a migration.
+                **({"kiban-blade": host.blade} if host.blade is not None else {}),
             },
             tags=["kiban", f"area:{vm.area}"],
             region=settings.region,

@@ -85,5 +85,6 @@ def test_stack_exports_the_inventory(state: dict[str, Any]) -> None:
     inventory = stack["outputs"]["inventory"]
     assert inventory["target"] == "openstack"
     assert [host["name"] for host in inventory["hosts"]][:3] == ["juki-web-1", "juki-web-2", "juki-app-1"]
-    assert {host["blade"] for host in inventory["hosts"]} == {None}
+    # The program plans placement: every host names its blade, inside its failure domain.
+    assert all(host["blade"].startswith(f"{host['failure_domain']}-") for host in inventory["hosts"])
     assert {"segments", "rules", "municipality"} <= set(stack["outputs"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from lab.firewall import router_ruleset
 from lab.session import platform_inventory
 from tests.conftest import SAMPLE_SPEC
@@ -10,7 +12,7 @@ from verify.nft import Accepted, chain_view
 RULES = platform_inventory(SAMPLE_SPEC)["flows"]
 
 
-def _as_listed(ruleset: dict) -> dict:
+def _as_listed(ruleset: dict[str, Any]) -> dict[str, Any]:
     """What `nft -j list ruleset` prints back: the same objects, without the commands around them."""
     listed = []
     for command in ruleset["nftables"]:

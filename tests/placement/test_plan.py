@@ -35,6 +35,12 @@ def test_peaks_that_do_not_overlap_share_blades_and_beat_both_baselines():
     assert plan.dedicated_by_unit == {"tax": 2, "ward": 2}
 
 
+def test_first_fit_is_counted_beyond_the_inventory_when_it_needs_more_blades_than_the_spec_has():
+    plan = plan_placement(_seasonal_city(blades=1), FAST)
+    assert plan.blades_available == 2
+    assert (plan.blades_used, plan.first_fit) == (2, 4)
+
+
 def test_every_replica_gets_its_own_chassis_and_the_hints_name_zone_and_aggregate():
     spec = make_spec(
         [
