@@ -182,3 +182,8 @@ def main() -> None:
 from kiban import operate  # noqa: E402
 
 operate.register(app)
+
+# The auditors' commands (kiban diff, kiban audit) likewise.
+from kiban import audit_commands  # noqa: E402
+
+audit_commands.register(app)

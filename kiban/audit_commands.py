@@ -1,0 +1,234 @@
+"""Auditors' commands: `kiban diff` (what a change means for security) and `kiban audit` (the model's rules).
+
+Exit status, like diff(1) plus one: 0 no change (diff) or clean (audit), 1 changes
+(diff), 2 bad input, 3 a finding at or above --fail-on (default high).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from audit.report import Format
+
+if TYPE_CHECKING:
+    from audit.findings import Severity
+    from audit.state import StackState
+
+EXIT_FINDINGS = 3
+
+
+class FailOn(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    NONE = "none"
+
+    def severity(self) -> Severity | None:
+        from audit.findings import Severity
+
+        return None if self == FailOn.NONE else Severity.parse(self.value)
+
+
+FormatOption = Annotated[
+    Format, typer.Option("--format", "-f", help="text (terminal), markdown (merge-request comment), json or sarif")
+]
+FailOnOption = Annotated[
+    FailOn,
+    typer.Option("--fail-on", help="exit 3 when a finding is at or above this severity (none: never)"),
+]
+OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="write the report to this file, not stdout")]
+TargetOption = Annotated[
+    str | None, typer.Option("--target", help="with a spec: the target to render for, e.g. openstack")
+]
+
+
+def _fail(message: str) -> typer.Exit:
+    from kiban.cli import EXIT_BAD_INPUT
+
+    typer.echo(message, err=True)
+    return typer.Exit(EXIT_BAD_INPUT)
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("kiban")
+    except importlib.metadata.PackageNotFoundError:
+        return "0.0.0"
+
+
+def _rendered(
+    command: str, stack: str | None, spec: Path | None, target: str | None, stack_name: str | None = None
+) -> StackState:
+    """Render a stack (stacks/Pulumi.<stack>.yaml) or a spec under mocks, as `kiban render` would.
+
+    ``stack_name``: render a spec as this stack, so two specs compared render in one namespace (URNs
+    and the fingerprints of their secrets then match resource for resource).
+    """
+    from audit.state import state_from_document
+    from kiban import render as rendering
+    from kiban.cli import _or_exit
+
+    try:
+        if stack is not None:
+            config = rendering.load_stack_config(rendering.PROJECT_DIR, stack)
+            _, folder = rendering.read_project(rendering.PROJECT_DIR)
+            artifact = (folder / f"Pulumi.{stack}.yaml").relative_to(rendering.PROJECT_DIR)
+            source = f"stack {stack}"
+        else:
+            assert spec is not None
+            if target is None:
+                raise _fail(f"{command}: a spec needs --target (e.g. --target openstack)")
+            config = rendering.spec_stack_config(rendering.PROJECT_DIR, spec, target)
+            if stack_name is not None:
+                config.stack = stack_name
+            artifact, source = spec, f"spec {spec} ({target})"
+        document = _or_exit(lambda: rendering.render(config))
+    except rendering.RenderError as error:
+        raise _fail(f"{command}: {error}") from None
+    return _or_exit(lambda: state_from_document(document, source, str(artifact)))
+
+
+def _side(
+    command: str,
+    name: str,
+    path: Path | None,
+    stack: str | None,
+    spec: Path | None,
+    target: str | None,
+    stack_name: str | None = None,
+) -> StackState:
+    from audit.state import load_state
+    from kiban.cli import _or_exit
+
+    given = [option for option, value in ((name, path), ("stack", stack), ("spec", spec)) if value is not None]
+    if len(given) != 1:
+        what = "nothing" if not given else " and ".join(given)
+        raise _fail(f"{command}: {name}: give one of a state file, --{name}-stack or --{name}-spec (got {what})")
+    if path is not None:
+        return _or_exit(lambda: load_state(path))
+    return _rendered(command, stack, spec, target, stack_name)
+
+
+def _emit(text: str, out: Path | None) -> None:
+    if out is None:
+        typer.echo(text, nl=False)
+    else:
+        out.write_text(text, encoding="utf-8")
+        typer.echo(f"wrote {out}", err=True)
+
+
+def _text(renderable: object, out: Path | None) -> None:
+    from rich.console import Console
+
+    from kiban.cli import _console
+
+    if out is None:
+        _console().print(renderable)
+        return
+    with out.open("w", encoding="utf-8") as stream:
+        Console(file=stream, width=160, no_color=True, highlight=False).print(renderable)
+    typer.echo(f"wrote {out}", err=True)
+
+
+def diff_command(
+    old: Annotated[
+        Path | None, typer.Argument(help="the state before: a `pulumi stack export` or `kiban render` file")
+    ] = None,
+    new: Annotated[Path | None, typer.Argument(help="the state after")] = None,
+    old_stack: Annotated[
+        str | None, typer.Option("--old-stack", help="render stacks/Pulumi.<STACK>.yaml as the state before")
+    ] = None,
+    new_stack: Annotated[str | None, typer.Option("--new-stack", help="render this stack as the state after")] = None,
+    old_spec: Annotated[
+        Path | None, typer.Option("--old-spec", help="render this spec (with --target) as the state before")
+    ] = None,
+    new_spec: Annotated[
+        Path | None, typer.Option("--new-spec", help="render this spec (with --target) as the state after")
+    ] = None,
+    target: TargetOption = None,
+    output_format: FormatOption = Format.TEXT,
+    fail_on: FailOnOption = FailOn.HIGH,
+    out: OutOption = None,
+) -> None:
+    """Compare two states: changes by area, tenant and resource, and what they mean for security.
+
+    Each side is a state file, a stack (--old-stack/--new-stack) or a spec (--old-spec/--new-spec with --target), rendered offline; a side given by an option leaves the positional file to the other side.
+
+    Exit 0 no change, 1 changes, 2 bad input, 3 a finding at or above --fail-on.
+    """  # noqa: E501 - typer shows each paragraph as written
+    from audit.diff import DIFF_RULES, diff_states
+    from audit.report import markdown, sarif, structure, text
+
+    files = [path for path in (old, new) if path is not None]
+    old_path = files.pop(0) if files and old_stack is None and old_spec is None else None
+    new_path = files.pop(0) if files and new_stack is None and new_spec is None else None
+    if files:
+        raise _fail(f"diff: {files[0]}: one state file too many (each side is a file, a stack or a spec)")
+    # Two specs render as one stack (the new spec's), so the diff compares like with like.
+    shared = f"{new_spec.stem}-{target}" if old_spec is not None and new_spec is not None else None
+    before = _side("diff", "old", old_path, old_stack, old_spec, target, shared)
+    after = _side("diff", "new", new_path, new_stack, new_spec, target, shared)
+    report = diff_states(before, after)
+    if output_format == Format.TEXT:
+        _text(text.diff_text(report), out)
+    elif output_format == Format.MARKDOWN:
+        _emit(markdown.diff_markdown(report), out)
+    elif output_format == Format.JSON:
+        _emit(json.dumps(structure.diff_json(report), indent=2, ensure_ascii=False) + "\n", out)
+    else:
+        log = sarif.sarif_log("kiban diff", _version(), list(DIFF_RULES.values()), report.findings, after.artifact)
+        _emit(json.dumps(log, indent=2, ensure_ascii=False) + "\n", out)
+    raise typer.Exit(report.exit_code(fail_on.severity()))
+
+
+def audit_command(
+    state: Annotated[
+        Path | None, typer.Argument(help="the state to audit: a `pulumi stack export` or `kiban render` file")
+    ] = None,
+    stack: Annotated[str | None, typer.Option("--stack", help="render stacks/Pulumi.<STACK>.yaml and audit it")] = None,
+    spec: Annotated[Path | None, typer.Option("--spec", help="render this spec (with --target) and audit it")] = None,
+    target: TargetOption = None,
+    waivers: Annotated[Path | None, typer.Option("--waivers", "-w", help="YAML waivers file (docs/AUDIT.md)")] = None,
+    output_format: FormatOption = Format.TEXT,
+    fail_on: FailOnOption = FailOn.HIGH,
+    out: OutOption = None,
+) -> None:
+    """Check one stack against the model's rules (KB-*): areas, exposure, encryption, IMDSv2, redundancy, tenancy.
+
+    Exit 0 clean, 2 bad input, 3 a failure (not waived; an expired waiver is one) at or above --fail-on.
+    """
+    from audit.engine import run_audit
+    from audit.report import markdown, sarif, structure, text
+    from audit.rules import all_rules
+    from audit.state import load_state
+    from audit.waivers import EXPIRED, UNUSED, load_waivers
+    from kiban.cli import _or_exit
+
+    if sum(value is not None for value in (state, stack, spec)) != 1:
+        raise _fail("audit: give one of a state file, --stack NAME or --spec FILE --target TARGET")
+    subject = _or_exit(lambda: load_state(state)) if state is not None else _rendered("audit", stack, spec, target)
+    accepted = _or_exit(lambda: load_waivers(waivers, [rule.id for rule in all_rules()])) if waivers else []
+    report = run_audit(subject, accepted)
+    if output_format == Format.TEXT:
+        _text(text.audit_text(report), out)
+    elif output_format == Format.MARKDOWN:
+        _emit(markdown.audit_markdown(report), out)
+    elif output_format == Format.JSON:
+        _emit(json.dumps(structure.audit_json(report), indent=2, ensure_ascii=False) + "\n", out)
+    else:
+        elsewhere = {EXPIRED: str(waivers), UNUSED: str(waivers)} if waivers else {}
+        log = sarif.sarif_log("kiban audit", _version(), report.rules, report.findings, subject.artifact, elsewhere)
+        _emit(json.dumps(log, indent=2, ensure_ascii=False) + "\n", out)
+    raise typer.Exit(report.exit_code(fail_on.severity()))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("diff")(diff_command)
+    app.command("audit")(audit_command)

