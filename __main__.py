@@ -15,8 +15,8 @@ from components import SharedPlatform, SharedPlatformArgs
 from kiban.reports import network_plan_json
 from network.flows import plan_flows
 from network.plan import plan_network
+from placement.fleet import place_fleet
 from placement.options import placement_settings
-from placement.plan import plan_placement
 from spec.load import load_spec
 
 config = pulumi.Config()
@@ -25,9 +25,8 @@ spec_file = Path(__file__).parent / config.require("spec")
 spec = load_spec(spec_file)
 network = plan_network(spec)
 flows = plan_flows(spec, network)
-# Placement (`kiban plan`) decides each VM's chassis and blade; the same spec and seed give the same plan.
-placement_options = placement_settings(config.get_object("placement"))
-placement = plan_placement(spec, placement_options, spec_file) if placement_options is not None else None
+# Placement (`kiban plan`) decides each VM's chassis and blade: from the stack's plan file, or planned now.
+placement = place_fleet(spec, spec_file, placement_settings(config.get_object("placement")), Path(__file__).parent)
 target = config.require("target")
 backend = create_backend(target, config.get_object(target) or {})
 platform = SharedPlatform(

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 
 from backends import Backend
-from placement.plan import PlacementPlan
+from placement.fleet import PlacedFleet
 from spec.model import FailureDomains
 
 
@@ -16,21 +16,7 @@ from spec.model import FailureDomains
 class HardwarePoolArgs:
     failure_domains: FailureDomains
     backend: Backend
-    placement: PlacementPlan | None = None
-
-
-def sizing(plan: PlacementPlan) -> dict[str, Any]:
-    """What procurement reads from the plan: blades and chassis used, and what they are compared with."""
-    return {
-        "blades_used": plan.blades_used,
-        "chassis_used": plan.chassis_used,
-        "lower_bound": plan.lower_bound,
-        "first_fit": plan.first_fit,
-        "dedicated_baseline": plan.dedicated_baseline,
-        "optimal": plan.optimal,
-        "gap": round(plan.gap, 4),
-        "blades": {use.blade: list(use.vms) for use in plan.blades},
-    }
+    placement: PlacedFleet | None = None
 
 
 class HardwarePool(pulumi.ComponentResource):
@@ -44,7 +30,7 @@ class HardwarePool(pulumi.ComponentResource):
             {
                 "chassis": [chassis.id for chassis in args.failure_domains.chassis],
                 "blades": sum(len(chassis.blades) for chassis in args.failure_domains.chassis),
-                **({"placement": sizing(args.placement)} if args.placement is not None else {}),
+                **({"placement": dict(args.placement.sizing)} if args.placement is not None else {}),
                 **outputs,
             }
         )

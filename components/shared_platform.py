@@ -13,7 +13,7 @@ from components.security_area import SecurityArea, SecurityAreaArgs
 from inventory import build_inventory, plan_hosts
 from network.flows import FlowPlan
 from network.plan import NetworkPlan
-from placement.plan import PlacementPlan
+from placement.fleet import PlacedFleet
 from spec.model import PlatformSpec
 from templates import area_services
 
@@ -26,7 +26,7 @@ class SharedPlatformArgs:
     backend: Backend
     database_password: pulumi.Input[str] | None = None
     # The planner's blade and chassis per VM (`kiban plan`); without it replicas round-robin over chassis.
-    placement: PlacementPlan | None = None
+    placement: PlacedFleet | None = None
 
 
 class SharedPlatform(pulumi.ComponentResource):
@@ -38,7 +38,7 @@ class SharedPlatform(pulumi.ComponentResource):
         # Refuse before making anything: a missing flavor found half-way would leave a partial graph.
         backend.check(spec)
         placed = args.placement
-        where = {p.vm.name: (p.chassis, p.blade) for p in placed.placements} if placed is not None else None
+        where = placed.where if placed is not None else None
         hosts = plan_hosts(spec, network, zonal_subnets=backend.zonal_subnets, placement=where)
         child = pulumi.ResourceOptions(parent=self)
 

@@ -32,6 +32,7 @@ from kiban.mock_runtime import (
     resource_name,
     run_program,
 )
+from placement.fleet import load_plan_file
 from placement.options import placement_settings
 from spec.load import load_spec
 from spec.model import MiddlewareRole, PlatformSpec
@@ -143,9 +144,11 @@ def check_stack(project_dir: Path, stack: StackConfig) -> PlatformSpec:
     except json.JSONDecodeError:
         raise RenderError(f"stack {stack.stack!r}: {stack.project}:{target} must be a mapping") from None
     try:
-        placement_settings(json.loads(stack.get("placement") or "{}"))
+        placement = placement_settings(json.loads(stack.get("placement") or "{}"))
     except ValueError as error:
         raise RenderError(f"stack {stack.stack!r}: {error}") from None
+    if placement.plan_file is not None:
+        load_plan_file(project_dir / placement.plan_file, spec)  # a stale plan is refused before the program runs
     needs_password = spec.middleware.get(MiddlewareRole.DATABASE) is not None
     if needs_password and stack.get("databaseAdminPassword") is None:
         raise RenderError(

@@ -31,10 +31,19 @@ class PlacementSettings(BaseModel):
     enabled: bool = Field(default=True, description="plan blades and chassis; false: replicas round-robin over chassis")
     time_limit: float = Field(default=DEFAULT_TIME_LIMIT, gt=0, le=3600, description="reference seconds")
     seed: int = Field(default=DEFAULT_SEED, ge=0)
+    plan_file: str | None = Field(
+        default=None, min_length=1, description="a `kiban plan --format json` file to take placements from"
+    )
+
+    def plan_options(self) -> PlanOptions | None:
+        """How to plan now; None when the stack does not plan (disabled, or placements come from a file)."""
+        if not self.enabled or self.plan_file is not None:
+            return None
+        return PlanOptions(time_limit=self.time_limit, seed=self.seed)
 
 
-def placement_settings(raw: Mapping[str, Any] | None) -> PlanOptions | None:
-    """PlanOptions from ``kiban:placement`` (None when disabled); a ValueError names each bad key."""
+def placement_settings(raw: Mapping[str, Any] | None) -> PlacementSettings:
+    """The stack's ``kiban:placement``; a ValueError names each bad key."""
     if raw is not None and not isinstance(raw, Mapping):
         raise ValueError("kiban:placement must be a mapping (enabled, timeLimit, seed)")
     try:
@@ -42,6 +51,4 @@ def placement_settings(raw: Mapping[str, Any] | None) -> PlanOptions | None:
     except ValidationError as error:
         problems = "; ".join(f"kiban:placement.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
         raise ValueError(problems) from None
-    if not settings.enabled:
-        return None
-    return PlanOptions(time_limit=settings.time_limit, seed=settings.seed)
+    return settings

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from kiban.cli import app
 from kiban.render import PROJECT_DIR, RenderError, check_stack, render
 from placement.options import placement_settings
+from spec.problems import SpecError
 from tests.rendering import by_name, resources, tiny_stack, write_tiny_city
 
 runner = CliRunner()
@@ -81,6 +82,7 @@ def test_placement_can_be_switched_off(tmp_path: Path) -> None:
 def test_bad_placement_settings_are_named(raw: Any, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         placement_settings(raw)
+    assert placement_settings({"enabled": False}).plan_options() is None
 
 
 def test_render_summary_shows_the_placement(tmp_path: Path) -> None:
@@ -97,3 +99,73 @@ def test_render_refuses_bad_placement_settings_before_running(tmp_path: Path) ->
     stack.config[f"{stack.project}:placement"] = json.dumps({"timeLimit": -1})
     with pytest.raises(RenderError, match=r"kiban:placement\.timeLimit"):
         check_stack(PROJECT_DIR, stack)
+
+
+@pytest.fixture(scope="module")
+def tiny_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("plan")
+    out = folder / "plan.json"
+    result = runner.invoke(
+        app, ["plan", str(write_tiny_city(folder)), "--format", "json", "--out", str(out), "--time-limit", "5"]
+    )
+    assert result.exit_code == 0, result.stderr
+    return out
+
+
+def _with_plan_file(folder: Path, plan: Path, spec_text: str | None = None) -> Any:
+    spec = write_tiny_city(folder)
+    if spec_text is not None:
+        spec.write_text(spec_text, encoding="utf-8")
+    stack = tiny_stack(spec)
+    stack.config[f"{stack.project}:placement"] = json.dumps({"planFile": str(plan)})
+    return stack
+
+
+def test_a_plan_file_fixes_every_placement(tmp_path: Path, tiny_plan: Path) -> None:
+    planned = {p["vm"]: (p["chassis"], p["blade"]) for p in json.loads(tiny_plan.read_text())["placements"]}
+    document = render(_with_plan_file(tmp_path, tiny_plan))
+    hosts = _inventory(document)["hosts"]
+    assert {host["name"]: (host["failure_domain"], host["blade"]) for host in hosts} == planned
+
+
+def test_a_plan_the_spec_has_outgrown_is_refused(tmp_path: Path, tiny_plan: Path) -> None:
+    from tests.rendering import TINY_CITY
+
+    grown = TINY_CITY.replace(
+        "app: {replicas: 2, vcpu: 4, ram_gb: 8, disk: {tier: fast, size_gb: 60}}\n  - id: zaimu",
+        "app: {replicas: 3, vcpu: 4, ram_gb: 8, disk: {tier: fast, size_gb: 60}}\n  - id: zaimu",
+    )
+    assert grown != TINY_CITY
+    with pytest.raises(SpecError) as raised:
+        check_stack(PROJECT_DIR, _with_plan_file(tmp_path, tiny_plan, grown))
+    message = str(raised.value)
+    assert f"{tiny_plan}: placements: placed: kyuyo-app-3: not placed on any blade" in message
+    assert "run `kiban plan SPEC --format json --out FILE` again" in message
+
+
+def test_a_plan_file_breaking_anti_affinity_is_refused(tmp_path: Path, tiny_plan: Path) -> None:
+    document = json.loads(tiny_plan.read_text())
+    first, second = (p for p in document["placements"] if p["vm"] in ("juki-app-1", "juki-app-2"))
+    second["chassis"], second["blade"] = first["chassis"], first["blade"]
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(SpecError, match="distinct_chassis: juki/app: juki-app-1 and juki-app-2 are both on"):
+        check_stack(PROJECT_DIR, _with_plan_file(tmp_path, broken))
+
+
+@pytest.mark.parametrize(("content", "message"), [("{", "not a kiban plan"), ("[]", "expected 'placements'")])
+def test_a_plan_file_that_is_not_a_plan_is_refused(tmp_path: Path, content: str, message: str) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text(content, encoding="utf-8")
+    with pytest.raises(SpecError, match=message):
+        check_stack(PROJECT_DIR, _with_plan_file(tmp_path, bad))
+
+
+def test_the_sample_plan_file_fits_the_sample_spec() -> None:
+    """plans/sample-city.json is what the sample stacks deploy; it must keep fitting specs/sample-city.yaml."""
+    from placement.fleet import load_plan_file
+    from spec.load import load_spec
+    from tests.conftest import REPO, SAMPLE_SPEC
+
+    fleet = load_plan_file(REPO / "plans" / "sample-city.json", load_spec(SAMPLE_SPEC))
+    assert fleet.sizing["blades_used"] == len(fleet.sizing["blades"])
