@@ -147,39 +147,53 @@ def _vm_fits_problem(shape: VmShape, domains: FailureDomains, path: FieldPath) -
     )
 
 
-def _check_replicated(
-    replicas: int, redundant: bool, anti_affinity: bool, chassis_count: int, path: FieldPath
-) -> Iterator[Problem]:
+def _check_redundant(replicas: int, redundant: bool, path: FieldPath) -> Iterator[Problem]:
     if redundant and replicas < 2:
         yield Problem(
             (*path, "replicas"),
             f"a redundant tier needs at least 2 replicas, has {replicas} (or set redundant: false to accept "
             "a single point of failure)",
         )
+
+
+def _replicated_shapes(spec: PlatformSpec) -> Iterator[tuple[FieldPath, VmShape, int, bool, bool]]:
+    """Each business tier and middleware service: its field path, size, replicas, redundancy, anti-affinity."""
+    for b_index, business in enumerate(spec.businesses):
+        for name, tier in business.tiers.items():
+            path: FieldPath = ("businesses", b_index, "tiers", name.value)
+            yield path, tier, tier.replicas, tier.redundant, tier.anti_affinity
+    for role, service in spec.middleware.items():
+        yield ("middleware", role.value), service, service.replicas, service.redundant, service.anti_affinity
+
+
+def _unplaceable(
+    shape: VmShape, replicas: int, anti_affinity: bool, domains: FailureDomains, path: FieldPath
+) -> Iterator[Problem]:
+    chassis_count = len(domains.chassis)
     if anti_affinity and replicas > chassis_count:
         yield Problem(
             (*path, "replicas"),
             f"{replicas} anti-affine replicas need {replicas} chassis, the spec has {chassis_count}: the same "
             "business is never on the same blade or chassis",
         )
+    too_big = _vm_fits_problem(shape, domains, path)
+    if too_big:
+        yield too_big
+
+
+def placement_problems(spec: PlatformSpec) -> list[Problem]:
+    """What no placement can fix: anti-affine replicas beyond the chassis, a VM larger than every blade."""
+    return [
+        problem
+        for path, shape, replicas, _, anti_affinity in _replicated_shapes(spec)
+        for problem in _unplaceable(shape, replicas, anti_affinity, spec.failure_domains, path)
+    ]
 
 
 def _check_redundancy_and_size(spec: PlatformSpec) -> Iterator[Problem]:
-    domains = spec.failure_domains
-    chassis_count = len(domains.chassis)
-    for b_index, business in enumerate(spec.businesses):
-        for name, tier in business.tiers.items():
-            path: FieldPath = ("businesses", b_index, "tiers", name.value)
-            yield from _check_replicated(tier.replicas, tier.redundant, tier.anti_affinity, chassis_count, path)
-            problem = _vm_fits_problem(tier, domains, path)
-            if problem:
-                yield problem
-    for role, service in spec.middleware.items():
-        path = ("middleware", role.value)
-        yield from _check_replicated(service.replicas, service.redundant, service.anti_affinity, chassis_count, path)
-        problem = _vm_fits_problem(service, domains, path)
-        if problem:
-            yield problem
+    for path, shape, replicas, redundant, anti_affinity in _replicated_shapes(spec):
+        yield from _check_redundant(replicas, redundant, path)
+        yield from _unplaceable(shape, replicas, anti_affinity, spec.failure_domains, path)
 
 
 def _check_addressing(spec: PlatformSpec) -> Iterator[Problem]:

@@ -15,6 +15,7 @@ import pulumi_aws as aws
 from backends import HostGroupDeployment, TargetError
 from backends.aws.plan import instance_type, volume_size
 from backends.aws.settings import AwsSettings
+from backends.rules import describe_rule, remote_cidr
 from network.flows import Rule
 from spec.model import Port, Protocol
 
@@ -57,19 +58,6 @@ def _span(port: Port) -> str:
     return str(port.first) if port.first == port.last else f"{port.first}-{port.last}"
 
 
-def _remote(rule: Rule, direction: str) -> str:
-    cidr = rule.source.cidr if direction == "in" else rule.destination.cidr
-    # The plan never allows "anywhere"; refuse to build a group if it ever did.
-    if cidr.prefixlen == 0:
-        raise TargetError(f"rule {rule.source.id} -> {rule.destination.id} {rule.port} would open {cidr}")
-    return str(cidr)
-
-
-def _describe(rule: Rule) -> str:
-    text = f"{rule.source.id} -> {rule.destination.id} {rule.port} ({rule.kind.value})"
-    return f"{text} flow {rule.flow}" if rule.flow else text
-
-
 def _plan_rules(
     name: str,
     group: aws.ec2.SecurityGroup,
@@ -87,8 +75,8 @@ def _plan_rules(
             "ip_protocol": rule.port.protocol.value,
             "from_port": rule.port.first,
             "to_port": rule.port.last,
-            "cidr_ipv4": _remote(rule, direction),
-            "description": _describe(rule)[:255],
+            "cidr_ipv4": remote_cidr(rule, direction),
+            "description": describe_rule(rule)[:255],
             "region": region,
             "opts": opts,
         }

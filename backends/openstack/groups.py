@@ -8,8 +8,9 @@ from typing import Any
 import pulumi
 import pulumi_openstack as openstack
 
-from backends import HostGroupDeployment, TargetError
+from backends import HostGroupDeployment
 from backends.openstack.settings import OpenStackSettings
+from backends.rules import describe_rule, remote_cidr
 from network.flows import Rule
 
 ANTI_AFFINITY = "anti-affinity"
@@ -34,19 +35,6 @@ def _rule_name(group: str, direction: str, rule: Rule) -> str:
     port = rule.port
     span = str(port.first) if port.first == port.last else f"{port.first}-{port.last}"
     return f"{group}-{direction}-{_slug(other)}-{port.protocol.value}{span}"
-
-
-def _remote(rule: Rule, direction: str) -> str:
-    cidr = rule.source.cidr if direction == "in" else rule.destination.cidr
-    # The plan never allows "anywhere"; refuse to build a group if it ever did.
-    if cidr.prefixlen == 0:
-        raise TargetError(f"rule {rule.source.id} -> {rule.destination.id} {rule.port} would open {cidr}")
-    return str(cidr)
-
-
-def _describe(rule: Rule) -> str:
-    text = f"{rule.source.id} -> {rule.destination.id} {rule.port} ({rule.kind.value})"
-    return f"{text} flow {rule.flow}" if rule.flow else text
 
 
 def deploy_group(
@@ -81,9 +69,9 @@ def deploy_group(
                 protocol=rule.port.protocol.value,
                 port_range_min=rule.port.first,
                 port_range_max=rule.port.last,
-                remote_ip_prefix=_remote(rule, direction),
+                remote_ip_prefix=remote_cidr(rule, direction),
                 security_group_id=security_group.id,
-                description=_describe(rule),
+                description=describe_rule(rule),
                 region=settings.region,
                 opts=rules_opts,
             )

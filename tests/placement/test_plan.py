@@ -110,14 +110,14 @@ def test_more_anti_affine_replicas_than_chassis_is_located_at_the_replicas():
     spec = make_spec(chassis(2, 2), [business("aa", 1, {"web": tier(2)}), business("bb", 2, {"app": tier(3)})])
     [(path, message)] = _located(spec)
     assert path == ("businesses", 1, "tiers", "app", "replicas")
-    assert "3 replicas" in message and "2 chassis" in message
+    assert "3 anti-affine replicas need 3 chassis, the spec has 2" in message
 
 
 def test_a_vm_larger_than_every_blade_is_located_at_the_field_too_large():
     spec = make_spec(chassis(2, 1), [business("aa", 1, {"db": tier(2, ram_gb=128)})])
     [(path, message)] = _located(spec)
     assert path == ("businesses", 0, "tiers", "db", "ram_gb")
-    assert "fits no blade" in message
+    assert "larger than every blade" in message
 
 
 def test_too_few_blades_for_the_demand_is_located_at_the_chassis():
