@@ -88,6 +88,9 @@ def _rendered(
             config = rendering.spec_stack_config(rendering.PROJECT_DIR, spec, target)
             if stack_name is not None:
                 config.stack = stack_name
+                # Two specs compared: re-planning placement for each would move VMs the edit never
+                # touched and bury its meaning, so both sides keep replica i on chassis i mod n.
+                config.config[f"{config.project}:placement"] = json.dumps({"enabled": False})
             artifact, source = spec, f"spec {spec} ({target})"
         document = _or_exit(lambda: rendering.render(config))
     except rendering.RenderError as error:
