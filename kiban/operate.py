@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
+
+Result = TypeVar("Result")
 
 lab_app = typer.Typer(
     name="lab",
@@ -57,17 +60,23 @@ def verify_command(
     raise typer.Exit(run_suite(inventory, list(context.args)))
 
 
-@lab_app.command("up")
-def lab_up_command(spec: SpecArgument) -> None:
-    """Create (or bring up to date) the lab for SPEC; running it twice changes nothing."""
+def _run_lab(action: Callable[[], Result]) -> Result:
+    """Run a lab action: spec problems and lab problems (not root, no nft) both exit 2 with the reason."""
     from kiban.cli import _or_exit
-    from lab import session
     from lab.build import LabError
 
     try:
-        topology, inventory = _or_exit(lambda: session.up(spec))
+        return _or_exit(action)
     except LabError as error:
         raise _fail(f"lab: {error}") from None
+
+
+@lab_app.command("up")
+def lab_up_command(spec: SpecArgument) -> None:
+    """Create (or bring up to date) the lab for SPEC; running it twice changes nothing."""
+    from lab import session
+
+    topology, inventory = _run_lab(lambda: session.up(spec))
     typer.echo(
         f"lab up: {len(topology.namespaces)} namespaces, {len(topology.segments)} bridged segments, "
         f"{len(topology.rules)} router rules; inventory {inventory}"
@@ -77,28 +86,17 @@ def lab_up_command(spec: SpecArgument) -> None:
 @lab_app.command("verify", context_settings=PASS_THROUGH)
 def lab_verify_command(context: typer.Context, spec: SpecArgument) -> None:
     """Run the testinfra suite against the lab; extra arguments go to pytest."""
-    from kiban.cli import _or_exit
     from lab import session
-    from lab.build import LabError
 
-    try:
-        status = _or_exit(lambda: session.verify(spec, pytest_args=list(context.args)))
-    except LabError as error:
-        raise _fail(f"lab: {error}") from None
-    raise typer.Exit(status)
+    raise typer.Exit(_run_lab(lambda: session.verify(spec, pytest_args=list(context.args))))
 
 
 @lab_app.command("down")
 def lab_down_command(spec: SpecArgument) -> None:
     """Remove the lab's namespaces, bridges and listener, and nothing else."""
-    from kiban.cli import _or_exit
     from lab import session
-    from lab.build import LabError
 
-    try:
-        removed = _or_exit(lambda: session.down(spec))
-    except LabError as error:
-        raise _fail(f"lab: {error}") from None
+    removed = _run_lab(lambda: session.down(spec))
     typer.echo(f"lab down: removed {len(removed)} items" if removed else "lab down: nothing to remove")
 
 

@@ -1,0 +1,26 @@
+"""`kiban lab` answers bad input and a lab that is not up with a reason and exit 2."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from kiban.cli import app
+from tests.conftest import SAMPLE_SPEC
+
+runner = CliRunner()
+
+
+def test_lab_with_a_missing_spec_exits_2(tmp_path: Path) -> None:
+    for command in ("up", "verify", "down"):
+        result = runner.invoke(app, ["lab", command, str(tmp_path / "none.yaml")])
+        assert result.exit_code == 2, command
+        assert f"{tmp_path / 'none.yaml'}: (top level): file not found" in result.stderr
+
+
+def test_lab_verify_before_up_exits_2() -> None:
+    # The sample's lab ("kb" names) is not up while the tests run: CI builds it only after them.
+    result = runner.invoke(app, ["lab", "verify", str(SAMPLE_SPEC)])
+    assert result.exit_code == 2
+    assert "is not up: run 'kiban lab up" in result.stderr
