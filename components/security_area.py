@@ -19,7 +19,7 @@ from components.middleware_tier import MiddlewareTier, MiddlewareTierArgs
 from inventory.hosts import PlannedHost
 from network.flows import FlowPlan, GroupKind, HostGroup
 from network.plan import PLATFORM_SEGMENT, NetworkPlan
-from spec.model import Area, PlatformSpec, TierName, tier_ports
+from spec.model import Area, MiddlewareRole, PlatformSpec, TierName, tier_ports
 from templates import AreaServices
 
 
@@ -45,7 +45,7 @@ class SecurityArea(pulumi.ComponentResource):
         outputs = args.backend.security_area(self, area, platform_segment, hosts_per_subnet, args.services.time_name)
         child = pulumi.ResourceOptions(parent=self)
 
-        for role, service in args.spec.middleware.items():
+        for role, service in args.spec.platform_services():
             if area.id not in service.areas:
                 continue
             subnet = network.role_subnet(area.id, role)
@@ -57,7 +57,8 @@ class SecurityArea(pulumi.ComponentResource):
                 flows,
                 args.services,
                 service.ports,
-                balanced=True,
+                # Operators jump through one named bastion: a balancer would hide which host key answers.
+                balanced=role != MiddlewareRole.BASTION,
                 anti_affinity=service.anti_affinity,
                 database_password=args.database_password,
             )

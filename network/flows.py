@@ -12,7 +12,9 @@ What the plan allows, and why:
 - the load balancer of an area -> the web tiers in that area;
 - every host -> time and name service, and -> monitoring, in its own area;
 - the integration hub and the job manager -> the shared database of their area;
-- each declared flow of the spec (both ways only when it is not one-way).
+- each declared flow of the spec (both ways only when it is not one-way);
+- with a management section: each operations network -> its area's bastion, and the bastion ->
+  every other host group of its own area, on the SSH port; never across areas.
 Nothing else, and never from anywhere (0.0.0.0/0).
 """
 
@@ -37,6 +39,8 @@ class RuleKind(StrEnum):
     TO_TIME_NAME = "to-time-name"
     TO_MONITORING = "to-monitoring"
     DECLARED = "declared-flow"
+    OPERATIONS_TO_BASTION = "operations-to-bastion"
+    BASTION_TO_HOST = "bastion-to-host"
 
 
 class GroupKind(StrEnum):
@@ -114,7 +118,7 @@ class _Groups:
         )
 
     def middleware(self, role: MiddlewareRole, area: str) -> HostGroup | None:
-        if not self.spec.middleware.in_area(role, area):
+        if not self.spec.runs_in(role, area):
             return None
         cidr = self.network.role_subnet(area, role).cidr
         return HostGroup(f"{role.value}@{area}", GroupKind.MIDDLEWARE, area, cidr, role=role)
@@ -199,6 +203,23 @@ def _declared_rules(groups: _Groups, flow: Flow) -> Iterator[Rule]:
                 yield Rule(rule.source, rule.destination, rule.port, rule.kind, flow.id)
 
 
+def _management_rules(spec: PlatformSpec, groups: _Groups, area: str, hosts: list[HostGroup]) -> Iterator[Rule]:
+    """Operators' terminals -> the area's bastion -> each host group of the same area, on the SSH port only."""
+    bastion = groups.middleware(MiddlewareRole.BASTION, area)
+    if spec.management is None or bastion is None:
+        return
+    port = [spec.management.port]
+    operations = [
+        HostGroup(f"operations:{network.id}@{area}", GroupKind.EXTERNAL, area, network.cidr)
+        for network in spec.management.operations_networks
+        if network.area == area
+    ]
+    yield from _to(operations, bastion, port, RuleKind.OPERATIONS_TO_BASTION)
+    for host in hosts:
+        if host.area == area:
+            yield from _to([bastion], host, port, RuleKind.BASTION_TO_HOST)
+
+
 def plan_flows(spec: PlatformSpec, network: NetworkPlan) -> FlowPlan:
     """Every allowed (source, destination, port), deduplicated and sorted so the plan reads the same each run."""
     groups = _Groups(spec, network)
@@ -207,8 +228,9 @@ def plan_flows(spec: PlatformSpec, network: NetworkPlan) -> FlowPlan:
         candidates += _business_rules(spec, groups, business)
     for area in spec.areas:
         hosts = [groups.tier(b, name) for b in spec.businesses if b.area == area.id for name, _ in b.tiers.items()]
-        hosts += [g for role, _ in spec.middleware.items() if (g := groups.middleware(role, area.id)) is not None]
+        hosts += [g for role, _ in spec.platform_services() if (g := groups.middleware(role, area.id)) is not None]
         candidates += _area_service_rules(spec, groups, area.id, hosts)
+        candidates += _management_rules(spec, groups, area.id, hosts)
     for flow in spec.flows:
         candidates += _declared_rules(groups, flow)
     # One permission is one rule: providers reject a security-group rule written twice, so a declared

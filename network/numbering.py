@@ -21,7 +21,8 @@ PLATFORM_SLOT: Final = 0
 TIER_INDEX: Final = {TierName.WEB: 0, TierName.APP: 1, TierName.DB: 2, TierName.BATCH: 3}
 TIER_SUBNET_BITS: Final = 2
 
-# The platform segment is cut into eight role subnets (six roles, two spare).
+# The platform segment is cut into eight role subnets: the six middleware roles, then the bastion
+# (appended in 2026 in what was a spare block, so no existing role subnet moved), one spare.
 ROLE_INDEX: Final = {role: index for index, role in enumerate(MiddlewareRole)}
 ROLE_SUBNET_BITS: Final = 3
 

@@ -94,7 +94,7 @@ def plan_network(spec: PlatformSpec) -> NetworkPlan:
     """Lay out every segment; a checked spec guarantees that each one fits its area."""
     segments: list[Segment] = []
     for area in spec.areas:
-        roles = [role for role, service in spec.middleware.items() if area.id in service.areas]
+        roles = [role for role, service in spec.platform_services() if area.id in service.areas]
         if roles:
             cidr = segment_cidr(area, PLATFORM_SLOT)
             subnets = tuple(

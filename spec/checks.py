@@ -19,12 +19,15 @@ from network.numbering import (
     usable_hosts,
 )
 from spec.model import (
+    OPERATIONS_NETWORK_MAX_PREFIX,
     AreaLevel,
     Endpoint,
     FailureDomains,
     MiddlewareRole,
     PlatformSpec,
+    Protocol,
     VmShape,
+    tier_ports,
 )
 from spec.problems import FieldPath, Problem
 
@@ -162,8 +165,12 @@ def _replicated_shapes(spec: PlatformSpec) -> Iterator[tuple[FieldPath, VmShape,
         for name, tier in business.tiers.items():
             path: FieldPath = ("businesses", b_index, "tiers", name.value)
             yield path, tier, tier.replicas, tier.redundant, tier.anti_affinity
-    for role, service in spec.middleware.items():
-        yield ("middleware", role.value), service, service.replicas, service.redundant, service.anti_affinity
+    for role, service in spec.platform_services():
+        yield _service_path(role), service, service.replicas, service.redundant, service.anti_affinity
+
+
+def _service_path(role: MiddlewareRole) -> FieldPath:
+    return ("management", "bastion") if role == MiddlewareRole.BASTION else ("middleware", role.value)
 
 
 def _unplaceable(
@@ -226,7 +233,7 @@ def _check_addressing(spec: PlatformSpec) -> Iterator[Problem]:
                     f"{tier.replicas} replicas and a service address do not fit a /{area.tier_prefix} subnet "
                     f"({room} usable addresses in area {area.id!r})",
                 )
-    for role, service in spec.middleware.items():
+    for role, service in spec.platform_services():
         for area_id in service.areas:
             area = areas.get(area_id)
             if area is None or role_prefix(area) > 29:
@@ -234,7 +241,7 @@ def _check_addressing(spec: PlatformSpec) -> Iterator[Problem]:
             room = usable_hosts(role_prefix(area))
             if service.replicas + 1 > room:
                 yield Problem(
-                    ("middleware", role.value, "replicas"),
+                    (*_service_path(role), "replicas"),
                     f"{service.replicas} nodes and a service address do not fit the /{role_prefix(area)} role "
                     f"subnet of area {area_id!r} ({room} usable addresses)",
                 )
@@ -267,6 +274,12 @@ def _check_endpoint(spec: PlatformSpec, endpoint: Endpoint, path: FieldPath) -> 
                     (*path, "cidr"),
                     f"{endpoint.cidr} overlaps area {area.id!r} ({area.supernet}); an external network lies outside",
                 )
+    if endpoint.middleware == MiddlewareRole.BASTION:
+        yield Problem(
+            (*path, "middleware"),
+            "the bastion is reached only from the operations networks of `management`, not by a declared flow",
+        )
+        return
     if endpoint.middleware is not None and not spec.middleware.in_area(endpoint.middleware, endpoint.area):
         service = spec.middleware.get(endpoint.middleware)
         runs_in = _known(service.areas) if service else "nowhere: it is not in the spec"
@@ -381,6 +394,88 @@ def _check_platform_services(spec: PlatformSpec) -> Iterator[Problem]:
                 )
 
 
+def _hosts_by_area(spec: PlatformSpec) -> dict[str, bool]:
+    """Whether each area has any host apart from a bastion: businesses or middleware."""
+    has_hosts = {area.id: False for area in spec.areas}
+    used = [business.area for business in spec.businesses]
+    used += [area_id for _, service in spec.middleware.items() for area_id in service.areas]
+    for area_id in used:
+        if area_id in has_hosts:  # an unknown area is reported where it is named
+            has_hosts[area_id] = True
+    return has_hosts
+
+
+def _service_ports(spec: PlatformSpec) -> Iterator[tuple[FieldPath, int, int]]:
+    for index, business in enumerate(spec.businesses):
+        for name, tier in business.tiers.items():
+            for port in tier_ports(name, tier):
+                if port.protocol == Protocol.TCP:
+                    yield ("businesses", index, "tiers", name.value), port.first, port.last
+    for role, service in spec.middleware.items():
+        for port in service.ports:
+            if port.protocol == Protocol.TCP:
+                yield ("middleware", role.value), port.first, port.last
+
+
+def _check_management(spec: PlatformSpec) -> Iterator[Problem]:
+    """Each area with hosts has an operations network; those are narrow, outside every area and distinct."""
+    management = spec.management
+    if management is None:
+        return
+    path: FieldPath = ("management", "operations_networks")
+    networks = management.operations_networks
+    yield from _duplicates(networks, lambda n: n.id, lambda i: (*path, i, "id"), "operations network id")
+    area_ids = [area.id for area in spec.areas]
+    externals = [
+        (endpoint.cidr, f"flows[{index}]")
+        for index, flow in enumerate(spec.flows)
+        for endpoint in (flow.source, flow.destination)
+        if endpoint.cidr is not None
+    ]
+    for index, network in enumerate(networks):
+        if network.area not in area_ids:
+            yield Problem((*path, index, "area"), f"unknown area {network.area!r}; known: {_known(area_ids)}")
+        cidr = network.cidr
+        if cidr.prefixlen < OPERATIONS_NETWORK_MAX_PREFIX:
+            yield Problem(
+                (*path, index, "cidr"),
+                f"{cidr} is wider than /{OPERATIONS_NETWORK_MAX_PREFIX}: an operations network is the operators' "
+                "terminals, and only they may reach a bastion",
+            )
+        for area in spec.areas:
+            if cidr.overlaps(area.supernet):
+                yield Problem(
+                    (*path, index, "cidr"),
+                    f"{cidr} overlaps area {area.id!r} ({area.supernet}); operators' terminals lie outside every area",
+                )
+        for external, where in externals:
+            if cidr.overlaps(external):
+                yield Problem(
+                    (*path, index, "cidr"), f"{cidr} overlaps the external network {external} of {where}"
+                )
+    for (i, first), (j, second) in combinations(enumerate(networks), 2):
+        if first.cidr.overlaps(second.cidr):
+            yield Problem(
+                (*path, j, "cidr"),
+                f"{second.cidr} overlaps operations network {first.id!r} ({first.cidr}, index {i}): one terminal "
+                "network per area keeps each area's way in its own",
+            )
+    served = {network.area for network in networks}
+    for area_id, has_hosts in _hosts_by_area(spec).items():
+        if has_hosts and area_id not in served:
+            yield Problem(
+                path,
+                f"area {area_id!r} has hosts but no operations network, so no bastion: its hosts would be unreachable",
+            )
+    for where, first, last in _service_ports(spec):
+        if first <= management.ssh_port <= last:
+            yield Problem(
+                ("management", "ssh_port"),
+                f"port {management.ssh_port} is also a service port of {'.'.join(map(str, where))}; "
+                "sshd needs a port of its own",
+            )
+
+
 def check_spec(spec: PlatformSpec) -> list[Problem]:
     """Every whole-spec problem, in the order of the sections of the spec."""
     return [
@@ -392,4 +487,5 @@ def check_spec(spec: PlatformSpec) -> list[Problem]:
         *_check_platform_services(spec),
         *_check_integrations(spec),
         *_check_flows(spec),
+        *_check_management(spec),
     ]

@@ -2,7 +2,7 @@
 
 Names are stable and readable by operators: ``<business>-<tier>-<n>`` for a
 business replica (``juki-app-1``) and ``<role>-<area>-<n>`` for a middleware node
-(``integration-hub-mynumber-1``), n counting from 1.
+(``integration-hub-mynumber-1``, ``bastion-mynumber-1``), n counting from 1.
 """
 
 from __future__ import annotations
@@ -41,7 +41,11 @@ def vm_name_for_middleware(role: MiddlewareRole, area: str, replica: int) -> str
 
 
 def expand_vms(spec: PlatformSpec) -> list[VirtualMachine]:
-    """Each replica of each business tier, then each middleware node in each of its areas, in spec order."""
+    """Each replica of each business tier, then each middleware node in each of its areas, in spec order.
+
+    Bastions come last (after every middleware role), so a spec that gains `management` appends
+    VMs and renames none.
+    """
     vms: list[VirtualMachine] = []
     for business in spec.businesses:
         for name, tier in business.tiers.items():
@@ -66,7 +70,7 @@ def expand_vms(spec: PlatformSpec) -> list[VirtualMachine]:
                         licence=business.licence,
                     )
                 )
-    for role, service in spec.middleware.items():
+    for role, service in spec.platform_services():
         for area in service.areas:
             for replica in range(service.replicas):
                 vms.append(

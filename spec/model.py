@@ -91,6 +91,8 @@ class MiddlewareRole(StrEnum):
     DATABASE = "database"
     MONITORING = "monitoring"
     TIME_NAME = "time_name"
+    # Appended, never reordered: a role's position is its subnet in the platform segment.
+    BASTION = "bastion"  # 踏み台: configured under `management`, not `middleware`
 
 
 class LicenceModel(StrEnum):
@@ -352,11 +354,12 @@ class Middleware(StrictModel):
     time_name: MiddlewareService | None = None
 
     def items(self) -> list[tuple[MiddlewareRole, MiddlewareService]]:
-        present = ((role, getattr(self, role.value)) for role in MiddlewareRole)
+        present = ((role, self.get(role)) for role in MiddlewareRole)
         return [(role, service) for role, service in present if service is not None]
 
     def get(self, role: MiddlewareRole) -> MiddlewareService | None:
-        service: MiddlewareService | None = getattr(self, role.value)
+        # The bastion is a platform role too, but the spec declares it under `management`.
+        service: MiddlewareService | None = getattr(self, role.value, None)
         return service
 
     def in_area(self, role: MiddlewareRole, area_id: str) -> bool:
@@ -408,6 +411,52 @@ class Flow(StrictModel):
     purpose: str = Field(min_length=1)
 
 
+POSIX_USER_PATTERN = r"^[a-z_][a-z0-9_-]{0,31}$"
+# An operations network (運用端末のネットワーク) is a handful of terminals, not an office: a /24
+# at most, so a rule into the high area's bastion never admits a whole building.
+OPERATIONS_NETWORK_MAX_PREFIX = 24
+
+
+class Bastion(VmShape):
+    """The bastion (踏み台) of each area that has an operations network: the only SSH entry to its hosts."""
+
+    vcpu: PositiveInt = 2
+    ram_gb: PositiveInt = 4
+    disk: Disk = Field(default_factory=lambda: Disk(tier=DiskTier.CAPACITY, size_gb=20))
+    product: str = Field(default="OpenSSH", min_length=1)
+    replicas: int = Field(default=2, ge=1, le=8, description="bastions in each area")
+    redundant: bool = Field(default=True, description="operators keep a way in when one bastion is lost")
+    anti_affinity: bool = True
+
+
+class OperationsNetwork(StrictModel):
+    """Operators' terminals (運用端末) for one area: the only source allowed to reach that area's bastion."""
+
+    id: Identifier
+    area: Identifier
+    cidr: Cidr = Field(description=f"outside every area; /{OPERATIONS_NETWORK_MAX_PREFIX} or narrower")
+    purpose: str = Field(min_length=1)
+
+
+class Management(StrictModel):
+    """How operators reach hosts: operations network -> the area's bastion -> every host of that area, by SSH."""
+
+    ssh_port: int = Field(default=22, ge=1, le=65535, description="sshd's TCP port on every host")
+    user: str = Field(
+        default="kiban-ops",
+        pattern=POSIX_USER_PATTERN,
+        description="the operations account on every host (Ansible's ansible_user)",
+    )
+    bastion: Bastion = Field(default_factory=Bastion)
+    operations_networks: list[OperationsNetwork] = Field(
+        min_length=1, description="one or more per area with hosts; an area's bastion admits only its own"
+    )
+
+    @property
+    def port(self) -> Port:
+        return Port(first=self.ssh_port, last=self.ssh_port)
+
+
 class PlatformSpec(StrictModel):
     """A city's shared platform (共通基盤): everything kiban plans and builds starts here."""
 
@@ -419,6 +468,9 @@ class PlatformSpec(StrictModel):
     middleware: Middleware
     businesses: list[Business] = Field(default_factory=list)
     flows: list[Flow] = Field(default_factory=list)
+    management: Management | None = Field(
+        default=None, description="bastions and SSH paths for operators; without it no host admits SSH"
+    )
 
     def area(self, area_id: str) -> Area:
         for area in self.areas:
@@ -431,6 +483,44 @@ class PlatformSpec(StrictModel):
             if business.id == business_id:
                 return business
         raise KeyError(business_id)
+
+    def bastion_areas(self) -> list[str]:
+        """Areas that get a bastion: each (known) area with an operations network, in spec order."""
+        if self.management is None:
+            return []
+        wanted = {network.area for network in self.management.operations_networks}
+        return [area.id for area in self.areas if area.id in wanted]
+
+    def bastion_service(self) -> MiddlewareService | None:
+        """The bastions as one more platform service, so they are planned, placed and deployed like middleware."""
+        areas = self.bastion_areas()
+        if self.management is None or not areas:
+            return None
+        bastion = self.management.bastion
+        return MiddlewareService(
+            vcpu=bastion.vcpu,
+            ram_gb=bastion.ram_gb,
+            disk=bastion.disk,
+            product=bastion.product,
+            replicas=bastion.replicas,
+            areas=areas,
+            ports=[self.management.port],
+            redundant=bastion.redundant,
+            anti_affinity=bastion.anti_affinity,
+        )
+
+    def platform_services(self) -> list[tuple[MiddlewareRole, MiddlewareService]]:
+        """The middleware roles, then the bastions when the spec has a management section."""
+        bastion = self.bastion_service()
+        return [*self.middleware.items(), *([(MiddlewareRole.BASTION, bastion)] if bastion else [])]
+
+    def platform_service(self, role: MiddlewareRole) -> MiddlewareService | None:
+        return self.bastion_service() if role == MiddlewareRole.BASTION else self.middleware.get(role)
+
+    def runs_in(self, role: MiddlewareRole, area_id: str) -> bool:
+        """Whether a platform service (middleware or bastion) has nodes in an area."""
+        service = self.platform_service(role)
+        return service is not None and area_id in service.areas
 
     def endpoint_area(self, endpoint: Endpoint) -> str:
         if endpoint.business is not None:

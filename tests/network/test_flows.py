@@ -132,7 +132,11 @@ SAMPLE_FLOWS = _plan(SAMPLE)
 
 
 def test_sample_crossings_are_exactly_the_declared_one_way_flows() -> None:
-    crossing = [rule for rule in SAMPLE_FLOWS.rules if rule.crosses_areas]
+    entering = [rule for rule in SAMPLE_FLOWS.rules if rule.kind == RuleKind.OPERATIONS_TO_BASTION]
+    assert {(rule.source.id, rule.destination.id) for rule in entering} == {
+        (f"operations:ops-{area}@{area}", f"bastion@{area}") for area in ("mynumber", "lgwan", "internet")
+    }
+    crossing = [rule for rule in SAMPLE_FLOWS.rules if rule.crosses_areas and rule not in entering]
     assert {rule.flow for rule in crossing} == {"eltax-tokutei", "mynaportal-tokutei", "shinsei-mugaika"}
     assert all(rule.kind == RuleKind.DECLARED for rule in crossing)
     pairs = {(rule.source.id, rule.destination.id) for rule in SAMPLE_FLOWS.rules}

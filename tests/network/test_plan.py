@@ -7,6 +7,8 @@ import ipaddress
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from inventory.hosts import plan_hosts
+from network.numbering import ROLE_INDEX
 from network.plan import PLATFORM_SEGMENT, NetworkPlan, plan_network
 from spec.load import load_spec
 from spec.model import Business, MiddlewareRole, PlatformSpec, TierName
@@ -37,9 +39,48 @@ def test_platform_segment_has_one_subnet_per_role_present() -> None:
         MiddlewareRole.LOAD_BALANCER,
         MiddlewareRole.MONITORING,
         MiddlewareRole.TIME_NAME,
+        MiddlewareRole.BASTION,
     ]
     # Role subnets keep their fixed place even when earlier roles are absent from the area.
     assert str(SAMPLE_PLAN.role_subnet("internet", MiddlewareRole.INTEGRATION_HUB).cidr) == "10.30.0.128/25"
+    assert str(SAMPLE_PLAN.role_subnet("internet", MiddlewareRole.BASTION).cidr) == "10.30.3.0/25"
+
+
+def test_role_subnets_keep_the_blocks_they_had_before_the_bastion() -> None:
+    assert [(role.value, ROLE_INDEX[role]) for role in MiddlewareRole] == [
+        ("job_management", 0),
+        ("integration_hub", 1),
+        ("load_balancer", 2),
+        ("database", 3),
+        ("monitoring", 4),
+        ("time_name", 5),
+        ("bastion", 6),
+    ]
+
+
+def test_adding_management_moves_no_segment_subnet_or_host_address() -> None:
+    without = SAMPLE.model_copy(update={"management": None})
+    before_network = plan_network(without)
+    before_segments = {(s.area, s.name): (s.vlan, str(s.cidr)) for s in before_network.segments}
+    after_segments = {(s.area, s.name): (s.vlan, str(s.cidr)) for s in SAMPLE_PLAN.segments}
+    assert before_segments == after_segments
+    before_subnets = {(s.area, sub.name): str(sub.cidr) for s in before_network.segments for sub in s.subnets}
+    after_subnets = {(s.area, sub.name): str(sub.cidr) for s in SAMPLE_PLAN.segments for sub in s.subnets}
+    added = {key: cidr for key, cidr in after_subnets.items() if key not in before_subnets}
+    assert {key: after_subnets[key] for key in before_subnets} == before_subnets
+    assert added == {
+        ("mynumber", "platform-bastion"): "10.10.3.0/25",
+        ("lgwan", "platform-bastion"): "10.20.3.0/25",
+        ("internet", "platform-bastion"): "10.30.3.0/25",
+    }
+    before_hosts = {h.name: (str(h.address), h.chassis.id) for h in plan_hosts(without, before_network)}
+    after_hosts = {h.name: (str(h.address), h.chassis.id) for h in plan_hosts(SAMPLE, SAMPLE_PLAN)}
+    assert {name: after_hosts[name] for name in before_hosts} == before_hosts
+    assert len(after_hosts) == len(before_hosts) + 6
+    # On AWS a subnet is cut into one block per zone; those addresses stay too.
+    zonal_before = {h.name: str(h.address) for h in plan_hosts(without, before_network, zonal_subnets=True)}
+    zonal_after = {h.name: str(h.address) for h in plan_hosts(SAMPLE, SAMPLE_PLAN, zonal_subnets=True)}
+    assert {name: zonal_after[name] for name in zonal_before} == zonal_before
 
 
 def test_every_segment_and_subnet_is_inside_its_area_and_disjoint() -> None:

@@ -15,7 +15,25 @@ VMS = expand_vms(SAMPLE)
 def test_one_vm_per_replica_and_per_middleware_node_per_area() -> None:
     business_vms = sum(tier.replicas for b in SAMPLE.businesses for _, tier in b.tiers.items())
     middleware_vms = sum(service.replicas * len(service.areas) for _, service in SAMPLE.middleware.items())
-    assert len(VMS) == business_vms + middleware_vms
+    assert SAMPLE.management is not None
+    bastion_vms = SAMPLE.management.bastion.replicas * len(SAMPLE.areas)
+    assert len(VMS) == business_vms + middleware_vms + bastion_vms
+
+
+def test_bastions_come_last_one_group_per_area() -> None:
+    bastions = [vm for vm in VMS if vm.role == "bastion"]
+    assert VMS[-len(bastions) :] == bastions
+    assert [vm.name for vm in bastions] == [
+        f"bastion-{area}-{n}" for area in ("mynumber", "lgwan", "internet") for n in (1, 2)
+    ]
+    assert {vm.group for vm in bastions} == {"bastion@mynumber", "bastion@lgwan", "bastion@internet"}
+    assert all(vm.ports[0].first == 22 and vm.anti_affinity for vm in bastions)
+
+
+def test_without_management_there_is_no_bastion() -> None:
+    plain = SAMPLE.model_copy(update={"management": None})
+    assert not [vm for vm in expand_vms(plain) if vm.role == "bastion"]
+    assert len(expand_vms(plain)) == len(VMS) - 6
 
 
 def test_names_are_unique_and_readable() -> None:
