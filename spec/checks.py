@@ -29,7 +29,7 @@ from spec.model import (
     VmShape,
     tier_ports,
 )
-from spec.problems import FieldPath, Problem
+from spec.problems import FieldPath, Problem, format_path
 
 Item = TypeVar("Item")
 
@@ -471,7 +471,7 @@ def _check_management(spec: PlatformSpec) -> Iterator[Problem]:
         if first <= management.ssh_port <= last:
             yield Problem(
                 ("management", "ssh_port"),
-                f"port {management.ssh_port} is also a service port of {'.'.join(map(str, where))}; "
+                f"port {management.ssh_port} is also a service port of {format_path(where)}; "
                 "sshd needs a port of its own",
             )
 

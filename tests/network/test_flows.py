@@ -159,3 +159,56 @@ def test_rules_are_in_a_stable_order() -> None:
     assert [(r.source.id, r.destination.id, str(r.port)) for r in again.rules] == [
         (r.source.id, r.destination.id, str(r.port)) for r in SAMPLE_FLOWS.rules
     ]
+
+
+SMALL_MANAGEMENT = """
+management:
+  ssh_port: 2222
+  operations_networks:
+    - {id: ops-office, area: office, cidr: 172.16.20.0/28, purpose: 運用端末}
+    - {id: ops-secure, area: secure, cidr: 172.16.10.0/28, purpose: 運用端末}
+"""
+
+
+def test_management_rules_on_the_small_city(tmp_path: Path) -> None:
+    plan = _plan(_load(tmp_path, SMALL_MANAGEMENT))
+    ssh = "2222/tcp"
+    management = {
+        ("operations:ops-office@office", "bastion@office", ssh),
+        ("operations:ops-secure@secure", "bastion@secure", ssh),
+        *(("bastion@office", host, ssh) for host in OFFICE_HOSTS),
+        ("bastion@secure", "integration_hub@secure", ssh),
+        # A bastion is a host of its area like any other: it keeps time and sends its logs.
+        ("bastion@office", "time_name@office", "123/udp"),
+        ("bastion@office", "monitoring@office", "514/tcp"),
+    }
+    assert _triples(plan) == EXPECTED | management
+    kinds = {(rule.source.id, rule.destination.id): rule.kind for rule in plan.rules if str(rule.port) == ssh}
+    assert kinds[("operations:ops-secure@secure", "bastion@secure")] == RuleKind.OPERATIONS_TO_BASTION
+    assert kinds[("bastion@office", "full/db")] == RuleKind.BASTION_TO_HOST
+    entry = next(rule for rule in plan.rules if rule.destination.id == "bastion@secure")
+    assert (str(entry.source.cidr), entry.crosses_areas) == ("172.16.10.0/28", True)
+
+
+def test_no_ssh_rule_crosses_areas_and_ssh_comes_only_from_a_bastion() -> None:
+    assert SAMPLE.management is not None
+    ssh = [rule for rule in SAMPLE_FLOWS.rules if rule.port == SAMPLE.management.port]
+    assert len(ssh) == 3 + sum(
+        1 for rule in SAMPLE_FLOWS.rules if rule.kind == RuleKind.BASTION_TO_HOST
+    ), "every SSH rule is a management rule"
+    for rule in ssh:
+        if rule.kind == RuleKind.BASTION_TO_HOST:
+            assert rule.source.id == f"bastion@{rule.destination.area}"
+            assert not rule.crosses_areas
+        else:
+            assert rule.kind == RuleKind.OPERATIONS_TO_BASTION
+            assert rule.destination.id == f"bastion@{rule.source.area}"
+    groups = {rule.destination.id for rule in SAMPLE_FLOWS.rules if not rule.destination.id.startswith("external")}
+    groups |= {rule.source.id for rule in SAMPLE_FLOWS.rules if rule.source.kind.value != "external"}
+    reached = {rule.destination.id for rule in ssh}
+    assert groups - reached == set(), "every host group is reached through its bastion"
+
+
+def test_without_management_no_rule_admits_ssh() -> None:
+    plain = SAMPLE.model_copy(update={"management": None})
+    assert not [rule for rule in _plan(plain).rules if rule.port.first <= 22 <= rule.port.last]
