@@ -12,12 +12,13 @@ from typing import Any
 from inventory.hosts import PlannedHost
 from network.flows import FlowPlan, HostGroup, Rule
 from network.plan import NetworkPlan
-from spec.model import PlatformSpec
+from spec.model import MiddlewareRole, PlatformSpec
 
 INVENTORY_VERSION = 1
 
 
-def host_json(host: PlannedHost) -> dict[str, Any]:
+def host_json(host: PlannedHost, bastion: str | None = None) -> dict[str, Any]:
+    """``bastion``: the address operators jump through to reach this host (None for a bastion itself)."""
     vm = host.vm
     return {
         "name": vm.name,
@@ -31,6 +32,40 @@ def host_json(host: PlannedHost) -> dict[str, Any]:
         "failure_domain": host.chassis.id,
         "blade": host.blade,
         "ports": [str(port) for port in vm.ports],
+        "bastion": bastion,
+    }
+
+
+def bastions_by_area(hosts: Sequence[PlannedHost]) -> dict[str, list[str]]:
+    """Each area's bastion addresses, replica order."""
+    found: dict[str, list[str]] = {}
+    for host in hosts:
+        if host.vm.middleware_role == MiddlewareRole.BASTION:
+            found.setdefault(host.vm.area, []).append(str(host.address))
+    return found
+
+
+def jump_host(host: PlannedHost, bastions: dict[str, list[str]]) -> str | None:
+    """The bastion a host is reached through: its area's first; a bastion itself is reached directly."""
+    if host.vm.middleware_role == MiddlewareRole.BASTION:
+        return None
+    candidates = bastions.get(host.vm.area)
+    return candidates[0] if candidates else None
+
+
+def management_json(spec: PlatformSpec, hosts: Sequence[PlannedHost]) -> dict[str, Any] | None:
+    """How operators reach hosts: the account, the SSH port, their terminal networks, the bastions."""
+    management = spec.management
+    if management is None:
+        return None
+    return {
+        "user": management.user,
+        "ssh_port": management.ssh_port,
+        "operations_networks": [
+            {"id": network.id, "area": network.area, "cidr": str(network.cidr), "purpose": network.purpose}
+            for network in management.operations_networks
+        ],
+        "bastions": bastions_by_area(hosts),
     }
 
 
@@ -87,11 +122,13 @@ def build_inventory(
     spec: PlatformSpec, network: NetworkPlan, flows: FlowPlan, hosts: Sequence[PlannedHost], target: str
 ) -> dict[str, Any]:
     """Hosts in ``expand_vms`` order, areas in spec order, flows in the flow plan's order."""
+    bastions = bastions_by_area(hosts)
     return {
         "version": INVENTORY_VERSION,
         "target": target,
         "municipality": spec.municipality.code,
-        "hosts": [host_json(host) for host in hosts],
+        "hosts": [host_json(host, jump_host(host, bastions)) for host in hosts],
         "areas": areas_json(spec, network),
         "flows": [rule_json(rule) for rule in flows.rules],
+        "management": management_json(spec, hosts),
     }

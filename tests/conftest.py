@@ -64,6 +64,16 @@ flows:
     purpose: 特定通信
 """
 
+# The small city's management section: a terminal network per area, SSH on a port of its own.
+SMALL_MANAGEMENT = """
+management:
+  ssh_port: 2222
+  operations_networks:
+    - {id: ops-office, area: office, cidr: 172.16.20.0/28, purpose: 運用端末}
+    - {id: ops-secure, area: secure, cidr: 172.16.10.0/28, purpose: 運用端末}
+"""
+
+
 SpecWriter = Callable[[dict[str, Any]], Path]
 
 

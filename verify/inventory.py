@@ -2,7 +2,8 @@
 
 The stack output ``inventory`` is the contract: this module finds it in whichever file
 an operator has at hand, and writes it as Ansible's YAML inventory with groups by area,
-role and business, each host with ``ansible_host`` and its kiban facts.
+role and business, each host with ``ansible_host``, how to reach it (user, port, the
+bastion to jump through, become) and its kiban facts.
 """
 
 from __future__ import annotations
@@ -68,9 +69,28 @@ def inventory_from_state(file: Path) -> dict[str, Any]:
     return inventory
 
 
-def host_facts(host: dict[str, Any]) -> dict[str, Any]:
+def connection_facts(host: dict[str, Any], management: dict[str, Any] | None) -> dict[str, Any]:
+    """How Ansible and testinfra reach a host: as the operations account, through its area's bastion, with sudo.
+
+    The firewall check reads nftables, which needs root: every host escalates with become.
+    A bastion is reached directly (from an operations network); every other host with
+    ProxyJump through the bastion its inventory entry names.
+    """
+    facts: dict[str, Any] = {"ansible_become": True}
+    if management is None:
+        return facts
+    user, port = management["user"], management["ssh_port"]
+    facts |= {"ansible_user": user, "ansible_port": port}
+    bastion = host.get("bastion")
+    if bastion:
+        facts["ansible_ssh_common_args"] = f"-o ProxyJump={user}@{bastion}:{port}"
+    return facts
+
+
+def host_facts(host: dict[str, Any], management: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "ansible_host": host["address"],
+        **connection_facts(host, management),
         "kiban_role": host["role"],
         "kiban_business": host["business"],
         "kiban_tier": host["tier"],
@@ -80,18 +100,24 @@ def host_facts(host: dict[str, Any]) -> dict[str, Any]:
         "kiban_failure_domain": host["failure_domain"],
         "kiban_blade": host["blade"],
         "kiban_ports": list(host["ports"]),
+        "kiban_bastion": host.get("bastion"),
     }
 
 
 def ansible_inventory(
     inventory: dict[str, Any], extra_facts: dict[str, dict[str, Any]] | None = None
 ) -> dict[str, Any]:
-    """Ansible's YAML inventory: every host under all.hosts, groups area_*, role_*, business_*."""
+    """Ansible's YAML inventory: every host under all.hosts, groups area_*, role_*, business_*.
+
+    Bastions form the group role_bastion; with a management section every host carries the
+    operations account, the SSH port, become, and (except bastions) a ProxyJump through its bastion.
+    """
     extra_facts = extra_facts or {}
+    management = inventory.get("management")
     hosts: dict[str, Any] = {}
     children: dict[str, dict[str, dict[str, None]]] = {}
     for host in inventory["hosts"]:
-        hosts[host["name"]] = {**host_facts(host), **extra_facts.get(host["name"], {})}
+        hosts[host["name"]] = {**host_facts(host, management), **extra_facts.get(host["name"], {})}
         memberships = [_group_name("area", host["area"]), _group_name("role", host["role"])]
         if host["business"]:
             memberships.append(_group_name("business", host["business"]))
@@ -104,7 +130,11 @@ def ansible_inventory(
         "all": {
             "hosts": hosts,
             "children": dict(sorted(children.items())),
-            "vars": {"kiban_areas": inventory["areas"], "kiban_flows": inventory["flows"]},
+            "vars": {
+                "kiban_areas": inventory["areas"],
+                "kiban_flows": inventory["flows"],
+                "kiban_management": management,
+            },
         }
     }
 

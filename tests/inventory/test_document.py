@@ -27,6 +27,7 @@ HOST_FIELDS = {
     "failure_domain",
     "blade",
     "ports",
+    "bastion",
 }
 
 
@@ -65,6 +66,7 @@ def test_business_host(inventory: dict[str, Any]) -> None:
         "failure_domain": "ch2",
         "blade": None,
         "ports": ["8443/tcp"],
+        "bastion": "10.10.3.4",
     }
 
 
@@ -106,3 +108,32 @@ def test_flows_are_the_plan(sample: PlatformSpec, inventory: dict[str, Any]) -> 
             "crosses_areas": True,
         }
     ]
+
+
+def test_management_names_the_account_port_terminals_and_bastions(inventory: dict[str, Any]) -> None:
+    management = inventory["management"]
+    assert (management["user"], management["ssh_port"]) == ("kiban-ops", 22)
+    assert management["operations_networks"][0] == {
+        "id": "ops-mynumber",
+        "area": "mynumber",
+        "cidr": "172.16.10.0/28",
+        "purpose": "運用端末 of the My Number area, in the information-systems office's closed room",
+    }
+    assert management["bastions"] == {
+        "mynumber": ["10.10.3.4", "10.10.3.5"],
+        "lgwan": ["10.20.3.4", "10.20.3.5"],
+        "internet": ["10.30.3.4", "10.30.3.5"],
+    }
+    for host in inventory["hosts"]:
+        if host["role"] == "bastion":
+            assert host["bastion"] is None, "a bastion is reached directly"
+        else:
+            assert host["bastion"] == management["bastions"][host["area"]][0]
+
+
+def test_without_management_no_host_has_a_bastion(sample: PlatformSpec) -> None:
+    plain = sample.model_copy(update={"management": None})
+    network = plan_network(plain)
+    document = build_inventory(plain, network, plan_flows(plain, network), plan_hosts(plain, network), "aws")
+    assert document["management"] is None
+    assert all(host["bastion"] is None for host in document["hosts"])

@@ -10,7 +10,7 @@ from network.flows import FlowPlan, RuleKind, plan_flows
 from network.plan import plan_network
 from spec.load import load_spec
 from spec.model import PlatformSpec
-from tests.conftest import SAMPLE_SPEC, SMALL_CITY
+from tests.conftest import SAMPLE_SPEC, SMALL_CITY, SMALL_MANAGEMENT
 
 OFFICE_HOSTS = [
     "full/web",
@@ -161,15 +161,6 @@ def test_rules_are_in_a_stable_order() -> None:
     ]
 
 
-SMALL_MANAGEMENT = """
-management:
-  ssh_port: 2222
-  operations_networks:
-    - {id: ops-office, area: office, cidr: 172.16.20.0/28, purpose: 運用端末}
-    - {id: ops-secure, area: secure, cidr: 172.16.10.0/28, purpose: 運用端末}
-"""
-
-
 def test_management_rules_on_the_small_city(tmp_path: Path) -> None:
     plan = _plan(_load(tmp_path, SMALL_MANAGEMENT))
     ssh = "2222/tcp"
@@ -193,9 +184,9 @@ def test_management_rules_on_the_small_city(tmp_path: Path) -> None:
 def test_no_ssh_rule_crosses_areas_and_ssh_comes_only_from_a_bastion() -> None:
     assert SAMPLE.management is not None
     ssh = [rule for rule in SAMPLE_FLOWS.rules if rule.port == SAMPLE.management.port]
-    assert len(ssh) == 3 + sum(
-        1 for rule in SAMPLE_FLOWS.rules if rule.kind == RuleKind.BASTION_TO_HOST
-    ), "every SSH rule is a management rule"
+    assert len(ssh) == 3 + sum(1 for rule in SAMPLE_FLOWS.rules if rule.kind == RuleKind.BASTION_TO_HOST), (
+        "every SSH rule is a management rule"
+    )
     for rule in ssh:
         if rule.kind == RuleKind.BASTION_TO_HOST:
             assert rule.source.id == f"bastion@{rule.destination.area}"

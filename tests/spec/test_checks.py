@@ -121,9 +121,7 @@ def test_defaults_of_a_minimal_management_section(sample_data: dict[str, Any], w
     )
 
 
-def test_an_area_without_hosts_needs_no_operations_network(
-    sample_data: dict[str, Any], write_spec: SpecWriter
-) -> None:
+def test_an_area_without_hosts_needs_no_operations_network(sample_data: dict[str, Any], write_spec: SpecWriter) -> None:
     sample_data["areas"].append(
         {
             "id": "spare",
