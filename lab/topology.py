@@ -18,8 +18,9 @@ from typing import Any
 
 # Every name the lab gives starts with this prefix; a second lab (the tests') takes another.
 PREFIX = "kb"
-# A stand-in for the management sshd of a real host: it listens everywhere, and the flow plan
-# allows it from nowhere, so reaching it proves the firewall let something unplanned through.
+# A stand-in for the management sshd of a real host: it listens everywhere (on the management
+# section's port when there is one), and the flow plan allows it only from the area's bastion,
+# so reaching it from anywhere else proves the firewall let something unplanned through.
 MANAGEMENT_PORT = "22/tcp"
 
 
@@ -103,6 +104,8 @@ def lab_topology(inventory: dict[str, Any], prefix: str = PREFIX) -> LabTopology
                 bridge_of_subnet[subnet["cidr"]] = f"{prefix}v{vlan}"
             segments.append(LabSegment(f"{prefix}v{vlan}", f"v{vlan}", f"{prefix}r{vlan}", tuple(gateways)))
 
+    management = inventory.get("management")
+    ssh = f"{management['ssh_port']}/tcp" if management else MANAGEMENT_PORT
     hosts: list[LabHost] = []
     seen_groups: set[str] = set()
     for host in inventory["hosts"]:
@@ -121,7 +124,8 @@ def lab_topology(inventory: dict[str, Any], prefix: str = PREFIX) -> LabTopology
                 gateway=network.network_address + 1,
                 bridge=bridge_of_subnet[host["subnet"]],
                 veth=f"{prefix}h{len(hosts)}",
-                ports=(*host["ports"], MANAGEMENT_PORT),
+                # A bastion's service is sshd itself: its port is listed once.
+                ports=tuple(dict.fromkeys((*host["ports"], ssh))),
             )
         )
 

@@ -450,9 +450,7 @@ def _check_management(spec: PlatformSpec) -> Iterator[Problem]:
                 )
         for external, where in externals:
             if cidr.overlaps(external):
-                yield Problem(
-                    (*path, index, "cidr"), f"{cidr} overlaps the external network {external} of {where}"
-                )
+                yield Problem((*path, index, "cidr"), f"{cidr} overlaps the external network {external} of {where}")
     for (i, first), (j, second) in combinations(enumerate(networks), 2):
         if first.cidr.overlaps(second.cidr):
             yield Problem(

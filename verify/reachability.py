@@ -7,16 +7,21 @@ Derived from an Ansible inventory written by `kiban inventory` or `kiban lab up`
   destination's other ports and on the management port is refused;
 - for each pair of areas with no planned rule between them, a host of the first
   reaches no host of the second, on any of its ports nor by ICMP;
-- an outside network reaches no area its declared flows do not lead to.
+- an outside network reaches no area its declared flows do not lead to;
+- with a management section, SSH only through the bastion: a bastion reaches no host of
+  another area on the SSH port, and an operations network reaches no host of its area but
+  the bastion on it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 ICMP = "icmp"
 MANAGEMENT_PORT = "22/tcp"
+BASTION_ROLE = "bastion"
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,12 @@ def _first_port(port: str) -> str:
     return f"{span.split('-')[0]}/{protocol}"
 
 
+def management_port(inventory: dict[str, Any]) -> str:
+    """The port sshd listens on: the management section's, else the default."""
+    management = inventory["all"].get("vars", {}).get("kiban_management")
+    return f"{management['ssh_port']}/tcp" if management else MANAGEMENT_PORT
+
+
 def _representatives(hosts: dict[str, dict[str, Any]]) -> dict[str, str]:
     """The first host of each group stands for the group."""
     chosen: dict[str, str] = {}
@@ -78,6 +89,7 @@ def plan_checks(inventory: dict[str, Any]) -> list[Check]:
             source, area_of(source), target, area_of(target), hosts[target]["ansible_host"], port, expect_open, why
         )
 
+    ssh = management_port(inventory)
     checks: list[Check] = []
     allowed: dict[tuple[str, str], set[str]] = {}
     for rule in flows:
@@ -90,27 +102,69 @@ def plan_checks(inventory: dict[str, Any]) -> list[Check]:
         checks.append(check(source, target, _first_port(rule["port"]), True, reason))
         if rule["crosses_areas"]:
             permitted = allowed[(rule["from"]["group"], rule["to"]["group"])]
-            others = sorted(({_first_port(p) for p in hosts[target]["kiban_ports"]} | {MANAGEMENT_PORT}) - permitted)
+            others = sorted(({_first_port(p) for p in hosts[target]["kiban_ports"]} | {ssh}) - permitted)
             for port in others:
                 checks.append(
                     check(source, target, port, False, f"{reason} allows {', '.join(sorted(permitted))} only")
                 )
 
-    reached = {(_rule_area(rule["from"]), _rule_area(rule["to"])) for rule in flows}
+    reached = {
+        (_rule_area(rule["from"]), _rule_area(rule["to"])) for rule in flows if rule["from"]["kind"] != "external"
+    }
+    # Outside networks are each their own source: one of them reaching is as bad as any, and one
+    # network's flow (an operations network's into its own area) opens nothing for the others.
+    reached_from_outside: dict[str, set[str]] = {}
+    for rule in flows:
+        if rule["from"]["kind"] == "external":
+            reached_from_outside.setdefault(rule["from"]["group"], set()).add(_rule_area(rule["to"]))
     for source_area in [*areas, "outside"]:
         for target_area in areas:
             if source_area == target_area or (source_area, target_area) in reached:
                 continue
             source_hosts = [name for name in representative.values() if area_of(name) == source_area]
+            if source_area == "outside":
+                source_hosts = [
+                    name
+                    for name in source_hosts
+                    if target_area not in reached_from_outside.get(hosts[name]["kiban_group"], set())
+                ]
             if not source_hosts:
                 continue
-            # Outside networks are each their own source: one of them reaching is as bad as any.
             chosen = source_hosts if source_area == "outside" else source_hosts[:1]
             for source in chosen:
                 for target in representative.values():
                     if area_of(target) != target_area:
                         continue
-                    ports = sorted({_first_port(p) for p in hosts[target]["kiban_ports"]} | {MANAGEMENT_PORT})
+                    ports = sorted({_first_port(p) for p in hosts[target]["kiban_ports"]} | {ssh})
                     why = f"no planned flow lets {source_area} reach {target_area}"
                     checks.extend(check(source, target, port, False, why) for port in [*ports, ICMP])
-    return checks
+    checks += _ssh_only_through_bastions(inventory, representative, check, ssh)
+    unique: dict[str, Check] = {}
+    for found in checks:
+        unique.setdefault(found.id, found)
+    return list(unique.values())
+
+
+def _ssh_only_through_bastions(
+    inventory: dict[str, Any],
+    representative: dict[str, str],
+    check: Callable[[str, str, str, bool, str], Check],
+    ssh: str,
+) -> list[Check]:
+    hosts: dict[str, dict[str, Any]] = inventory["all"]["hosts"]
+    if not inventory["all"].get("vars", {}).get("kiban_management"):
+        return []
+    found: list[Check] = []
+    inside = [name for name in representative.values() if not hosts[name].get("kiban_external")]
+    for bastion in (name for name in inside if hosts[name]["kiban_role"] == BASTION_ROLE):
+        area = hosts[bastion]["kiban_area"]
+        for target in inside:
+            if hosts[target]["kiban_area"] != area:
+                found.append(check(bastion, target, ssh, False, f"a bastion of {area} manages its own area only"))
+    terminals = [name for name in representative.values() if str(hosts[name]["kiban_group"]).startswith("operations:")]
+    for terminal in terminals:
+        area = hosts[terminal]["kiban_area"]
+        for target in inside:
+            if hosts[target]["kiban_area"] == area and hosts[target]["kiban_role"] != BASTION_ROLE:
+                found.append(check(terminal, target, ssh, False, "operators reach hosts only through the bastion"))
+    return found

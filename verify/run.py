@@ -9,9 +9,13 @@ from pathlib import Path
 SUITE = Path(__file__).resolve().parent / "suite"
 
 
-def run_suite(inventory: Path, pytest_args: list[str] | None = None) -> int:
-    """pytest's exit status: 0 all passed, 1 something failed."""
-    command = [
+def suite_command(inventory: Path, pytest_args: list[str] | None = None) -> list[str]:
+    """pytest's command line: kiban's inventory, then the operator's own arguments, untouched and last.
+
+    testinfra's options (--hosts, --connection, --ansible-inventory, --ssh-config, --sudo, ...)
+    pass through as written; the suite honours them (see ``verify.connect``).
+    """
+    return [
         sys.executable,
         "-m",
         "pytest",
@@ -23,4 +27,8 @@ def run_suite(inventory: Path, pytest_args: list[str] | None = None) -> int:
         "-q",
         *(pytest_args or []),
     ]
-    return subprocess.run(command, check=False, cwd=SUITE.parent.parent).returncode
+
+
+def run_suite(inventory: Path, pytest_args: list[str] | None = None) -> int:
+    """pytest's exit status: 0 all passed, 1 something failed."""
+    return subprocess.run(suite_command(inventory, pytest_args), check=False, cwd=SUITE.parent.parent).returncode

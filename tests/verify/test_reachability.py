@@ -31,15 +31,44 @@ def test_areas_without_a_flow_are_checked_closed_including_icmp() -> None:
     high_to_internet = [c for c in CHECKS if c.source_area == "mynumber" and c.target_area == "internet"]
     assert high_to_internet and not any(c.expect_open for c in high_to_internet)
     assert {c.port for c in high_to_internet} >= {ICMP, MANAGEMENT_PORT, "443/tcp"}
-    assert len({c.source for c in high_to_internet}) == 1, "one host speaks for its area"
+    by_area = [c for c in high_to_internet if c.why.startswith("no planned flow")]
+    assert len({c.source for c in by_area}) == 1, "one host speaks for its area"
     internet_to_high = [c for c in CHECKS if c.source_area == "internet" and c.target_area == "mynumber"]
     assert internet_to_high and not any(c.expect_open for c in internet_to_high)
     assert not [c for c in CHECKS if c.source_area == "lgwan" and c.target_area == "mynumber" and c.expect_open]
 
 
 def test_each_outside_network_is_its_own_source() -> None:
-    outside_to_internet = {c.source for c in CHECKS if c.source_area == "outside" and c.target_area == "internet"}
-    assert outside_to_internet == {"external:eLTAX@lgwan", "external:マイナポータル@lgwan"}
+    outside_to_internet = {
+        c.source
+        for c in CHECKS
+        if c.source_area == "outside" and c.target_area == "internet" and c.why.startswith("no planned flow")
+    }
+    # An operations network reaching its own area's bastion opens nothing for the others.
+    assert outside_to_internet == {
+        "external:eLTAX@lgwan",
+        "external:マイナポータル@lgwan",
+        "operations:ops-mynumber@mynumber",
+        "operations:ops-lgwan@lgwan",
+    }
+
+
+def test_ssh_only_through_the_areas_own_bastion() -> None:
+    ssh = [c for c in CHECKS if c.port == "22/tcp"]
+    open_ssh = {(c.source, c.target) for c in ssh if c.expect_open}
+    assert ("operations:ops-lgwan@lgwan", "bastion-lgwan-1") in open_ssh
+    assert ("bastion-mynumber-1", "juki-app-1") in open_ssh
+    assert all(c.source.startswith("bastion-") or c.source.startswith("operations:") for c in ssh if c.expect_open), (
+        "SSH is planned open from bastions and operations networks only"
+    )
+    across = [c for c in ssh if c.source == "bastion-lgwan-1" and c.target_area != "lgwan"]
+    assert across and not any(c.expect_open for c in across)
+    assert {c.target_area for c in across} == {"mynumber", "internet"}
+    terminal = [c for c in ssh if c.source == "operations:ops-mynumber@mynumber" and c.target_area == "mynumber"]
+    assert {c.target for c in terminal if c.expect_open} == {"bastion-mynumber-1"}
+    assert len([c for c in terminal if not c.expect_open]) == len(
+        {h["group"] for h in DOCUMENT["hosts"] if h["area"] == "mynumber" and h["role"] != "bastion"}
+    )
 
 
 def test_failure_messages_name_hosts_areas_and_flow() -> None:

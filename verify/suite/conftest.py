@@ -1,8 +1,10 @@
 """The kiban verification suite: pytest + testinfra, driven by an Ansible inventory.
 
 Run it with ``kiban verify --inventory FILE`` or ``pytest verify/suite --kiban-inventory FILE``.
-Hosts are reached through Ansible (``ansible://``) unless the inventory comes from the lab,
-whose hosts are network namespaces on this machine (``netns://``).
+Hosts are reached through Ansible (``ansible://``, through each host's bastion) unless the
+inventory comes from the lab, whose hosts are network namespaces on this machine (``netns://``).
+testinfra's own options (``--hosts``, ``--connection``, ``--ansible-inventory``, ``--ssh-config``,
+``--sudo``, ...) are honoured as ``verify.connect`` describes.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pytest
 import testinfra
 import yaml
 
+from verify.connect import ConnectionOptions, HostSelectionError, host_spec, select_hosts
 from verify.netns_backend import register as register_netns_backend
 from verify.reachability import Check, plan_checks
 
@@ -28,20 +31,41 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--kiban-inventory", required=True, help="Ansible inventory from `kiban inventory` or the lab")
 
 
+_INVENTORY_KEY = pytest.StashKey[dict[str, Any]]()
+
+
 def _inventory(config: pytest.Config) -> dict[str, Any]:
-    path = Path(config.getoption("--kiban-inventory"))
-    document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return document
+    # Read once per run: a city's inventory is large, and every test module asks for it.
+    if _INVENTORY_KEY not in config.stash:
+        path = Path(config.getoption("--kiban-inventory"))
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        config.stash[_INVENTORY_KEY] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+    return config.stash[_INVENTORY_KEY]
+
+
+def _selected(config: pytest.Config, inventory: dict[str, Any]) -> dict[str, str | None]:
+    try:
+        return select_hosts(inventory, ConnectionOptions.from_config(config).hosts)
+    except HostSelectionError as error:
+        raise pytest.UsageError(str(error)) from None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # A --hosts that names nothing is a usage error before collection, not a collection error per module.
+    if config.getoption("--kiban-inventory", None):
+        _selected(config, _inventory(config))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     inventory = _inventory(metafunc.config)
     hosts = inventory["all"]["hosts"]
+    selected = _selected(metafunc.config, inventory)
     if "host_name" in metafunc.fixturenames:
-        names = [name for name, facts in hosts.items() if not facts.get("kiban_external")]
+        names = [name for name, facts in hosts.items() if not facts.get("kiban_external") and name in selected]
         metafunc.parametrize("host_name", names)
     if "check" in metafunc.fixturenames:
-        checks = plan_checks(inventory)
+        # A probe runs on its source host: with --hosts, only the checks that start on a chosen host.
+        checks = [check for check in plan_checks(inventory) if check.source in selected]
         metafunc.parametrize("check", checks, ids=[check.id for check in checks])
 
 
@@ -60,11 +84,11 @@ def hosts(inventory: dict[str, Any], pytestconfig: pytest.Config) -> dict[str, A
     """A testinfra host per inventory host, created once."""
     register_netns_backend()
     path = Path(pytestconfig.getoption("--kiban-inventory")).resolve()
+    options = ConnectionOptions.from_config(pytestconfig)
     made = {}
-    for name, facts in inventory["all"]["hosts"].items():
-        namespace = facts.get("kiban_netns")
-        spec = f"netns://{namespace}" if namespace else f"ansible://{name}?ansible_inventory={path}"
-        made[name] = testinfra.get_host(spec)
+    for name, written in _selected(pytestconfig, inventory).items():
+        spec, kwargs = host_spec(name, inventory["all"]["hosts"][name], path, options, written)
+        made[name] = testinfra.get_host(spec, **kwargs)
     return made
 
 

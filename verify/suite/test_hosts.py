@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from verify.reachability import MANAGEMENT_PORT
+from verify.reachability import management_port
 
-# Besides its service, a host may listen for management (sshd) and its DHCP client.
-ALWAYS_ALLOWED = {MANAGEMENT_PORT, "68/udp"}
+# Besides its service, a host may listen for management (sshd, on the management port) and its DHCP client.
+ALWAYS_ALLOWED = {"68/udp"}
 
 
 def _expand(port: str) -> list[tuple[str, int]]:
@@ -49,9 +49,11 @@ def test_declared_ports_listen(host: Any, host_name: str, facts: dict[str, Any])
     assert not closed, f"{host_name} ({facts['kiban_role']}, area {facts['kiban_area']}) does not listen on {closed}"
 
 
-def test_nothing_unexpected_listens(host: Any, host_name: str, facts: dict[str, Any]) -> None:
+def test_nothing_unexpected_listens(
+    host: Any, host_name: str, facts: dict[str, Any], inventory: dict[str, Any]
+) -> None:
     declared, listening = _declared(facts), _listening(host, host_name)
-    unexpected = sorted(listening - declared - ALWAYS_ALLOWED)
+    unexpected = sorted(listening - declared - ALWAYS_ALLOWED - {management_port(inventory)})
     assert not unexpected, (
         f"{host_name} ({facts['kiban_role']}, area {facts['kiban_area']}) also listens on {unexpected}"
     )

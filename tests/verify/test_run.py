@@ -1,0 +1,86 @@
+"""`kiban verify`: the pytest command it builds passes the operator's testinfra options through untouched."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from kiban.cli import app
+from lab.session import platform_inventory
+from tests.conftest import SAMPLE_SPEC
+from verify import run
+from verify.inventory import ansible_inventory, write_ansible_inventory
+
+runner = CliRunner()
+OPERATOR_OPTIONS = [
+    "--hosts=role_bastion,juki-app-2",
+    "--ansible-inventory=/home/ops/site.yaml",
+    "--sudo",
+    "--ssh-config=/home/ops/.ssh/config",
+    "--connection=ansible",
+    "-x",
+]
+
+
+def test_kiban_verify_passes_testinfra_options_to_pytest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inventory = tmp_path / "hosts.yaml"
+    inventory.write_text("all: {hosts: {}}\n", encoding="utf-8")
+    seen: list[list[str]] = []
+
+    def fake_run(command: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
+        seen.append(command)
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(run.subprocess, "run", fake_run)
+    result = runner.invoke(app, ["verify", "--inventory", str(inventory), *OPERATOR_OPTIONS])
+    assert result.exit_code == 0, result.stderr
+    [command] = seen
+    assert command[:4] == [sys.executable, "-m", "pytest", str(run.SUITE)]
+    assert command[command.index("--kiban-inventory") + 1] == str(inventory)
+    assert command[-len(OPERATOR_OPTIONS) :] == OPERATOR_OPTIONS, "the operator's options come last, as written"
+
+
+@pytest.fixture(scope="module")
+def written_inventory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("inventory") / "hosts.yaml"
+    write_ansible_inventory(ansible_inventory(platform_inventory(SAMPLE_SPEC)), path)
+    return path
+
+
+def _collect(inventory: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        run.suite_command(inventory, ["--collect-only", *extra]),
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=run.SUITE.parent.parent,
+    )
+
+
+def test_suite_collects_against_an_inventory_with_proxyjump_hosts(written_inventory: Path) -> None:
+    hosts = json.dumps(ansible_inventory(platform_inventory(SAMPLE_SPEC))["all"]["hosts"]["juki-app-2"])
+    assert "ProxyJump" in hosts
+    collected = _collect(written_inventory)
+    assert collected.returncode == 0, collected.stdout + collected.stderr
+    items = [line for line in collected.stdout.splitlines() if "::" in line]
+    assert any("test_declared_ports_listen[bastion-mynumber-1]" in item for item in items)
+    assert any("test_host_firewall_is_default_deny_with_the_planned_sources[juki-app-2]" in item for item in items)
+
+
+def test_suite_honours_hosts_when_collecting(written_inventory: Path) -> None:
+    collected = _collect(written_inventory, "--hosts=role_bastion", "-k", "test_declared_ports_listen")
+    assert collected.returncode == 0, collected.stdout + collected.stderr
+    items = [line for line in collected.stdout.splitlines() if "test_declared_ports_listen[" in line]
+    assert len(items) == 6 and all("[bastion-" in item for item in items)
+
+
+def test_suite_refuses_hosts_naming_nothing(written_inventory: Path) -> None:
+    collected = _collect(written_inventory, "--hosts=nowhere")
+    assert collected.returncode == 4, collected.stdout + collected.stderr
+    assert "'nowhere' is neither a host nor a group" in collected.stderr
