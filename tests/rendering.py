@@ -9,7 +9,7 @@ from typing import Any
 from kiban.render import PROJECT_DIR, StackConfig, render, spec_stack_config
 
 # Three chassis, two areas, every middleware role, a business of each shape, one declared flow into the
-# high area and one two-way flow inside the middle area: every rule kind, in about 700 resources.
+# high area and one two-way flow inside the middle area, a bastion per area: every rule kind, in about 800 resources.
 TINY_CITY = """
 municipality: {name: 試験市, name_en: Test City, code: "149993", class: other}
 failure_domains:
@@ -69,6 +69,10 @@ flows:
     ports: [8443/tcp]
     one_way: false
     purpose: payroll to accounts
+management:
+  operations_networks:
+    - {id: ops-secure, area: secure, cidr: 172.16.10.0/28, purpose: 運用端末}
+    - {id: ops-office, area: office, cidr: 172.16.20.0/28, purpose: 運用端末}
 """
 
 

@@ -45,7 +45,7 @@ PROTOCOLS = {"tcp": "6", "udp": "17"}
 
 
 def _city() -> dict[str, Any]:
-    """SMALL_CITY plus an internet area whose hub receives one flow from the middle area."""
+    """SMALL_CITY plus an internet area whose hub receives one flow from the middle area, and a bastion per area."""
     data: dict[str, Any] = yaml.safe_load(SMALL_CITY)
     data["areas"].append(
         {
@@ -68,6 +68,12 @@ def _city() -> dict[str, Any]:
             "purpose": "publish",
         }
     )
+    data["management"] = {
+        "operations_networks": [
+            {"id": f"ops-{area}", "area": area, "cidr": f"172.16.{index}.0/28", "purpose": "運用端末"}
+            for index, area in enumerate(("office", "secure", "net"), start=1)
+        ]
+    }
     return data
 
 
@@ -216,6 +222,34 @@ def test_the_only_other_member_rules_are_health_checks_from_the_groups_own_balan
             assert _tags(source)["kiban:group"] == members[inputs["securityGroupId"]]
             assert _tags(source)["Name"].endswith("-lb")
             assert inputs["ipProtocol"] == "tcp" and inputs["fromPort"] == inputs["toPort"]
+
+
+def test_ssh_enters_members_only_from_their_areas_bastion(
+    state: dict[str, Any], network: NetworkPlan, spec: PlatformSpec
+) -> None:
+    members = _member_groups(state)
+    ssh_in: dict[str, set[str]] = defaultdict(set)
+    for rule in resources(state, SG_IN):
+        inputs = _inputs(rule)
+        group = members.get(inputs["securityGroupId"])
+        if group is not None and inputs["ipProtocol"] == "tcp" and inputs["fromPort"] <= 22 <= inputs["toPort"]:
+            ssh_in[group].add(inputs.get("cidrIpv4", "a security group"))
+    assert set(ssh_in) == set(members.values()), "every host group admits SSH"
+    terminals = {f"bastion@{area}": f"172.16.{index}.0/28" for index, area in enumerate(("office", "secure", "net"), 1)}
+    for group, sources in ssh_in.items():
+        area = group.split("@")[1] if "@" in group else spec.business(group.split("/")[0]).area
+        expected = terminals.get(group, str(network.role_subnet(area, MiddlewareRole.BASTION).cidr))
+        assert sources == {expected}, f"{group} admits SSH from {sources}"
+    # Network ACLs of one area never admit SSH from another area.
+    acls = _by_id(state, ACL)
+    for rule in resources(state, ACL_RULE):
+        inputs = _inputs(rule)
+        if inputs["egress"] or not inputs["fromPort"] <= 22 <= inputs["toPort"] or inputs["protocol"] != "6":
+            continue
+        area = _tags(acls[inputs["networkAclId"]])["kiban:area"]
+        source = ipaddress.IPv4Network(inputs["cidrBlock"])
+        others = [other.supernet for other in spec.areas if other.id != area]
+        assert not any(source.overlaps(other) for other in others), f"SSH into {area} from {source}"
 
 
 def test_nothing_is_open_to_the_world(state: dict[str, Any]) -> None:

@@ -21,7 +21,7 @@ from kiban.render import RenderError
 from network.flows import FlowPlan, plan_flows
 from network.plan import NetworkPlan, plan_network
 from spec.load import load_spec
-from spec.model import PlatformSpec, TierName
+from spec.model import MiddlewareRole, PlatformSpec, TierName
 from tests.rendering import by_name, render_tiny, resources, tiny_stack, write_tiny_city
 
 OS = "openstack:"
@@ -152,6 +152,38 @@ def test_security_group_rules_are_exactly_the_flow_plan(state: dict[str, Any], f
     assert len(resources(state, f"{OS}networking/secGroupRule:SecGroupRule")) == len(expected)
 
 
+def test_ssh_enters_only_from_the_areas_own_bastion_and_the_bastion_only_from_its_terminals(
+    state: dict[str, Any], network: NetworkPlan, hosts: tuple[PlannedHost, ...]
+) -> None:
+    group_names = _ids(state, f"{OS}networking/secGroup:SecGroup")
+    area_of = {host.group.replace("/", "-").replace("@", "-").replace("_", "-"): host.vm.area for host in hosts}
+    bastion_subnet = {
+        area: str(network.role_subnet(area, MiddlewareRole.BASTION).cidr) for area in ("secure", "office")
+    }
+    terminals = {"secure": "172.16.10.0/28", "office": "172.16.20.0/28"}
+    ssh_in: dict[str, set[str]] = defaultdict(set)
+    for rule in resources(state, f"{OS}networking/secGroupRule:SecGroupRule"):
+        inputs = _inputs(rule)
+        if inputs["direction"] == "ingress" and inputs["portRangeMin"] <= 22 <= inputs["portRangeMax"]:
+            ssh_in[group_names[inputs["securityGroupId"]]].add(inputs["remoteIpPrefix"])
+    assert set(ssh_in) == set(area_of), "every host group admits SSH"
+    for group, sources in ssh_in.items():
+        area = area_of[group]
+        expected = terminals[area] if group.startswith("bastion-") else bastion_subnet[area]
+        assert sources == {expected}, f"{group} admits SSH from {sources}"
+        assert _rule_names_derived_from_identity(state, group)
+
+
+def _rule_names_derived_from_identity(state: dict[str, Any], group: str) -> bool:
+    names = [
+        rule["urn"].split("::")[-1]
+        for rule in resources(state, f"{OS}networking/secGroupRule:SecGroupRule")
+        if rule["urn"].split("::")[-1].startswith(f"{group}-in-") and rule["urn"].endswith("tcp22")
+    ]
+    source = "operations-ops-" if group.startswith("bastion-") else "bastion-"
+    return len(names) == 1 and names[0].startswith(f"{group}-in-{source}")
+
+
 def test_nothing_is_open_to_the_world_and_default_egress_is_deleted(state: dict[str, Any]) -> None:
     for rule in resources(state, f"{OS}networking/secGroupRule:SecGroupRule"):
         inputs = _inputs(rule)
@@ -238,7 +270,12 @@ def test_load_balancers_for_middleware_and_web_tiers_at_the_service_address(
     state: dict[str, Any], hosts: tuple[PlannedHost, ...]
 ) -> None:
     balancers = by_name(state, f"{OS}loadbalancer/loadBalancer:LoadBalancer")
-    balanced = {host.group for host in hosts if host.vm.business is None or host.vm.tier == TierName.WEB}
+    # Bastions are not balanced: operators jump through a named bastion.
+    balanced = {
+        host.group
+        for host in hosts
+        if (host.vm.business is None and host.vm.role != "bastion") or host.vm.tier == TierName.WEB
+    }
     slugs = {group.replace("/", "-").replace("@", "-").replace("_", "-"): group for group in balanced}
     assert set(balancers) == set(slugs)
     subnet_of = {host.group: host.subnet for host in hosts}
