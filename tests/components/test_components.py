@@ -38,8 +38,9 @@ def test_one_component_per_part_of_the_spec(state: dict[str, Any], folder: Path)
     assert sorted(by_name(state, TOKENS["SecurityArea"])) == sorted(area.id for area in spec.areas)
     assert sorted(by_name(state, TOKENS["BusinessTenant"])) == sorted(b.id for b in spec.businesses)
     tiers = {
-        f"{role.value.replace('_', '-')}-{area}" for role, service in spec.middleware.items() for area in service.areas
+        f"{role.value.replace('_', '-')}-{area}" for role, service in spec.platform_services() for area in service.areas
     }
+    assert {"bastion-secure", "bastion-office"} <= tiers, "bastions are middleware tiers of their area"
     assert set(by_name(state, TOKENS["MiddlewareTier"])) == tiers
 
 
