@@ -93,7 +93,7 @@ def test_cloud_init_schema_command_accepts_each_template(
     one_per_template: dict[str, str] = {}
     for host in _hosts(flows_and_hosts):
         one_per_template.setdefault(template_name(host), host.name)
-    assert len(one_per_template) == 7
+    assert len(one_per_template) == 8
     for template, name in sorted(one_per_template.items()):
         path = tmp_path / f"{name}.yaml"
         path.write_text(user_data[name], encoding="utf-8")
@@ -178,3 +178,34 @@ def test_load_balancer_forwards_to_each_web_tier_of_its_area(user_data: dict[str
         ("jinji-kyuyo-web", "10.20.88.254:443"),
         ("bunsho-kanri-web", "10.20.92.254:443"),
     ]
+
+
+def test_bastion_allows_only_forwarding_to_sshd_and_admits_its_terminals(user_data: dict[str, str]) -> None:
+    document = yaml.safe_load(user_data["bastion-mynumber-1"])
+    files = {entry["path"]: entry["content"] for entry in document["write_files"]}
+    sshd = files["/etc/ssh/sshd_config.d/91-kiban-bastion.conf"]
+    settings = dict(line.split(" ", 1) for line in sshd.splitlines() if line and not line.startswith("#"))
+    assert settings == {
+        "Port": "22",
+        "AllowTcpForwarding": "local",
+        "PermitOpen": "*:22",
+        "AllowAgentForwarding": "no",
+        "AllowStreamLocalForwarding": "no",
+        "GatewayPorts": "no",
+        "PermitTunnel": "no",
+        "X11Forwarding": "no",
+    }
+    accepted = {match.groups() for line in files["/etc/nftables.conf"].splitlines() if (match := RULE.match(line))}
+    assert ("172.16.10.0/28", "tcp", "22") in accepted
+    assert not [rule for rule in accepted if rule[2] == "22" and rule[0] != "172.16.10.0/28"]
+
+
+def test_every_other_host_admits_ssh_from_its_areas_bastion_only(user_data: dict[str, str]) -> None:
+    bastion_subnets = {"mynumber": "10.10.3.0/25", "lgwan": "10.20.3.0/25", "internet": "10.30.3.0/25"}
+    for name, text in user_data.items():
+        if name.startswith("bastion-"):
+            continue
+        area = re.search(r"^\s*KIBAN_AREA=(\S+)$", text, re.MULTILINE)
+        assert area is not None
+        ssh = {match.group(1) for line in text.splitlines() if (match := RULE.match(line)) and match.group(3) == "22"}
+        assert ssh == {bastion_subnets[area.group(1)]}, name
