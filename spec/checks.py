@@ -465,11 +465,11 @@ def _check_management(spec: PlatformSpec) -> Iterator[Problem]:
                 path,
                 f"area {area_id!r} has hosts but no operations network, so no bastion: its hosts would be unreachable",
             )
-    for where, first, last in _service_ports(spec):
-        if first <= management.ssh_port <= last:
+    for service, lowest, highest in _service_ports(spec):
+        if lowest <= management.ssh_port <= highest:
             yield Problem(
                 ("management", "ssh_port"),
-                f"port {management.ssh_port} is also a service port of {format_path(where)}; "
+                f"port {management.ssh_port} is also a service port of {format_path(service)}; "
                 "sshd needs a port of its own",
             )
 

@@ -37,7 +37,7 @@ def test_kiban_verify_passes_testinfra_options_to_pytest(tmp_path: Path, monkeyp
         seen.append(command)
         return subprocess.CompletedProcess(command, 0)
 
-    monkeypatch.setattr(run.subprocess, "run", fake_run)
+    monkeypatch.setattr(subprocess, "run", fake_run)
     result = runner.invoke(app, ["verify", "--inventory", str(inventory), *OPERATOR_OPTIONS])
     assert result.exit_code == 0, result.stderr
     [command] = seen
