@@ -85,7 +85,12 @@ def test_plan_network_json_is_complete() -> None:
     juki = next(s for s in plan["segments"] if s["segment"] == "juki")
     assert juki["vlan"] == 101 and juki["cidr"] == "10.10.4.0/22"
     crossing = [rule for rule in plan["rules"] if rule["crosses_areas"]]
-    assert {rule["flow"] for rule in crossing} == {"eltax-tokutei", "mynaportal-tokutei", "shinsei-mugaika"}
+    declared = [rule for rule in crossing if rule["kind"] == "declared-flow"]
+    assert {rule["flow"] for rule in declared} == {"eltax-tokutei", "mynaportal-tokutei", "shinsei-mugaika"}
+    # The only other crossings: each area's operations network into its own bastion.
+    assert sorted((rule["from"]["id"], rule["to"]["id"]) for rule in crossing if rule not in declared) == [
+        (f"operations:ops-{area}@{area}", f"bastion@{area}") for area in ("internet", "lgwan", "mynumber")
+    ]
 
 
 def test_plan_network_on_a_bad_spec_exits_2(sample_data: dict[str, Any], write_spec: SpecWriter) -> None:

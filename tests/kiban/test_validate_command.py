@@ -204,6 +204,14 @@ def _missing_required(data: dict[str, Any]) -> None:
     del _business(data, "zaimu-kaikei")["network_slot"]
 
 
+def _operations_network_in_an_area(data: dict[str, Any]) -> None:
+    data["management"]["operations_networks"][0]["cidr"] = "10.10.250.0/28"
+
+
+def _operations_network_too_wide(data: dict[str, Any]) -> None:
+    data["management"]["operations_networks"][2]["cidr"] = "172.16.0.0/16"
+
+
 CASES: list[tuple[str, Mutation, str, str]] = [
     ("unknown key", _set_unknown_key, "businesses[3].colour", "unknown key 'colour'"),
     ("unknown key, suggestion", _misspell_vendor, "businesses[20].vendr", "did you mean 'vendor'?"),
@@ -253,6 +261,18 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("batch without job manager", _batch_without_job_manager, "businesses[20].tiers.batch", "job_management"),
     ("external inside platform", _external_inside_platform, "flows[0].from.cidr", "overlaps area 'lgwan'"),
     ("catalogue area ambiguous", _catalogue_area_ambiguous, "businesses[0].area", "has several (mynumber, lgwan)"),
+    (
+        "operations network in an area",
+        _operations_network_in_an_area,
+        "management.operations_networks[0].cidr",
+        "overlaps area 'mynumber'",
+    ),
+    (
+        "operations network too wide",
+        _operations_network_too_wide,
+        "management.operations_networks[2].cidr",
+        "wider than /24",
+    ),
 ]
 
 

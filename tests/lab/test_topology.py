@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lab.session import platform_inventory
 from lab.topology import lab_topology, namespace_name
-from tests.conftest import SAMPLE_SPEC
+from tests.conftest import SAMPLE_SPEC, SMALL_CITY, SMALL_MANAGEMENT
 
 SAMPLE_INVENTORY = platform_inventory(SAMPLE_SPEC)
 TOPOLOGY = lab_topology(SAMPLE_INVENTORY)
@@ -67,3 +67,22 @@ def test_prefix_keeps_two_labs_apart(tmp_path: Path) -> None:
     other = lab_topology(SAMPLE_INVENTORY, prefix="kt")
     assert not set(other.namespaces) & set(TOPOLOGY.namespaces)
     assert not set(other.links) & set(TOPOLOGY.links)
+
+
+def test_bastions_and_operations_networks_are_namespaces_and_their_ssh_rules_reach_the_router() -> None:
+    bastion = TOPOLOGY.host("bastion@mynumber")
+    assert (bastion.host, str(bastion.address), bastion.bridge) == ("bastion-mynumber-1", "10.10.3.4/25", "kbv100")
+    assert bastion.ports == ("22/tcp",), "sshd is the bastion's service: listed once"
+    terminals = TOPOLOGY.host("operations:ops-mynumber@mynumber")
+    assert terminals.external and str(terminals.address) == "172.16.10.4/28"
+    kinds = {(rule["from"]["group"], rule["to"]["group"], rule["port"]): rule["kind"] for rule in TOPOLOGY.rules}
+    assert kinds[("operations:ops-mynumber@mynumber", "bastion@mynumber", "22/tcp")] == "operations-to-bastion"
+    assert kinds[("bastion@mynumber", "juki/db", "22/tcp")] == "bastion-to-host"
+    assert not [key for key in kinds if key[2] == "22/tcp" and not key[0].startswith(("bastion@", "operations:"))]
+
+
+def test_the_management_stand_in_listens_on_the_management_port(tmp_path: Path) -> None:
+    spec = tmp_path / "small.yaml"
+    spec.write_text(SMALL_CITY + SMALL_MANAGEMENT, encoding="utf-8")
+    topology = lab_topology(platform_inventory(spec))
+    assert "2222/tcp" in topology.host("full/app").ports and "22/tcp" not in topology.host("full/app").ports
