@@ -120,7 +120,11 @@ def _playbook_data(text: str) -> list[dict[str, Any]]:
     class Loader(yaml.SafeLoader):
         pass
 
-    Loader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
+    def unsafe(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+        assert isinstance(node, yaml.ScalarNode)
+        return str(loader.construct_scalar(node))
+
+    Loader.add_constructor("!unsafe", unsafe)
     data: list[dict[str, Any]] = yaml.load(text, Loader=Loader)
     return data
 
