@@ -394,3 +394,29 @@ def test_yaml_1_1_numbers_and_booleans_are_refused(
     assert code == 2 and "Traceback" not in stderr
     (line,) = [line for line in stderr.splitlines() if line.startswith(f"{path}: {field_path}: ")]
     assert f"got the text {shown}: kiban reads YAML 1.2" in line
+
+
+SPECIAL_NETWORKS = [
+    ("loopback supernet", "supernet: 10.10.0.0/16", "supernet: 127.0.0.0/16", "areas[0].supernet", "loopback"),
+    ("multicast supernet", "supernet: 10.10.0.0/16", "supernet: 239.10.0.0/16", "areas[0].supernet", "multicast"),
+    ("link-local supernet", "supernet: 10.10.0.0/16", "supernet: 169.254.0.0/16", "areas[0].supernet", "link-local"),
+    ("reserved supernet", "supernet: 10.10.0.0/16", "supernet: 250.0.0.0/16", "areas[0].supernet", "reserved"),
+    ("external half the internet", "cidr: 192.0.2.0/26}", "cidr: 0.0.0.0/1}", "flows[0].from.cidr", "'this network'"),
+    ("external loopback", "cidr: 192.0.2.0/26}", "cidr: 127.0.0.1/32}", "flows[0].from.cidr", "loopback"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "old", "new", "field_path", "rule"), SPECIAL_NETWORKS, ids=[c[0] for c in SPECIAL_NETWORKS]
+)
+def test_networks_must_be_routable_unicast(
+    tmp_path: Path, case: str, old: str, new: str, field_path: str, rule: str
+) -> None:
+    text = SAMPLE_SPEC.read_text(encoding="utf-8")
+    assert old in text, case
+    path = tmp_path / "city.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    code, stderr = _validate(path)
+    assert code == 2 and "Traceback" not in stderr
+    lines = [line for line in stderr.splitlines() if line.startswith(f"{path}: {field_path}: ")]
+    assert lines and rule in lines[0], stderr
