@@ -64,7 +64,10 @@ def test_every_problem_is_located(tmp_path: Path) -> None:
     [
         ("- rule: x\n", "(top level): expected a mapping with one key, waivers: a list of waivers"),
         ("waivers: {}\n", "waivers: must be a list (line 1)"),
-        ("waivers: [\n", "(top level): YAML syntax error: expected the node content, but found '<stream end>', column 1 (line 2)"),
+        (
+            "waivers: [\n",
+            "(top level): YAML syntax error: expected the node content, but found '<stream end>', column 1 (line 2)",
+        ),
     ],
 )
 def test_not_a_waivers_file(tmp_path: Path, text: str, expected: str) -> None:
