@@ -188,10 +188,16 @@ def _blade_uses(spec: PlatformSpec, vms: list[VirtualMachine], blade_of: Mapping
     return uses
 
 
-def previous_placements(previous: PlacedFleet | Path | str) -> dict[str, tuple[str | None, str]]:
-    """VM -> (chassis, blade) of a previous plan: a plan file (SpecError naming it if it is not one) or a fleet."""
+# A previous plan: its file, the fleet the Pulumi program placed, or VM -> (chassis or None, blade).
+PreviousPlan = PlacedFleet | Path | str | Mapping[str, tuple[str | None, str]]
+
+
+def previous_placements(previous: PreviousPlan) -> dict[str, tuple[str | None, str]]:
+    """VM -> (chassis, blade) of a previous plan; a file that is not a kiban plan raises SpecError naming it."""
     if isinstance(previous, PlacedFleet):
         return {vm: (chassis, blade) for vm, (chassis, blade) in previous.where.items()}
+    if isinstance(previous, Mapping):
+        return dict(previous)
     where, _ = read_plan_document(Path(previous))
     return where
 
@@ -200,7 +206,7 @@ def plan_placement(
     spec: PlatformSpec,
     options: PlanOptions | None = None,
     file: Path | str = "<spec>",
-    previous: PlacedFleet | Path | str | None = None,
+    previous: PreviousPlan | None = None,
 ) -> PlacementPlan:
     """Place every VM of ``spec``; raise SpecError (located at the field to change) when none fits.
 
