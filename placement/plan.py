@@ -246,7 +246,8 @@ def plan_placement(
         return plan
     now = {p.vm.name: (p.chassis, p.blade) for p in plan.placements}
     moves_phase = solved.phase("moves")
-    proven = moves_phase is not None and moves_phase.optimal
+    # Without a previous bin still in the spec, no move could have been avoided.
+    proven = not planning.has_previous or (moves_phase is not None and moves_phase.optimal)
     return replace(plan, continuity=continuity(spec, vms, where, now, proven))
 
 
