@@ -28,7 +28,7 @@ def _render(folder: Path, placement: dict[str, Any] | None) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def placed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return _render(tmp_path_factory.mktemp("placed"), {"timeLimit": 5, "seed": 0})
+    return _render(tmp_path_factory.mktemp("placed"), {"workLimit": 5, "seed": 0})
 
 
 def _inventory(document: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +106,7 @@ def tiny_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("plan")
     out = folder / "plan.json"
     result = runner.invoke(
-        app, ["plan", str(write_tiny_city(folder)), "--format", "json", "--out", str(out), "--time-limit", "5"]
+        app, ["plan", str(write_tiny_city(folder)), "--format", "json", "--out", str(out), "--work-limit", "5"]
     )
     assert result.exit_code == 0, result.stderr
     return out

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from placement.fleet import default_plan_file, load_plan_file, place_fleet, plan_file_for, replan_command
-from placement.options import placement_settings
+from placement.options import PlanOptions, placement_settings
 from spec.load import load_spec
 from spec.model import PlatformSpec
 from spec.problems import SpecError
@@ -92,3 +92,11 @@ def test_the_replan_command_is_the_one_to_type() -> None:
         replan_command("plans/city.json", "specs/city.yaml")
         == "kiban plan specs/city.yaml --previous plans/city.json --format json --out plans/city.json"
     )
+
+
+def test_the_stack_settings_give_the_ceiling_and_the_budget() -> None:
+    settings = placement_settings({"timeLimit": 60, "workLimit": 3, "seed": 4})
+    assert settings.plan_options() == PlanOptions(time_limit=60, seed=4, work_limit=3)
+    assert placement_settings(None).plan_options() == PlanOptions()
+    with pytest.raises(ValueError, match=r"kiban:placement\.workLimit"):
+        placement_settings({"workLimit": 0})

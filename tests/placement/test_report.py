@@ -35,7 +35,7 @@ def plan():
         },
         overcommit=4.0,
     )
-    return plan_placement(spec, PlanOptions(time_limit=2.0, seed=0, workers=1))
+    return plan_placement(spec, PlanOptions(work_limit=2.0, seed=0, workers=1))
 
 
 def test_json_has_one_placement_per_vm_with_exactly_the_documented_fields(plan):
