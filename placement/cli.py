@@ -101,8 +101,9 @@ def emit_plan(plan: PlacementPlan, output_format: PlanFormat, out: Path | None, 
         if out is None:
             typer.echo(text, nl=False)
             return
-        # Whole or nothing: with --previous PLAN --out PLAN, a failed write must not leave half a plan.
-        partial = out.with_name(f".{out.name}.partial")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(out)
+        try:
+            report.write_atomically(out, text)
+        except OSError as error:
+            typer.echo(f"{out}: (top level): cannot write: {error.strerror}", err=True)
+            raise typer.Exit(2) from None
     typer.echo(f"wrote {out}", err=True)
