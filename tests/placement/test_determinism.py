@@ -7,11 +7,14 @@ loops also want (a third of a CPU instead of two), and the placements must be id
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
 import sys
 import textwrap
+import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -77,3 +80,28 @@ def test_a_cpu_starved_plan_is_the_same_plan(monkeypatch: pytest.MonkeyPatch) ->
     assert starved.returncode == 0, starved.stderr
     assert json.loads(starved.stdout) == free
     assert free["stopped"] is False
+
+
+def test_a_clock_that_runs_a_thousand_times_faster_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A machine where every step seems to take 1,000 s: only a ceiling it reaches could change the plan."""
+    monkeypatch.setattr(placement.solver, "DIRECT_LIMIT", 0)
+    options = replace(OPTIONS, time_limit=1e12)
+    normal = plan_placement(crowded_city(), options)
+    ticks = itertools.count()
+    real = time.monotonic
+    monkeypatch.setattr(time, "monotonic", lambda: real() + 1000.0 * next(ticks))
+    slow = plan_placement(crowded_city(), options)
+    monkeypatch.undo()
+    assert [p.blade for p in slow.placements] == [p.blade for p in normal.placements]
+    assert slow.solve.method == normal.solve.method and slow.solve.work == normal.solve.work
+    assert not slow.stopped_by_time_limit
+
+
+def test_a_ceiling_reached_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(placement.solver, "DIRECT_LIMIT", 0)
+    ticks = itertools.count()
+    real = time.monotonic
+    monkeypatch.setattr(time, "monotonic", lambda: real() + 1000.0 * next(ticks))
+    plan = plan_placement(crowded_city(), replace(OPTIONS, time_limit=1.0))
+    monkeypatch.undo()
+    assert plan.stopped_by_time_limit and "may differ" in plan.time_limit_warning()
