@@ -27,7 +27,7 @@ from tests.placement.builders import crowded_city
 
 # The neighbourhood search is what large cities use; a test-sized city gets it by lowering the
 # threshold of the whole model, in both runs alike.
-OPTIONS = PlanOptions(work_limit=0.15, seed=0, workers=1)
+OPTIONS = PlanOptions(work_limit=0.5, seed=0, workers=2)
 
 STARVED_RUN = textwrap.dedent(
     """
@@ -40,7 +40,7 @@ STARVED_RUN = textwrap.dedent(
 
     os.sched_setaffinity(0, {int(sys.argv[1])})  # after the imports: only the planning is starved
     placement.solver.DIRECT_LIMIT = 0
-    plan = plan_placement(crowded_city(), PlanOptions(work_limit=0.15, seed=0, workers=1))
+    plan = plan_placement(crowded_city(), PlanOptions(work_limit=0.5, seed=0, workers=2))
     print(json.dumps({"where": [[p.vm.name, p.blade] for p in plan.placements], "method": plan.solve.method,
                       "work": plan.solve.work, "stopped": plan.stopped_by_time_limit}))
     """
@@ -85,7 +85,8 @@ def test_a_cpu_starved_plan_is_the_same_plan(monkeypatch: pytest.MonkeyPatch) ->
 def test_a_clock_that_runs_a_thousand_times_faster_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     """A machine where every step seems to take 1,000 s: only a ceiling it reaches could change the plan."""
     monkeypatch.setattr(placement.solver, "DIRECT_LIMIT", 0)
-    options = replace(OPTIONS, time_limit=1e12)
+    # One worker: the worker pool's own timeouts read the clock too.
+    options = replace(OPTIONS, time_limit=1e12, workers=1, work_limit=0.15)
     normal = plan_placement(crowded_city(), options)
     ticks = itertools.count()
     real = time.monotonic
@@ -102,6 +103,6 @@ def test_a_ceiling_reached_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     ticks = itertools.count()
     real = time.monotonic
     monkeypatch.setattr(time, "monotonic", lambda: real() + 1000.0 * next(ticks))
-    plan = plan_placement(crowded_city(), replace(OPTIONS, time_limit=1.0))
+    plan = plan_placement(crowded_city(), replace(OPTIONS, time_limit=1.0, workers=1, work_limit=0.15))
     monkeypatch.undo()
     assert plan.stopped_by_time_limit and "may differ" in plan.time_limit_warning()
