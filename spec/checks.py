@@ -6,7 +6,7 @@ spec has already passed its shape checks, so fields are typed and present.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import combinations
 from typing import TypeVar
 
@@ -22,6 +22,7 @@ from spec.model import (
     AreaLevel,
     Endpoint,
     FailureDomains,
+    Flow,
     MiddlewareRole,
     PlatformSpec,
     VmShape,
@@ -292,6 +293,9 @@ def _check_flows(spec: PlatformSpec) -> Iterator[Problem]:
             *_check_endpoint(spec, flow.destination, (*path, "to")),
         ]
         yield from endpoint_problems
+        # Checked even when the endpoints have other problems: a source as wide as 0.0.0.0/1 overlaps the
+        # platform too, and the person should learn both at once.
+        yield from _check_narrow_source(spec, flow, levels, (*path, "from"))
         if endpoint_problems:
             continue
         if flow.source == flow.destination:
@@ -317,8 +321,6 @@ def _check_flows(spec: PlatformSpec) -> Iterator[Problem]:
         if not crosses:
             continue
         into_high = destination_level == AreaLevel.HIGH
-        if into_high:
-            yield from _check_narrow_source(flow.source, destination_area, (*path, "from"))
         if into_high and flow.destination.middleware != MiddlewareRole.INTEGRATION_HUB:
             yield Problem(
                 (*path, "to"),
@@ -332,9 +334,18 @@ def _check_flows(spec: PlatformSpec) -> Iterator[Problem]:
             )
 
 
-def _check_narrow_source(source: Endpoint, high_area: str, path: FieldPath) -> Iterator[Problem]:
+def _check_narrow_source(
+    spec: PlatformSpec, flow: Flow, levels: Mapping[str, AreaLevel], path: FieldPath
+) -> Iterator[Problem]:
     """An external network sending into a high area is /24 or narrower, or carries a recorded approval."""
+    source = flow.source
     if source.cidr is None or source.external is None or source.approved_wide is not None:
+        return
+    try:
+        high_area = spec.endpoint_area(flow.destination)
+    except KeyError:
+        return  # an unknown business: reported at the endpoint
+    if levels.get(high_area) != AreaLevel.HIGH:
         return
     if source.cidr.prefixlen < HIGH_AREA_WIDEST_EXTERNAL_PREFIX:
         yield Problem(
