@@ -145,7 +145,7 @@ class PassphraseCrypter:
 
 
 def derived_salt(*parts: bytes) -> bytes:
-    """A salt for a render with no stack salt, the same for the same inputs (the spec's text, the target)."""
+    """A salt for a render with no stack salt, the same for the same inputs (the project, the stack name)."""
     digest = hashlib.sha256(b"kiban render salt")
     for part in parts:
         digest.update(hashlib.sha256(part).digest())

@@ -73,9 +73,9 @@ class StackConfig:
     stack: str
     config: dict[str, str]  # "namespace:key" -> value as the CLI passes it (objects as JSON)
     secret_keys: list[str] = field(default_factory=list)
-    encryption_salt: str | None = None  # the stack file's passphrase salt state, when it has one
-    # What a render without a stack salt derives its own from (a stack-less render: the spec's text and target).
-    salt_seed: tuple[bytes, ...] = ()
+    # The stack file's passphrase salt state; without one (a stack-less render, a stack on another secrets
+    # provider) a render derives its salt from the project and the stack name.
+    encryption_salt: str | None = None
 
     def get(self, key: str) -> str | None:
         return self.config.get(key if ":" in key else f"{self.project}:{key}")
@@ -120,9 +120,7 @@ def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
     salt = data.get("encryptionsalt")
     if salt is not None and not isinstance(salt, str):
         raise RenderError(f"{stack_file}: encryptionsalt must be text (v1:<salt>:<check>)")
-    stack_config = StackConfig(
-        project, stack, {}, [], encryption_salt=salt, salt_seed=(project.encode(), stack.encode())
-    )
+    stack_config = StackConfig(project, stack, {}, [], encryption_salt=salt)
     # A stack on another secrets provider (secretsprovider: awskms://...) cannot be opened here: its
     # secure values reach the program as their ciphertext, which is then sealed like any secret.
     crypter = secrets_crypter(stack_config) if salt is not None else None
@@ -147,7 +145,7 @@ def _open_secure(crypter: PassphraseCrypter | None, ciphertext: str, stack_file:
 
 
 def secrets_crypter(stack: StackConfig) -> PassphraseCrypter:
-    """The passphrase provider of a render: the stack's salt, or one derived from ``salt_seed``.
+    """The passphrase provider of a render: the stack's salt, or one derived from the project and stack name.
 
     The passphrase is the CLI's (PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE), else the
     sample stacks' ``kiban-sample``; a wrong one is refused here, as ``pulumi up`` would refuse it.
@@ -156,7 +154,7 @@ def secrets_crypter(stack: StackConfig) -> PassphraseCrypter:
         phrase = configured_passphrase()
         if stack.encryption_salt is not None:
             return PassphraseCrypter.from_state(phrase, stack.encryption_salt)
-        return PassphraseCrypter.from_salt(phrase, derived_salt(*stack.salt_seed))
+        return PassphraseCrypter.from_salt(phrase, derived_salt(stack.project.encode(), stack.stack.encode()))
     except PassphraseError as error:
         raise RenderError(f"stack {stack.stack!r}: {error}") from None
 
@@ -183,14 +181,9 @@ def spec_stack_config(project_dir: Path, spec_file: Path, target: str) -> StackC
     # A database node needs its admin password; a stack-less render has none, so it gets a placeholder secret.
     password_key = f"{project}:databaseAdminPassword"
     config[password_key] = PLACEHOLDER_SECRET
-    try:
-        spec_text = spec_file.read_bytes()
-    except OSError:
-        spec_text = b""  # loading the spec reports the file's problem
-    # No stack, no salt: one derived from what is rendered, so the same spec and target give the same state.
-    return StackConfig(
-        project, f"{spec_file.stem}-{target}", config, [password_key], salt_seed=(spec_text, target.encode())
-    )
+    # No stack, no salt: secrets_crypter derives one from the project and the stack name (the spec file's
+    # name and the target), not from the spec's text, so an edit to the spec changes only the secrets it changes.
+    return StackConfig(project, f"{spec_file.stem}-{target}", config, [password_key])
 
 
 def check_stack(project_dir: Path, stack: StackConfig) -> PlatformSpec:

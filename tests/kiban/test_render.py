@@ -355,7 +355,7 @@ def test_a_wrong_passphrase_is_refused_before_anything_runs(tmp_path: Path, monk
     assert "set PULUMI_CONFIG_PASSPHRASE" in result.stderr and not out.exists()
 
 
-def test_a_stack_less_render_derives_its_salt_from_the_spec(tmp_path: Path) -> None:
+def test_a_stack_less_render_derives_its_salt_from_its_stack_name(tmp_path: Path) -> None:
     first = render_tiny(tmp_path)
     salt = first["deployment"]["secrets_providers"]["state"]["salt"]
     assert _salt_check(SAMPLE_PASSPHRASE, salt) == "pulumi"
@@ -365,12 +365,13 @@ def test_a_stack_less_render_derives_its_salt_from_the_spec(tmp_path: Path) -> N
         if r["urn"].endswith("::database-office-1")
     }
     assert rendering.PLACEHOLDER_SECRET in json.loads(_independent_decrypt(SAMPLE_PASSPHRASE, salt, sealed))
+    # An edit of the spec keeps the salt (so unchanged secrets keep their ciphertext); another name or target not.
     spec = write_tiny_city(tmp_path)
-    changed = tmp_path / "other"
-    changed.mkdir()
-    (changed / spec.name).write_text(spec.read_text(encoding="utf-8") + "# another city\n", encoding="utf-8")
-    other = rendering.spec_stack_config(rendering.PROJECT_DIR, changed / spec.name, "openstack")
-    assert rendering.secrets_crypter(other).state != salt
+    spec.write_text(spec.read_text(encoding="utf-8") + "# an edit\n", encoding="utf-8")
+    edited = rendering.spec_stack_config(rendering.PROJECT_DIR, spec, "openstack")
+    assert rendering.secrets_crypter(edited).state == salt
+    on_aws = rendering.spec_stack_config(rendering.PROJECT_DIR, spec, "aws")
+    assert rendering.secrets_crypter(on_aws).state != salt
 
 
 def test_the_state_passes_pulumis_import_checks(sample_state: dict[str, Any]) -> None:
