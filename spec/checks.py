@@ -37,7 +37,7 @@ THREE_LAYERS = "three-layer separation (三層の対策)"
 # each a handful of servers whose addresses the counterpart publishes; a /24 (254 hosts) holds any
 # of them with room to spare and is also the longest prefix routed between organisations, so a
 # counterpart that owns its addresses can always be named by one. A wider source admits networks
-# beyond the counterpart (0.0.0.0/1 is half the internet) and needs an explicit, recorded approval.
+# beyond the counterpart (a /16 is 65,536 addresses) and needs an explicit, recorded approval.
 HIGH_AREA_WIDEST_EXTERNAL_PREFIX = 24
 
 

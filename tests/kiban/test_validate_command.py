@@ -209,7 +209,7 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("unknown key, suggestion", _misspell_vendor, "businesses[20].vendr", "did you mean 'vendor'?"),
     ("missing field", _missing_required, "businesses[20].network_slot", "required field is missing"),
     ("malformed id", _capitalised_id, "businesses[20].id", "an id is 2-32 lower-case letters"),
-    ("wrong type", _replicas_as_text, "businesses[20].tiers.app.replicas", "valid integer"),
+    ("wrong type", _replicas_as_text, "businesses[20].tiers.app.replicas", "expected a whole number"),
     ("VLAN above 4094", _vlan_too_high, "areas[0].vlans.last", "less than or equal to 4094"),
     ("VLAN zero", _vlan_zero, "areas[2].vlans.first", "greater than or equal to 1"),
     ("VLAN reused", _vlan_reused, "areas[1].vlans", "reuse IDs of area 'mynumber'"),
@@ -343,27 +343,27 @@ def test_validation_failure_writes_nothing_to_stdout(sample_data: dict[str, Any]
 # -- external networks into the high area --------------------------------------------------------
 
 
-def _half_the_internet_into_high(data: dict[str, Any]) -> None:
-    # The example: 0.0.0.0/1 as a 特定通信 source into the My Number area.
-    data["flows"][0]["from"]["cidr"] = "0.0.0.0/1"
+WIDE_SOURCES = [
+    # The example; the address checks refuse it too (it holds 0.0.0.0/8), at the same field.
+    ("half the internet", 0, "0.0.0.0/1", "0.0.0.0/1"),
+    ("an eighth of the internet", 0, "64.0.0.0/3", "is wider than /24"),
+    ("a /23", 1, "198.51.100.0/23", "is wider than /24"),
+]
 
 
-def _a_slash_23_into_high(data: dict[str, Any]) -> None:
-    data["flows"][1]["from"]["cidr"] = "198.51.100.0/23"
-
-
-@pytest.mark.parametrize("mutate", [_half_the_internet_into_high, _a_slash_23_into_high])
+@pytest.mark.parametrize(("flow", "cidr", "message"), [c[1:] for c in WIDE_SOURCES], ids=[c[0] for c in WIDE_SOURCES])
 def test_wide_external_source_into_the_high_area_is_refused(
-    sample_data: dict[str, Any], write_spec: SpecWriter, mutate: Mutation
+    sample_data: dict[str, Any], write_spec: SpecWriter, flow: int, cidr: str, message: str
 ) -> None:
-    mutate(sample_data)
+    sample_data["flows"][flow]["from"]["cidr"] = cidr
     path = write_spec(sample_data)
     code, stderr = _validate(path)
     assert code == 2
-    index = 0 if mutate is _half_the_internet_into_high else 1
-    lines = [line for line in stderr.splitlines() if line.startswith(f"{path}: flows[{index}].from.cidr: ")]
-    assert any("is wider than /24" in line and "approved_wide" in line for line in lines), stderr
+    lines = [line for line in stderr.splitlines() if line.startswith(f"{path}: flows[{flow}].from.cidr: ")]
+    assert any(message in line for line in lines), stderr
     assert all("(line " in line for line in lines)
+    if "wider" in message:
+        assert any("approved_wide" in line for line in lines)
 
 
 def test_a_slash_24_into_the_high_area_needs_no_approval(sample_data: dict[str, Any], write_spec: SpecWriter) -> None:
@@ -546,6 +546,46 @@ TARGET_CASES: list[tuple[str, str, Mutation, str, str]] = [
 ]
 
 
+JOB_MANAGER_REPLICAS = "    replicas: 2\n    areas: [mynumber, lgwan]\n    ports: [20240/tcp]"
+YAML_11_TRAPS = [
+    (
+        "octal peak month",
+        "    peak_months: [7]  #",
+        "    peak_months: [010]  #",
+        "businesses[1].peak_months[0]",
+        "'010'",
+    ),
+    (
+        "hex replicas",
+        JOB_MANAGER_REPLICAS,
+        JOB_MANAGER_REPLICAS.replace("2", "0x10", 1),
+        "middleware.job_management.replicas",
+        "'0x10'",
+    ),
+    (
+        "on as replicas",
+        JOB_MANAGER_REPLICAS,
+        JOB_MANAGER_REPLICAS.replace("2", "on", 1),
+        "middleware.job_management.replicas",
+        "'on'",
+    ),
+    (
+        "quoted number",
+        JOB_MANAGER_REPLICAS,
+        JOB_MANAGER_REPLICAS.replace("2", '"2"', 1),
+        "middleware.job_management.replicas",
+        "'2'",
+    ),
+    (
+        "yes as a boolean",
+        "    one_way: true\n    purpose: 特定通信 - eLTAX",
+        "    one_way: yes\n    purpose: 特定通信 - eLTAX",
+        "flows[0].one_way",
+        "'yes'",
+    ),
+]
+
+
 @pytest.mark.parametrize("target", ["aws", "openstack"])
 def test_sample_fits_each_target(target: str) -> None:
     result = runner.invoke(app, ["validate", str(SAMPLE_SPEC), "--target", target])
@@ -584,3 +624,45 @@ def test_an_unknown_target_exits_2() -> None:
     result = runner.invoke(app, ["validate", str(SAMPLE_SPEC), "--target", "vsphere"])
     assert result.exit_code == 2
     assert "unknown target 'vsphere'" in result.stderr and "known targets: aws, openstack" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("case", "old", "new", "field_path", "shown"), YAML_11_TRAPS, ids=[c[0] for c in YAML_11_TRAPS]
+)
+def test_yaml_1_1_numbers_and_booleans_are_refused(
+    tmp_path: Path, case: str, old: str, new: str, field_path: str, shown: str
+) -> None:
+    text = SAMPLE_SPEC.read_text(encoding="utf-8")
+    assert old in text, case
+    path = tmp_path / "city.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    code, stderr = _validate(path)
+    assert code == 2 and "Traceback" not in stderr
+    (line,) = [line for line in stderr.splitlines() if line.startswith(f"{path}: {field_path}: ")]
+    assert f"got the text {shown}: kiban reads YAML 1.2" in line
+
+
+SPECIAL_NETWORKS = [
+    ("loopback supernet", "supernet: 10.10.0.0/16", "supernet: 127.0.0.0/16", "areas[0].supernet", "loopback"),
+    ("multicast supernet", "supernet: 10.10.0.0/16", "supernet: 239.10.0.0/16", "areas[0].supernet", "multicast"),
+    ("link-local supernet", "supernet: 10.10.0.0/16", "supernet: 169.254.0.0/16", "areas[0].supernet", "link-local"),
+    ("reserved supernet", "supernet: 10.10.0.0/16", "supernet: 250.0.0.0/16", "areas[0].supernet", "reserved"),
+    ("external half the internet", "cidr: 192.0.2.0/26}", "cidr: 0.0.0.0/1}", "flows[0].from.cidr", "'this network'"),
+    ("external loopback", "cidr: 192.0.2.0/26}", "cidr: 127.0.0.1/32}", "flows[0].from.cidr", "loopback"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "old", "new", "field_path", "rule"), SPECIAL_NETWORKS, ids=[c[0] for c in SPECIAL_NETWORKS]
+)
+def test_networks_must_be_routable_unicast(
+    tmp_path: Path, case: str, old: str, new: str, field_path: str, rule: str
+) -> None:
+    text = SAMPLE_SPEC.read_text(encoding="utf-8")
+    assert old in text, case
+    path = tmp_path / "city.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    code, stderr = _validate(path)
+    assert code == 2 and "Traceback" not in stderr
+    lines = [line for line in stderr.splitlines() if line.startswith(f"{path}: {field_path}: ")]
+    assert lines and rule in lines[0], stderr
