@@ -233,8 +233,7 @@ def spec_problems(
     region = _region_problem(settings)
     if region is not None:
         problems.append(Problem((), region))
-    zones, zone_trouble = zone_problems(spec, settings)
-    problems += zone_trouble
+    problems += zone_problems(spec, settings)[1]
     chassis_count = len(spec.failure_domains.chassis)
     bits = zone_bits(chassis_count)
     index_of = {area.id: index for index, area in enumerate(spec.areas)}
@@ -288,8 +287,6 @@ def spec_problems(
         peer_pairs(spec, flows)
     except TargetError as error:
         problems.append(Problem(("flows",), str(error)))
-    if not zone_trouble and len(zones) != chassis_count:
-        problems.append(Problem(("failure_domains", "chassis"), "every chassis needs its own availability zone"))
     return problems
 
 
