@@ -138,10 +138,15 @@ def plan_command(
     time_limit: plan_cli.TimeLimitOption = plan_cli.DEFAULT_TIME_LIMIT,
     seed: plan_cli.SeedOption = plan_cli.DEFAULT_SEED,
     out: plan_cli.OutOption = None,
+    previous: plan_cli.PreviousOption = None,
+    work_limit: plan_cli.WorkLimitOption = plan_cli.DEFAULT_WORK_LIMIT,
 ) -> None:
-    """Place every VM on a blade: fewest blades, then licences, then chassis; replicas on distinct chassis."""
+    """Place every VM on a blade: fewest blades, then licences, then chassis; replicas on distinct chassis.
+
+    With --previous, moving as few VMs as possible off the previous plan's blades comes first.
+    """
     platform = _load(spec)
-    plan = _or_exit(lambda: plan_cli.make_plan(platform, spec, time_limit, seed))
+    plan = _or_exit(lambda: plan_cli.make_plan(platform, spec, time_limit, seed, work_limit, previous))
     plan_cli.emit_plan(plan, output_format, out, _console)
 
 
