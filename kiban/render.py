@@ -44,7 +44,7 @@ from kiban.passphrase import (
     configured_passphrase,
     derived_salt,
 )
-from placement.fleet import load_plan_file
+from placement.fleet import load_plan_file, plan_file_for
 from placement.options import placement_settings
 from spec.load import load_spec
 from spec.model import MiddlewareRole, PlatformSpec
@@ -211,8 +211,11 @@ def check_stack(project_dir: Path, stack: StackConfig) -> PlatformSpec:
         placement = placement_settings(json.loads(stack.get("placement") or "{}"))
     except ValueError as error:
         raise RenderError(f"stack {stack.stack!r}: {error}") from None
-    if placement.plan_file is not None:
-        load_plan_file(project_dir / placement.plan_file, spec)  # a stale plan is refused before the program runs
+    # The plan file the program will use (named, or discovered as plans/<spec stem>.json): a stale one is
+    # refused here, before the program runs, with the command that updates it.
+    plan_file = plan_file_for(placement, project_dir / spec_path, project_dir)
+    if plan_file is not None:
+        load_plan_file(plan_file, spec, project_dir / spec_path)
     needs_password = spec.middleware.get(MiddlewareRole.DATABASE) is not None
     if needs_password and stack.get("databaseAdminPassword") is None:
         raise RenderError(
