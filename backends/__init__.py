@@ -20,10 +20,17 @@ from inventory.hosts import PlannedHost
 from network.flows import HostGroup, Rule
 from network.plan import Segment, Subnet
 from spec.model import Area, Business, FailureDomains, MiddlewareRole, MiddlewareService, PlatformSpec, Port
+from spec.problems import Problem, format_path
 
 
 class TargetError(ValueError):
     """The stack's target or its settings cannot be used; the message says which key to fix."""
+
+
+def target_error(problems: Sequence[Problem]) -> TargetError:
+    """One TargetError for a target's located problems: each once, with its field path in the spec."""
+    messages = [f"{format_path(p.path)}: {p.message}" if p.path else p.message for p in problems]
+    return TargetError("; ".join(dict.fromkeys(messages)))
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,14 @@ BACKENDS: dict[str, str] = {
 }
 
 
+# target name -> "module:function" of its pure checks: the spec against what the target refuses, with
+# default settings. The modules import no provider SDK, so `kiban validate --target` stays light.
+SPEC_CHECKS: dict[str, str] = {
+    "openstack": "backends.openstack.checks:validation_problems",
+    "aws": "backends.aws.plan:validation_problems",
+}
+
+
 def known_targets() -> list[str]:
     return sorted(BACKENDS)
 
@@ -122,3 +137,14 @@ def create_backend(target: str, settings: Mapping[str, Any]) -> Backend:
     module_name, factory_name = BACKENDS[target].split(":")
     factory: BackendFactory = getattr(importlib.import_module(module_name), factory_name)
     return factory(settings)
+
+
+def target_problems(target: str, spec: PlatformSpec) -> list[Problem]:
+    """What ``target`` would refuse of a valid ``spec`` with default settings, located at the field to change.
+
+    Each target's backend runs the very same function with its stack's settings in ``check``.
+    """
+    check_target(target)
+    module_name, function_name = SPEC_CHECKS[target].split(":")
+    check: Callable[[PlatformSpec], list[Problem]] = getattr(importlib.import_module(module_name), function_name)
+    return check(spec)

@@ -70,15 +70,33 @@ SpecArgument = Annotated[Path, typer.Argument(help="platform spec file (YAML), e
 
 
 @app.command()
-def validate(spec: SpecArgument) -> None:
+def validate(
+    spec: SpecArgument,
+    target: Annotated[
+        str | None,
+        typer.Option(help="also run this target's own checks (aws, openstack) with its default settings"),
+    ] = None,
+) -> None:
     """Check a platform spec; exit 0 when valid, else print FILE: field.path: problem lines and exit 2."""
-    platform = _load(spec)
+    if target is None:
+        platform = _load(spec)
+    else:
+        # Imported here: the target registry loads the Pulumi SDK (never a provider SDK), which plain validation skips.
+        from backends import TargetError, check_target, target_problems
+
+        try:
+            check_target(target)
+        except TargetError as error:
+            typer.echo(f"validate: {error}", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        platform = _or_exit(lambda: load_spec(spec, lambda checked: target_problems(target, checked)))
     blades = sum(len(chassis.blades) for chassis in platform.failure_domains.chassis)
     typer.echo(
         f"{spec}: valid: {platform.municipality.name} ({platform.municipality.name_en}), "
         f"{len(platform.areas)} areas, {len(platform.businesses)} businesses, "
         f"{len(platform.middleware.items())} middleware roles, "
         f"{len(platform.failure_domains.chassis)} chassis / {blades} blades, {len(platform.flows)} declared flows"
+        + (f"; fits target {target}" if target is not None else "")
     )
 
 

@@ -12,6 +12,7 @@ import asyncio
 import json
 import runpy
 import threading
+import urllib.parse
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -67,6 +68,9 @@ class Registration:
     inputs: dict[str, Any]
     id: str = ""
     outputs: dict[str, Any] = field(default_factory=dict)
+    # The resource options the engine keeps in the state, in its JSON field names; only those set.
+    options: dict[str, Any] = field(default_factory=dict)
+    source_position: str = ""  # "project:///<file>#<line>,<column>", as the engine stores it
 
 
 class DuplicateUrnError(Exception):
@@ -103,6 +107,51 @@ def _as_json(struct: Any) -> dict[str, Any]:
     return value
 
 
+def _options(request: Any) -> dict[str, Any]:
+    """The options of a registration the engine writes into the state (ResourceV3), omitting empty ones."""
+    options: dict[str, Any] = {
+        "protect": bool(request.protect),
+        "ignoreChanges": sorted(request.ignoreChanges),
+        "replaceOnChanges": sorted(request.replaceOnChanges),
+        "additionalSecretOutputs": sorted(request.additionalSecretOutputs),
+        "retainOnDelete": bool(request.retainOnDelete),
+        "deletedWith": request.deletedWith,
+    }
+    if request.HasField("customTimeouts"):
+        timeouts = {
+            key: value
+            for key, value in (
+                ("create", request.customTimeouts.create),
+                ("update", request.customTimeouts.update),
+                ("delete", request.customTimeouts.delete),
+            )
+            if value
+        }
+        options["customTimeouts"] = timeouts
+    return {key: value for key, value in options.items() if value}
+
+
+def source_position(request: Any, project_root: Path | None) -> str:
+    """The request's source position as the engine stores it: relative to the project, ``project:///f.py#12,5``.
+
+    Relative, so a render does not depend on where the project is checked out.
+    """
+    if project_root is None or not request.HasField("sourcePosition"):
+        return ""
+    position = request.sourcePosition
+    parsed = urllib.parse.urlparse(position.uri)
+    if parsed.scheme != "file":
+        return ""
+    try:
+        relative = Path(urllib.parse.unquote(parsed.path)).resolve().relative_to(project_root)
+    except ValueError:
+        return ""  # outside the project: the engine would write a ../ path, which depends on the machine
+    if "site-packages" in relative.parts:
+        return ""  # the SDK itself (the stack resource), in a virtualenv that may or may not sit in the project
+    column = f",{position.column}" if position.column else ""
+    return f"project:///{relative.as_posix()}#{position.line}{column}"
+
+
 class RecordingMonitor(MockMonitor):
     """A mock monitor that records every request; the SDK calls it from several threads at once."""
 
@@ -110,6 +159,7 @@ class RecordingMonitor(MockMonitor):
         super().__init__(mocks)
         self.stack = stack
         self.project = project
+        self.project_root: Path | None = None  # set by run_program: source positions are relative to it
         self.registrations: dict[str, Registration] = {}
         self._lock = threading.Lock()
 
@@ -127,12 +177,13 @@ class RecordingMonitor(MockMonitor):
             custom=bool(request.custom),
             parent=request.parent,
             dependencies=sorted(set(request.dependencies)),
-            property_dependencies={
-                key: sorted(set(value.urns)) for key, value in request.propertyDependencies.items() if value.urns
-            },
+            # Every input key, with no dependencies too: the SDK sends them all, and the engine keeps them all.
+            property_dependencies={key: sorted(set(value.urns)) for key, value in request.propertyDependencies.items()},
             provider=request.provider,
             version=request.version,
             inputs=inputs,
+            options=_options(request),
+            source_position=source_position(request, self.project_root),
         )
         if request.type.startswith(PROVIDER_TYPE_PREFIX) and request.version:
             registration.inputs = {**inputs, "version": request.version}
@@ -185,6 +236,8 @@ def run_program(
     """
     mocks = mocks or KibanMocks()
     monitor = (monitor_factory or RecordingMonitor)(mocks, stack, project)
+    if isinstance(monitor, RecordingMonitor):
+        monitor.project_root = program.resolve().parent
     pulumi_config.set_all_config(dict(config), list(secret_keys))
     settings.ROOT.set(_RootPlaceholder())  # type: ignore[arg-type]
     try:

@@ -2,9 +2,12 @@
 
 The real ``__main__.py`` runs under the Pulumi SDK's mock runtime with the
 stack's config (read from ``stacks/Pulumi.<stack>.yaml`` the way the CLI would
-pass it). The result is the state file a real ``pulumi up`` would leave, less
-what only the cloud knows: ids are derived from URNs, outputs echo inputs, and
-secrets are fingerprints (the render holds no key to encrypt them with).
+pass it, ``secure`` values opened with the stack's passphrase). The result is the
+state file a real ``pulumi up`` would leave, less what only the cloud knows: ids
+are derived from URNs and outputs echo inputs. Secrets are sealed with Pulumi's
+passphrase provider under the stack's own salt, so ``pulumi stack import`` opens
+them with the stack's passphrase; everything else that would vary (nonces, times)
+is derived, so two renders are byte-identical.
 """
 
 from __future__ import annotations
@@ -13,9 +16,11 @@ import hashlib
 import heapq
 import importlib.metadata
 import json
+import os
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +37,14 @@ from kiban.mock_runtime import (
     resource_name,
     run_program,
 )
-from placement.fleet import load_plan_file
+from kiban.passphrase import (
+    PROVIDER_TYPE,
+    PassphraseCrypter,
+    PassphraseError,
+    configured_passphrase,
+    derived_salt,
+)
+from placement.fleet import load_plan_file, plan_file_for
 from placement.options import placement_settings
 from spec.load import load_spec
 from spec.model import MiddlewareRole, PlatformSpec
@@ -40,9 +52,11 @@ from spec.model import MiddlewareRole, PlatformSpec
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
-# Go's zero time, as the engine writes it for a manifest with no time: renders must not depend on the clock.
-MANIFEST_TIME = "0001-01-01T00:00:00Z"
-RENDER_SECRETS_PROVIDER = "kiban-render"
+# When a render happened, for the manifest and every resource's created/modified: SOURCE_DATE_EPOCH
+# (the reproducible-builds convention) when set, else this fixed instant (SOURCE_DATE_EPOCH=0), never the
+# clock, so that two renders are byte-identical.
+SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
+MANIFEST_TIME = "1970-01-01T00:00:00Z"
 AREA_TYPE = "kiban:network:SecurityArea"
 TENANT_TYPE = "kiban:tenancy:BusinessTenant"
 # Stands in for a secret that a --spec render has no stack to take from; it is rendered as a fingerprint only.
@@ -59,6 +73,9 @@ class StackConfig:
     stack: str
     config: dict[str, str]  # "namespace:key" -> value as the CLI passes it (objects as JSON)
     secret_keys: list[str] = field(default_factory=list)
+    # The stack file's passphrase salt state; without one (a stack-less render, a stack on another secrets
+    # provider) a render derives its salt from the project and the stack name.
+    encryption_salt: str | None = None
 
     def get(self, key: str) -> str | None:
         return self.config.get(key if ":" in key else f"{self.project}:{key}")
@@ -100,16 +117,61 @@ def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
     raw = data.get("config") or {}
     if not isinstance(raw, dict):
         raise RenderError(f"{stack_file}: config must be a mapping")
-    config: dict[str, str] = {}
-    secret_keys: list[str] = []
+    salt = data.get("encryptionsalt")
+    if salt is not None and not isinstance(salt, str):
+        raise RenderError(f"{stack_file}: encryptionsalt must be text (v1:<salt>:<check>)")
+    stack_config = StackConfig(project, stack, {}, [], encryption_salt=salt)
+    # A stack on another secrets provider (secretsprovider: awskms://...) cannot be opened here: its
+    # secure values reach the program as their ciphertext, which is then sealed like any secret.
+    crypter = secrets_crypter(stack_config) if salt is not None else None
     for key, value in raw.items():
         full_key = key if ":" in key else f"{project}:{key}"
         if isinstance(value, dict) and set(value) == {"secure"}:
-            secret_keys.append(full_key)
-            config[full_key] = str(value["secure"])
+            stack_config.secret_keys.append(full_key)
+            stack_config.config[full_key] = _open_secure(crypter, str(value["secure"]), stack_file, full_key)
         else:
-            config[full_key] = _config_value(value)
-    return StackConfig(project, stack, config, sorted(secret_keys))
+            stack_config.config[full_key] = _config_value(value)
+    stack_config.secret_keys.sort()
+    return stack_config
+
+
+def _open_secure(crypter: PassphraseCrypter | None, ciphertext: str, stack_file: Path, key: str) -> str:
+    if crypter is None:
+        return ciphertext
+    try:
+        return crypter.decrypt(ciphertext)
+    except PassphraseError as error:
+        raise RenderError(f"{stack_file}: {key}: the secure value {error}") from None
+
+
+def secrets_crypter(stack: StackConfig) -> PassphraseCrypter:
+    """The passphrase provider of a render: the stack's salt, or one derived from the project and stack name.
+
+    The passphrase is the CLI's (PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE), else the
+    sample stacks' ``kiban-sample``; a wrong one is refused here, as ``pulumi up`` would refuse it.
+    """
+    try:
+        phrase = configured_passphrase()
+        if stack.encryption_salt is not None:
+            return PassphraseCrypter.from_state(phrase, stack.encryption_salt)
+        return PassphraseCrypter.from_salt(phrase, derived_salt(stack.project.encode(), stack.stack.encode()))
+    except PassphraseError as error:
+        raise RenderError(f"stack {stack.stack!r}: {error}") from None
+
+
+def render_time() -> str:
+    """The render's time for the manifest and every resource: SOURCE_DATE_EPOCH, else MANIFEST_TIME."""
+    raw = os.environ.get(SOURCE_DATE_EPOCH)
+    if raw is None or raw == "":
+        return MANIFEST_TIME
+    try:
+        seconds = int(raw)
+        moment = datetime.fromtimestamp(seconds, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        raise RenderError(f"{SOURCE_DATE_EPOCH}={raw!r}: expected whole seconds since 1970-01-01 UTC") from None
+    if seconds < 0:
+        raise RenderError(f"{SOURCE_DATE_EPOCH}={raw!r}: expected whole seconds since 1970-01-01 UTC")
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def spec_stack_config(project_dir: Path, spec_file: Path, target: str) -> StackConfig:
@@ -119,6 +181,8 @@ def spec_stack_config(project_dir: Path, spec_file: Path, target: str) -> StackC
     # A database node needs its admin password; a stack-less render has none, so it gets a placeholder secret.
     password_key = f"{project}:databaseAdminPassword"
     config[password_key] = PLACEHOLDER_SECRET
+    # No stack, no salt: secrets_crypter derives one from the project and the stack name (the spec file's
+    # name and the target), not from the spec's text, so an edit to the spec changes only the secrets it changes.
     return StackConfig(project, f"{spec_file.stem}-{target}", config, [password_key])
 
 
@@ -147,8 +211,11 @@ def check_stack(project_dir: Path, stack: StackConfig) -> PlatformSpec:
         placement = placement_settings(json.loads(stack.get("placement") or "{}"))
     except ValueError as error:
         raise RenderError(f"stack {stack.stack!r}: {error}") from None
-    if placement.plan_file is not None:
-        load_plan_file(project_dir / placement.plan_file, spec)  # a stale plan is refused before the program runs
+    # The plan file the program will use (named, or discovered as plans/<spec stem>.json): a stale one is
+    # refused here, before the program runs, with the command that updates it.
+    plan_file = plan_file_for(placement, project_dir / spec_path, project_dir)
+    if plan_file is not None:
+        load_plan_file(plan_file, spec, project_dir / spec_path)
     needs_password = spec.middleware.get(MiddlewareRole.DATABASE) is not None
     if needs_password and stack.get("databaseAdminPassword") is None:
         raise RenderError(
@@ -165,16 +232,20 @@ def _is_secret(value: Any) -> bool:
     return isinstance(value, dict) and value.get(SECRET_SIG_KEY) == SECRET_SIG
 
 
-def _seal(value: Any, salt: str) -> Any:
-    """Replace each secret by a ciphertext-shaped fingerprint: a change shows, the value never does."""
+def _seal(value: Any, crypter: PassphraseCrypter, where: str) -> Any:
+    """Seal each secret with the passphrase provider; ``where`` (URN and property path) keys its nonce."""
     if _is_secret(value):
-        canonical = json.dumps(_plain(value["value"]), sort_keys=True, ensure_ascii=False)
-        digest = hashlib.sha256(f"{salt}\0{canonical}".encode()).hexdigest()
-        return {SECRET_SIG_KEY: SECRET_SIG, "ciphertext": f"{RENDER_SECRETS_PROVIDER}:sha256:{digest}"}
+        # The engine seals a secret's value as its JSON (json.Marshal: compact, keys sorted).
+        plaintext = json.dumps(_plain(value["value"]), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return {SECRET_SIG_KEY: SECRET_SIG, "ciphertext": crypter.encrypt(plaintext, where)}
     if isinstance(value, dict):
-        return {key: _seal(item, salt) for key, item in value.items()}
+        return {key: _seal(item, crypter, f"{where}.{key}") for key, item in value.items()}
     if isinstance(value, list):
-        return [_seal(item, salt) for item in value]
+        return [_seal(item, crypter, f"{where}[{index}]") for index, item in enumerate(value)]
+    return _whole(value)
+
+
+def _whole(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         # Properties travel as protobuf doubles; the engine writes whole numbers without a fraction.
         return int(value)
@@ -188,7 +259,7 @@ def _plain(value: Any) -> Any:
         return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_plain(item) for item in value]
-    return value
+    return _whole(value)
 
 
 def _default_provider(registration: Registration, stack: StackConfig) -> tuple[str, str]:
@@ -209,23 +280,31 @@ def _provider_config(package: str, stack: StackConfig) -> dict[str, Any]:
     return inputs
 
 
-def _resource_json(registration: Registration, provider: str, salt: str) -> dict[str, Any]:
+def _resource_json(registration: Registration, provider: str, crypter: PassphraseCrypter, when: str) -> dict[str, Any]:
     # Field names and omitted empties follow the engine's ResourceV3 (apitype) JSON.
-    resource: dict[str, Any] = {"urn": registration.urn, "custom": registration.custom, "type": registration.type}
+    urn = registration.urn
+    resource: dict[str, Any] = {"urn": urn, "custom": registration.custom, "type": registration.type}
     if registration.custom:
         resource["id"] = registration.id
     if registration.inputs:
-        resource["inputs"] = _seal(registration.inputs, salt)
+        resource["inputs"] = _seal(registration.inputs, crypter, f"{urn}:inputs")
     if registration.outputs:
-        resource["outputs"] = _seal(registration.outputs, salt)
+        resource["outputs"] = _seal(registration.outputs, crypter, f"{urn}:outputs")
     if registration.parent:
         resource["parent"] = registration.parent
     if registration.dependencies:
         resource["dependencies"] = registration.dependencies
     if provider:
         resource["provider"] = provider
-    if registration.property_dependencies:
-        resource["propertyDependencies"] = registration.property_dependencies
+    # Every input key, an empty list where it depends on nothing: what the engine keeps from the SDK's request.
+    property_dependencies: dict[str, list[str]] = {key: [] for key in registration.inputs}
+    property_dependencies.update(registration.property_dependencies)
+    if property_dependencies:
+        resource["propertyDependencies"] = property_dependencies
+    resource.update(registration.options)
+    resource["created"] = resource["modified"] = when
+    if registration.source_position:
+        resource["sourcePosition"] = registration.source_position
     return resource
 
 
@@ -246,23 +325,29 @@ def _ordered(resources: Mapping[str, dict[str, Any]]) -> list[dict[str, Any]]:
     for urn, before in waiting.items():
         for other in before:
             dependents.setdefault(other, []).append(urn)
-    ready = [urn for urn, before in waiting.items() if not before]
+
+    def rank(urn: str) -> tuple[int, str]:
+        # The stack resource first, as the engine registers it first; then by URN.
+        return (0 if resources[urn]["type"] == STACK_TYPE and "parent" not in resources[urn] else 1, urn)
+
+    ready = [rank(urn) for urn, before in waiting.items() if not before]
     heapq.heapify(ready)
     ordered = []
     while ready:
-        urn = heapq.heappop(ready)
+        _, urn = heapq.heappop(ready)
         ordered.append(resources[urn])
         for dependent in dependents.get(urn, []):
             waiting[dependent].discard(urn)
             if not waiting[dependent]:
-                heapq.heappush(ready, dependent)
+                heapq.heappush(ready, rank(dependent))
     if len(ordered) != len(resources):
         raise RenderError("the resource graph has a cycle")
     return ordered
 
 
 def state_document(monitor: RecordingMonitor, stack: StackConfig) -> dict[str, Any]:
-    salt = f"{stack.project}/{stack.stack}"
+    crypter = secrets_crypter(stack)
+    when = render_time()
     resources: dict[str, dict[str, Any]] = {}
     for registration in monitor.registrations.values():
         provider = registration.provider
@@ -277,20 +362,24 @@ def state_document(monitor: RecordingMonitor, stack: StackConfig) -> dict[str, A
                     "custom": True,
                     "id": provider_id,
                     "type": f"{PROVIDER_TYPE_PREFIX}{package}",
-                    "inputs": _seal(inputs, salt),
-                    "outputs": _seal(inputs, salt),
+                    "inputs": _seal(inputs, crypter, f"{urn}:inputs"),
+                    "outputs": _seal(inputs, crypter, f"{urn}:outputs"),
+                    "propertyDependencies": {key: [] for key in inputs},
+                    "created": when,
+                    "modified": when,
                 }
-        resources[registration.urn] = _resource_json(registration, provider, salt)
+        resources[registration.urn] = _resource_json(registration, provider, crypter, when)
     version = importlib.metadata.version("pulumi")
     return {
         "version": 3,
         "deployment": {
             "manifest": {
-                "time": MANIFEST_TIME,
+                "time": when,
+                # The engine's integrity check: sha256 of the version text (deploy.Manifest.NewMagic).
                 "magic": hashlib.sha256(f"v{version}".encode()).hexdigest(),
                 "version": f"v{version}",
             },
-            "secrets_providers": {"type": RENDER_SECRETS_PROVIDER, "state": {"ciphertext": "sha256 fingerprint"}},
+            "secrets_providers": {"type": PROVIDER_TYPE, "state": {"salt": crypter.state}},
             "resources": _ordered(resources),
         },
     }

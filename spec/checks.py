@@ -6,7 +6,7 @@ spec has already passed its shape checks, so fields are typed and present.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from itertools import combinations
 from typing import TypeVar
 
@@ -23,6 +23,7 @@ from spec.model import (
     AreaLevel,
     Endpoint,
     FailureDomains,
+    Flow,
     MiddlewareRole,
     PlatformSpec,
     Protocol,
@@ -34,6 +35,13 @@ from spec.problems import FieldPath, Problem, format_path
 Item = TypeVar("Item")
 
 THREE_LAYERS = "three-layer separation (三層の対策)"
+# The widest external network that may send 特定通信 into a high area without a recorded approval.
+# 特定通信 admits named counterpart systems (eLTAX, マイナポータル, a ministry's LGWAN-ASP service),
+# each a handful of servers whose addresses the counterpart publishes; a /24 (254 hosts) holds any
+# of them with room to spare and is also the longest prefix routed between organisations, so a
+# counterpart that owns its addresses can always be named by one. A wider source admits networks
+# beyond the counterpart (a /16 is 65,536 addresses) and needs an explicit, recorded approval.
+HIGH_AREA_WIDEST_EXTERNAL_PREFIX = 24
 
 
 def _duplicates(
@@ -159,7 +167,7 @@ def _check_redundant(replicas: int, redundant: bool, path: FieldPath) -> Iterato
         )
 
 
-def _replicated_shapes(spec: PlatformSpec) -> Iterator[tuple[FieldPath, VmShape, int, bool, bool]]:
+def replicated_shapes(spec: PlatformSpec) -> Iterator[tuple[FieldPath, VmShape, int, bool, bool]]:
     """Each business tier and middleware service: its field path, size, replicas, redundancy, anti-affinity."""
     for b_index, business in enumerate(spec.businesses):
         for name, tier in business.tiers.items():
@@ -192,13 +200,13 @@ def placement_problems(spec: PlatformSpec) -> list[Problem]:
     """What no placement can fix: anti-affine replicas beyond the chassis, a VM larger than every blade."""
     return [
         problem
-        for path, shape, replicas, _, anti_affinity in _replicated_shapes(spec)
+        for path, shape, replicas, _, anti_affinity in replicated_shapes(spec)
         for problem in _unplaceable(shape, replicas, anti_affinity, spec.failure_domains, path)
     ]
 
 
 def _check_redundancy_and_size(spec: PlatformSpec) -> Iterator[Problem]:
-    for path, shape, replicas, redundant, anti_affinity in _replicated_shapes(spec):
+    for path, shape, replicas, redundant, anti_affinity in replicated_shapes(spec):
         yield from _check_redundant(replicas, redundant, path)
         yield from _unplaceable(shape, replicas, anti_affinity, spec.failure_domains, path)
 
@@ -298,6 +306,9 @@ def _check_flows(spec: PlatformSpec) -> Iterator[Problem]:
             *_check_endpoint(spec, flow.destination, (*path, "to")),
         ]
         yield from endpoint_problems
+        # Checked even when the endpoints have other problems: a source as wide as 0.0.0.0/1 overlaps the
+        # platform too, and the person should learn both at once.
+        yield from _check_narrow_source(spec, flow, levels, (*path, "from"))
         if endpoint_problems:
             continue
         if flow.source == flow.destination:
@@ -334,6 +345,29 @@ def _check_flows(spec: PlatformSpec) -> Iterator[Problem]:
                 (*path, "from"),
                 f"a flow out of the high area {source_area!r} must start at its integration_hub",
             )
+
+
+def _check_narrow_source(
+    spec: PlatformSpec, flow: Flow, levels: Mapping[str, AreaLevel], path: FieldPath
+) -> Iterator[Problem]:
+    """An external network sending into a high area is /24 or narrower, or carries a recorded approval."""
+    source = flow.source
+    if source.cidr is None or source.external is None or source.approved_wide is not None:
+        return
+    try:
+        high_area = spec.endpoint_area(flow.destination)
+    except KeyError:
+        return  # an unknown business: reported at the endpoint
+    if levels.get(high_area) != AreaLevel.HIGH:
+        return
+    if source.cidr.prefixlen < HIGH_AREA_WIDEST_EXTERNAL_PREFIX:
+        yield Problem(
+            (*path, "cidr"),
+            f"{source.cidr} ({source.cidr.num_addresses} addresses) is wider than "
+            f"/{HIGH_AREA_WIDEST_EXTERNAL_PREFIX}: an external network sending into the high area {high_area!r} "
+            "names the counterpart's own servers (特定通信); narrow it, or record the decision as "
+            "approved_wide: {approved_by: ..., reason: ...} on this endpoint",
+        )
 
 
 def _check_integrations(spec: PlatformSpec) -> Iterator[Problem]:

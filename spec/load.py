@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -85,8 +86,15 @@ def expand_catalogue_entries(data: dict[str, Any], catalogue: Catalogue) -> tupl
     return {**data, "businesses": expanded}, problems
 
 
-def load_spec(file: Path | str) -> PlatformSpec:
-    """Return the checked spec in ``file`` or raise SpecError listing every problem found."""
+SpecCheck = Callable[[PlatformSpec], Sequence[Problem]]
+
+
+def load_spec(file: Path | str, *more_checks: SpecCheck) -> PlatformSpec:
+    """Return the checked spec in ``file`` or raise SpecError listing every problem found.
+
+    ``more_checks`` (a target's own rules, e.g. ``backends.target_problems``) run on a spec that
+    passed every stage, and their problems are located in the file like the others.
+    """
     file = Path(file)
     source = read_yaml(file)
     data = source.data
@@ -113,6 +121,10 @@ def load_spec(file: Path | str) -> PlatformSpec:
         problems += problems_from_validation_error(error, source.lines, PlatformSpec)
         raise SpecError(file, with_lines(problems, source.lines)) from None
     problems += check_spec(spec)
+    if problems:
+        raise SpecError(file, with_lines(problems, source.lines))
+    for check in more_checks:
+        problems += check(spec)
     if problems:
         raise SpecError(file, with_lines(problems, source.lines))
     return spec

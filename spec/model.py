@@ -387,6 +387,13 @@ class Middleware(StrictModel):
         return service is not None and area_id in service.areas
 
 
+class WideNetworkApproval(StrictModel):
+    """A recorded decision to let an external network wider than the limit into the high area."""
+
+    approved_by: str = Field(min_length=1, description="who approved it (role or name), e.g. 情報セキュリティ責任者")
+    reason: str = Field(min_length=1, description="why the counterpart cannot be named by a narrower network")
+
+
 class Endpoint(StrictModel):
     """One end of a declared flow: a business tier, a middleware role in an area, or an outside network."""
 
@@ -396,6 +403,10 @@ class Endpoint(StrictModel):
     area: Identifier | None = Field(default=None, description="with middleware or external: where it sits")
     external: str | None = Field(default=None, description="name of a network outside the platform, e.g. eLTAX")
     cidr: Cidr | None = Field(default=None, description="with external: its addresses")
+    approved_wide: WideNetworkApproval | None = Field(
+        default=None,
+        description="with external: an approval to send into the high area from a network wider than /24",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> Endpoint:
@@ -410,6 +421,8 @@ class Endpoint(StrictModel):
             raise ValueError("an external endpoint needs the area it enters and its cidr")
         if self.tier is not None and self.business is None:
             raise ValueError("tier goes with business")
+        if self.approved_wide is not None and self.external is None:
+            raise ValueError("approved_wide goes with external")
         return self
 
     def label(self) -> str:

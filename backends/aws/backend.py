@@ -37,7 +37,6 @@ from backends.aws.plan import (
 from backends.aws.settings import AwsSettings
 from network.flows import FlowPlan, plan_flows
 from network.plan import Segment, Subnet, plan_network
-from spec.instances import expand_vms
 from spec.model import Area, AreaLevel, Business, FailureDomains, MiddlewareRole, MiddlewareService, PlatformSpec
 
 HTTPS = 443
@@ -92,7 +91,7 @@ class AwsBackend(Backend):
     def check(self, spec: PlatformSpec) -> None:
         network = plan_network(spec)
         flows = plan_flows(spec, network)
-        check_spec(spec, network, flows, expand_vms(spec), self.settings)
+        check_spec(spec, network, flows, self.settings)
         self._zones = zones_of(spec, self.settings)
         self._flows = flows
         self._pairs = peer_pairs(spec, flows)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import ipaddress
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from backends import TargetError
-from backends.aws.settings import HDD_MINIMUM_GB, HDD_VOLUME_TYPES, AwsSettings
-from network.flows import FlowPlan, GroupKind, Rule
+from backends import TargetError, target_error
+from backends.aws.settings import GOVERNMENT_CLOUD_REGIONS, HDD_MINIMUM_GB, HDD_VOLUME_TYPES, OSAKA, TOKYO, AwsSettings
+from network.flows import FlowPlan, GroupKind, Rule, plan_flows
 from network.numbering import (
     PLATFORM_SLOT,
     ROLE_SUBNET_BITS,
@@ -25,10 +26,23 @@ from network.numbering import (
     zone_bits,
     zone_block,
 )
-from network.plan import NetworkPlan
-from spec.instances import VirtualMachine
-from spec.model import Area, AreaLevel, PlatformSpec, Port, Protocol
+from network.plan import NetworkPlan, plan_network
+from spec.checks import replicated_shapes
+from spec.model import Area, AreaLevel, MiddlewareRole, PlatformSpec, Port, Protocol
+from spec.problems import FieldPath, Problem
 
+# The availability zones of the Government Cloud regions, as every account created since November 2025
+# sees them (AWS, "AWS Availability Zones", docs.aws.amazon.com/global-infrastructure/latest/regions/
+# aws-availability-zones.html: Tokyo apne1-az1, -az2, -az4; Osaka apne3-az1, -az2, -az3; and
+# `aws ec2 describe-availability-zones`). Tokyo's ap-northeast-1b (apne1-az3) is offered only to
+# accounts opened before 2018 and takes no new instance types, so it is refused like any name
+# outside this table. Regions outside the table (a widened kiban:aws.allowedRegions) are only
+# checked for the zone name's form and region.
+AVAILABILITY_ZONES: dict[str, tuple[str, ...]] = {
+    TOKYO: ("ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"),
+    OSAKA: ("ap-northeast-3a", "ap-northeast-3b", "ap-northeast-3c"),
+}
+ZONE_NAME = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)[a-z]$")
 # The smallest and largest subnet AWS accepts.
 AWS_MIN_PREFIX = 16
 AWS_MAX_PREFIX = 28
@@ -54,36 +68,100 @@ SIZES = (
 )
 
 
+def _region_problem(settings: AwsSettings) -> str | None:
+    if settings.region in settings.allowed_regions:
+        return None
+    allowed = ", ".join(settings.allowed_regions)
+    return (
+        f"kiban:aws.region {settings.region!r} is not an allowed region ({allowed}): the Government Cloud "
+        "keeps a city's data in Tokyo (ap-northeast-1) and Osaka (ap-northeast-3); to deploy elsewhere "
+        "anyway, add the region to kiban:aws.allowedRegions"
+    )
+
+
 def check_region(settings: AwsSettings) -> None:
-    if settings.region not in settings.allowed_regions:
+    problem = _region_problem(settings)
+    if problem is not None:
+        raise TargetError(problem)
+
+
+def region_of_zone(zone: str) -> str | None:
+    """ "ap-northeast-1a" -> "ap-northeast-1"; None when the text is not a zone name."""
+    match = ZONE_NAME.match(zone)
+    return match["region"] if match else None
+
+
+def _zone_problem(zone: str, chassis_id: str, settings: AwsSettings) -> str | None:
+    region = region_of_zone(zone)
+    if region is None:
+        return f"{zone!r} is not an availability-zone name (a region code and a letter, e.g. {settings.region}a)"
+    if region not in settings.allowed_regions:
         allowed = ", ".join(settings.allowed_regions)
-        raise TargetError(
-            f"kiban:aws.region {settings.region!r} is not an allowed region ({allowed}): the Government Cloud "
-            "keeps a city's data in Tokyo (ap-northeast-1) and Osaka (ap-northeast-3); to deploy elsewhere "
-            "anyway, add the region to kiban:aws.allowedRegions"
+        return (
+            f"zone {zone!r} is in region {region}, not an allowed region ({allowed}): the Government Cloud keeps "
+            "a city's data in Tokyo and Osaka"
         )
+    if region != settings.region:
+        return (
+            f"chassis {chassis_id}: zone {zone!r} is not in region {settings.region}: every chassis of a platform "
+            "is in one region (kiban:aws.region), so that peerings, volumes and load balancers can join them"
+        )
+    known = AVAILABILITY_ZONES.get(region)
+    if known is not None and zone not in known:
+        return f"{zone!r} is not an availability zone of {region} (it has {', '.join(known)})"
+    return None
+
+
+def zone_problems(spec: PlatformSpec, settings: AwsSettings) -> tuple[dict[str, str], list[Problem]]:
+    """Chassis id -> availability zone, and what is wrong with them: one distinct real zone per chassis.
+
+    A zone from the spec's ``cloud_zone`` is located there; one from ``kiban:aws.zones`` names that key.
+    """
+    zones: dict[str, str] = {}
+    problems: list[Problem] = []
+    first_of: dict[str, str] = {}
+    for index, chassis in enumerate(spec.failure_domains.chassis):
+        path: FieldPath = ("failure_domains", "chassis", index, "cloud_zone")
+        from_settings = chassis.id in settings.zones
+        zone = settings.zones.get(chassis.id) or chassis.cloud_zone
+        if zone is None:
+            problems.append(
+                Problem(
+                    path,
+                    f"chassis {chassis.id} has no availability zone: set its cloud_zone in the spec "
+                    f"or kiban:aws.zones.{chassis.id} in the stack (e.g. {settings.region}a)",
+                )
+            )
+            continue
+        located: FieldPath = () if from_settings else path
+        prefix = f"kiban:aws.zones.{chassis.id}: " if from_settings else ""
+        problem = _zone_problem(zone, chassis.id, settings)
+        if problem is not None:
+            problems.append(Problem(located, prefix + problem))
+            continue
+        if zone in first_of:
+            # Replicas spread by chassis; two chassis in one zone would put two replicas in one zone.
+            problems.append(
+                Problem(
+                    located,
+                    f"{prefix}two chassis map to the same availability zone {zone} ({first_of[zone]} and "
+                    f"{chassis.id}): give each its own",
+                )
+            )
+            continue
+        first_of[zone] = chassis.id
+        zones[chassis.id] = zone
+    unknown = sorted(set(settings.zones) - {chassis.id for chassis in spec.failure_domains.chassis})
+    if unknown:
+        problems.append(Problem((), f"kiban:aws.zones names chassis the spec does not have: {', '.join(unknown)}"))
+    return zones, problems
 
 
 def zones_of(spec: PlatformSpec, settings: AwsSettings) -> dict[str, str]:
     """Chassis id -> availability zone; one distinct zone per chassis, all in the stack's region."""
-    zones: dict[str, str] = {}
-    for chassis in spec.failure_domains.chassis:
-        zone = settings.zones.get(chassis.id) or chassis.cloud_zone
-        if zone is None:
-            raise TargetError(
-                f"chassis {chassis.id} has no availability zone: set its cloud_zone in the spec "
-                f"or kiban:aws.zones.{chassis.id} (e.g. {settings.region}a)"
-            )
-        if not zone.startswith(settings.region) or len(zone) <= len(settings.region):
-            raise TargetError(f"chassis {chassis.id}: zone {zone!r} is not in region {settings.region}")
-        zones[chassis.id] = zone
-    unknown = sorted(set(settings.zones) - set(zones))
-    if unknown:
-        raise TargetError(f"kiban:aws.zones names chassis the spec does not have: {', '.join(unknown)}")
-    shared = sorted({zone for zone in zones.values() if list(zones.values()).count(zone) > 1})
-    if shared:
-        # Replicas spread by chassis; two chassis in one zone would put two replicas in one zone.
-        raise TargetError(f"two chassis map to the same availability zone {', '.join(shared)}: give each its own")
+    zones, problems = zone_problems(spec, settings)
+    if problems:
+        raise target_error(problems)
     return zones
 
 
@@ -114,34 +192,112 @@ def instance_type(vcpu: int, ram_gb: int, overrides: Mapping[str, str] | None) -
     raise TargetError(f"no c7i/m7i/r7i instance type fits {key}; map it in kiban:aws.instanceTypes")
 
 
-def check_spec(
-    spec: PlatformSpec, network: NetworkPlan, flows: FlowPlan, vms: Iterable[VirtualMachine], settings: AwsSettings
-) -> None:
-    """Everything the AWS target refuses, found before any resource is declared."""
-    check_region(settings)
-    chassis = zones_of(spec, settings)
-    bits = zone_bits(len(chassis))
+def check_spec(spec: PlatformSpec, network: NetworkPlan, flows: FlowPlan, settings: AwsSettings) -> None:
+    """Everything the AWS target refuses, found before any resource is declared (``spec_problems``)."""
+    problems = spec_problems(spec, settings, network, flows)
+    if problems:
+        raise target_error(problems)
+
+
+def validation_settings(spec: PlatformSpec) -> AwsSettings:
+    """The settings ``kiban validate --target aws`` checks with: defaults, in the region of the first chassis zone.
+
+    A stack names its region; a spec alone says it only through its chassis' ``cloud_zone``. Zones of
+    any other region are then reported against that one (all chassis of a platform are in one region).
+    """
+    for chassis in spec.failure_domains.chassis:
+        region = region_of_zone(chassis.cloud_zone or "")
+        if region in GOVERNMENT_CLOUD_REGIONS:
+            return AwsSettings(region=region)
+    return AwsSettings()
+
+
+def validation_problems(spec: PlatformSpec) -> list[Problem]:
+    """``kiban validate --target aws``: what the AWS target would refuse of this spec with default settings."""
+    return spec_problems(spec, validation_settings(spec))
+
+
+def spec_problems(
+    spec: PlatformSpec, settings: AwsSettings, network: NetworkPlan | None = None, flows: FlowPlan | None = None
+) -> list[Problem]:
+    """Everything the AWS target refuses of a valid spec, located at the field to change.
+
+    The one implementation behind the backend's render-time ``check`` and ``kiban validate --target aws``:
+    the region, one real availability zone per chassis, every subnet's zone blocks within AWS's
+    subnet sizes, room for each zone's replicas, VPC sizes, an instance type for every VM size, and
+    no peering between a high and an internet area.
+    """
+    network = network or plan_network(spec)
+    flows = flows or plan_flows(spec, network)
+    problems: list[Problem] = []
+    region = _region_problem(settings)
+    if region is not None:
+        problems.append(Problem((), region))
+    problems += zone_problems(spec, settings)[1]
+    chassis_count = len(spec.failure_domains.chassis)
+    bits = zone_bits(chassis_count)
+    index_of = {area.id: index for index, area in enumerate(spec.areas)}
+    too_small: set[tuple[str, str]] = set()
     for segment in network.segments:
         for subnet in segment.subnets:
             prefix = subnet.cidr.prefixlen + bits
-            if prefix > AWS_MAX_PREFIX:
-                raise TargetError(
-                    f"subnet {subnet.name} ({subnet.cidr}) cut into {2**bits} zone blocks gives /{prefix}; "
-                    f"AWS subnets are /{AWS_MAX_PREFIX} at the smallest: widen the subnets of area {segment.area}"
+            field = "segment_prefix" if subnet.role is not None else "tier_prefix"
+            if prefix > AWS_MAX_PREFIX and (segment.area, field) not in too_small:
+                too_small.add((segment.area, field))
+                problems.append(
+                    Problem(
+                        ("areas", index_of[segment.area], field),
+                        f"subnet {subnet.name} ({subnet.cidr}) cut into {2**bits} zone blocks (one per chassis) "
+                        f"gives /{prefix}; AWS subnets are /{AWS_MAX_PREFIX} at the smallest: widen the "
+                        f"{'platform segment' if subnet.role is not None else 'tier subnets'} of area {segment.area} "
+                        f"by {prefix - AWS_MAX_PREFIX} bit(s)",
+                    )
                 )
-    for area in spec.areas:
+    for index, area in enumerate(spec.areas):
         if area.supernet.prefixlen < AWS_MIN_PREFIX or area.supernet.prefixlen > AWS_MAX_PREFIX:
-            raise TargetError(
-                f"area {area.id}: a VPC CIDR is /{AWS_MIN_PREFIX} to /{AWS_MAX_PREFIX}, not {area.supernet}"
+            problems.append(
+                Problem(
+                    ("areas", index, "supernet"),
+                    f"a VPC CIDR is /{AWS_MIN_PREFIX} to /{AWS_MAX_PREFIX}, not {area.supernet} (area {area.id})",
+                )
             )
-    for vm in vms:
-        zones = len(chassis)
-        per_zone = vm.replica // zones
-        subnet_prefix = area_tier_prefix(spec, vm) + bits
-        if per_zone >= usable_hosts(subnet_prefix) - 1:
-            raise TargetError(f"{vm.name}: its zone's block of the subnet (/{subnet_prefix}) has no address left")
-        instance_type(vm.vcpu, vm.ram_gb, settings.instance_types)
-    peer_pairs(spec, flows)
+    for path, shape, replicas, _, _ in replicated_shapes(spec):
+        prefixes = _subnet_prefixes(spec, path)
+        for area_id, subnet_prefix in prefixes:
+            zonal = subnet_prefix + bits
+            if (area_id, "segment_prefix" if path[0] == "middleware" else "tier_prefix") in too_small:
+                continue
+            # Replica i sits in zone i mod n as the (i div n)-th host of that zone's block.
+            if (replicas - 1) // chassis_count >= usable_hosts(zonal) - 1:
+                problems.append(
+                    Problem(
+                        (*path, "replicas"),
+                        f"{replicas} replicas over {chassis_count} zones do not fit a zone's /{zonal} block of "
+                        f"the subnet in area {area_id}",
+                    )
+                )
+        try:
+            instance_type(shape.vcpu, shape.ram_gb, settings.instance_types)
+        except TargetError as error:
+            biggest = SIZES[-1][0]
+            field = "vcpu" if settings.instance_types is None and shape.vcpu > biggest else "ram_gb"
+            located = path if settings.instance_types is not None else (*path, field)
+            problems.append(Problem(located, str(error)))
+    try:
+        peer_pairs(spec, flows)
+    except TargetError as error:
+        problems.append(Problem(("flows",), str(error)))
+    return problems
+
+
+def _subnet_prefixes(spec: PlatformSpec, path: FieldPath) -> list[tuple[str, int]]:
+    """(area, subnet prefix) of each subnet a business tier or middleware service (given by its path) lives in."""
+    if path[0] == "businesses":
+        business = spec.businesses[int(path[1])]
+        return [(business.area, spec.area(business.area).tier_prefix)]
+    service = spec.middleware.get(MiddlewareRole(str(path[1])))
+    areas = {area.id: area for area in spec.areas}
+    return [(area_id, role_prefix(areas[area_id])) for area_id in service.areas] if service else []
 
 
 def volume_size(volume_type: str, size_gb: int) -> int:
@@ -150,11 +306,6 @@ def volume_size(volume_type: str, size_gb: int) -> int:
     Rounding up keeps the cheap tier the spec asked for; refusing would force SSD on small capacity disks.
     """
     return max(size_gb, HDD_MINIMUM_GB) if volume_type in HDD_VOLUME_TYPES else size_gb
-
-
-def area_tier_prefix(spec: PlatformSpec, vm: VirtualMachine) -> int:
-    area = spec.area(vm.area)
-    return area.tier_prefix if vm.business is not None else role_prefix(area)
 
 
 def peer_pairs(spec: PlatformSpec, flows: FlowPlan) -> set[tuple[str, str]]:

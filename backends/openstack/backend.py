@@ -20,12 +20,12 @@ from typing import Any
 import pulumi
 import pulumi_openstack as openstack
 
-from backends import Backend, HostGroupDeployment, TargetError
+from backends import Backend, HostGroupDeployment, TargetError, target_error
+from backends.openstack.checks import spec_problems
 from backends.openstack.groups import Scope, deploy_group
 from backends.openstack.settings import OpenStackSettings
 from backends.openstack.sizing import GroupShape, allocation_pool, project_quotas
 from network.plan import Segment, Subnet
-from spec.instances import expand_vms
 from spec.model import Area, Business, FailureDomains, MiddlewareRole, MiddlewareService, PlatformSpec
 
 VLAN = "vlan"
@@ -64,12 +64,10 @@ class OpenStackBackend(Backend):
         self._operator_group_id: pulumi.Output[str] | None = None
 
     def check(self, spec: PlatformSpec) -> None:
-        missing = self.settings.missing_flavors((vm.vcpu, vm.ram_gb) for vm in expand_vms(spec))
-        if missing:
-            raise TargetError(
-                f"kiban:openstack.flavors has no flavor for size(s) {', '.join(missing)} (vCPU x RAM GB); "
-                "map each size the spec uses, or remove the key to use kiban-<vcpu>c<ram>g flavors"
-            )
+        # The same rules as `kiban validate --target openstack`, with this stack's settings.
+        problems = spec_problems(spec, self.settings)
+        if problems:
+            raise target_error(problems)
 
     # -- hardware -------------------------------------------------------------------------------------
     def hardware_pool(self, parent: pulumi.Resource, failure_domains: FailureDomains) -> dict[str, Any]:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from backends import TargetError, check_target, create_backend, known_targets
 from backends.openstack import OpenStackBackend
@@ -25,3 +28,21 @@ def test_unknown_target_names_the_known_targets() -> None:
 def test_bad_settings_name_the_key() -> None:
     with pytest.raises(TargetError, match=r"kiban:openstack\.physicalNetwrk"):
         create_backend("openstack", {"physicalNetwrk": "physnet1"})
+
+
+def test_openstack_check_refuses_what_validate_reports(tmp_path: Path) -> None:
+    """The backend's render-time ``check`` and ``kiban validate --target openstack`` run one function."""
+    from backends import target_problems
+    from spec.load import load_spec
+    from tests.conftest import SMALL_CITY
+
+    data = yaml.safe_load(SMALL_CITY)
+    for chassis in data["failure_domains"]["chassis"]:
+        chassis["host_aggregate"] = "shared-hosts"
+    path = tmp_path / "city.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    spec = load_spec(path)
+    (problem,) = target_problems("openstack", spec)
+    assert problem.path == ("failure_domains", "chassis", 1, "host_aggregate")
+    with pytest.raises(TargetError, match="Nova refuses a second aggregate"):
+        create_backend("openstack", {}).check(spec)

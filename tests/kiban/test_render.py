@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import shutil
@@ -10,6 +12,7 @@ from typing import Any
 
 import pytest
 import yaml
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from typer.testing import CliRunner
 
 from kiban import render as rendering
@@ -21,6 +24,7 @@ from tests.rendering import by_name, render_tiny, resources, tiny_stack, write_t
 
 runner = CliRunner()
 SAMPLE_STACK = "sample-city-openstack"
+SAMPLE_PASSPHRASE = "kiban-sample"  # the sample stacks' comments say so
 URN = re.compile(r"^urn:pulumi:(?P<stack>[^:]+)::kiban::(?P<chain>[^:]+(?::[^:$]+)*(?:\$[^$]+)*)::(?P<name>.+)$")
 SECRET_KEY, SECRET_SIG = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
 
@@ -119,7 +123,8 @@ def test_secrets_are_never_in_plaintext(sample_render: tuple[Any, str], sample_s
     stack_file = yaml.safe_load((REPO / "stacks" / f"Pulumi.{SAMPLE_STACK}.yaml").read_text(encoding="utf-8"))
     ciphertext = stack_file["config"]["kiban:databaseAdminPassword"]["secure"]
     text = sample_render[1]
-    # Under mocks the program sees the ciphertext as the secret's value: it must not leak either.
+    # The program sees the password itself, opened with the stack's passphrase: neither form may show.
+    assert _independent_decrypt(SAMPLE_PASSPHRASE, stack_file["encryptionsalt"], ciphertext) not in text
     assert ciphertext not in text
     database = by_name(sample_state, "openstack:compute/instance:Instance")["database-mynumber-1"]
     sealed = database["inputs"]["userData"]
@@ -146,6 +151,8 @@ def test_two_renders_are_byte_identical(tmp_path: Path) -> None:
         result = runner.invoke(app, ["render", "--spec", str(spec), "--target", "openstack", "--out", str(out)])
         assert result.exit_code == 0, result.output
     assert first.read_bytes() == second.read_bytes()
+    # Including its secrets, sealed with derived nonces, and its times.
+    assert b'"ciphertext": "v1:' in first.read_bytes() and b'"created": ' in first.read_bytes()
 
 
 def test_renders_in_one_process_do_not_share_config(tmp_path: Path) -> None:
@@ -240,3 +247,152 @@ def test_needs_a_stack_or_a_spec_and_target(arguments: list[str], tmp_path: Path
     result = runner.invoke(app, ["render", *arguments, "--out", str(tmp_path / "x")])
     assert result.exit_code == 2
     assert "give --stack NAME, or --spec FILE --target TARGET" in result.stderr
+
+
+# -- a state `pulumi stack import` accepts ---------------------------------------------------------
+
+
+def _independent_key(passphrase: str, salt_state: str) -> bytes:
+    """Pulumi's key: PBKDF2-HMAC-SHA256, 1,000,000 rounds, 32 bytes, over the salt in ``v1:<salt>:...``."""
+    salt = base64.b64decode(salt_state.split(":")[1])
+    return hashlib.pbkdf2_hmac("sha256", passphrase.encode(), salt, 1_000_000, 32)
+
+
+def _independent_decrypt(passphrase: str, salt_state: str, ciphertext: str) -> str:
+    """Pulumi's passphrase crypter, written again from its Go source with the cryptography library."""
+    version, nonce, sealed = ciphertext.split(":")
+    assert version == "v1"
+    key = _independent_key(passphrase, salt_state)
+    return AESGCM(key).decrypt(base64.b64decode(nonce), base64.b64decode(sealed), None).decode()
+
+
+def _salt_check(passphrase: str, salt_state: str) -> str:
+    return _independent_decrypt(passphrase, salt_state, salt_state.split(":", 2)[2])
+
+
+def _secrets(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        if value.get(SECRET_KEY) == SECRET_SIG:
+            return [value["ciphertext"]]
+        return [found for item in value.values() for found in _secrets(item)]
+    if isinstance(value, list):
+        return [found for item in value for found in _secrets(item)]
+    return []
+
+
+def resources_with_secrets(state: dict[str, Any]) -> list[dict[str, Any]]:
+    return [r for r in state["deployment"]["resources"] if _secrets(r.get("inputs"))]
+
+
+def test_the_stack_resource_comes_first(sample_state: dict[str, Any]) -> None:
+    first = sample_state["deployment"]["resources"][0]
+    assert first["type"] == "pulumi:pulumi:Stack" and "parent" not in first
+
+
+def test_every_input_key_has_its_property_dependencies(sample_state: dict[str, Any]) -> None:
+    with_inputs = [r for r in sample_state["deployment"]["resources"] if r.get("inputs")]
+    assert len(with_inputs) > 1000
+    for resource in with_inputs:
+        assert set(resource["inputs"]) <= set(resource["propertyDependencies"]), resource["urn"]
+    rule = next(r for r in resources(sample_state, "openstack:networking/secGroupRule:SecGroupRule"))
+    assert rule["propertyDependencies"]["direction"] == []
+
+
+def test_created_and_modified_on_every_resource(sample_state: dict[str, Any]) -> None:
+    deployment = sample_state["deployment"]
+    assert deployment["manifest"]["time"] == rendering.MANIFEST_TIME == "1970-01-01T00:00:00Z"
+    for resource in deployment["resources"]:
+        assert resource["created"] == resource["modified"] == rendering.MANIFEST_TIME, resource["urn"]
+
+
+def test_source_date_epoch_sets_every_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    state = render_tiny(tmp_path)
+    deployment = state["deployment"]
+    assert deployment["manifest"]["time"] == "2026-01-01T00:00:00Z"
+    assert {r["created"] for r in deployment["resources"]} == {"2026-01-01T00:00:00Z"}
+    assert {r["modified"] for r in deployment["resources"]} == {"2026-01-01T00:00:00Z"}
+
+
+def test_a_bad_source_date_epoch_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
+    spec = write_tiny_city(tmp_path)
+    out = tmp_path / "x.json"
+    result = runner.invoke(app, ["render", "--spec", str(spec), "--target", "openstack", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "SOURCE_DATE_EPOCH='yesterday'" in result.stderr and not out.exists()
+
+
+def test_secrets_provider_is_passphrase_with_the_stack_salt(sample_state: dict[str, Any]) -> None:
+    stack_file = yaml.safe_load((REPO / "stacks" / f"Pulumi.{SAMPLE_STACK}.yaml").read_text(encoding="utf-8"))
+    provider = sample_state["deployment"]["secrets_providers"]
+    assert provider == {"type": "passphrase", "state": {"salt": stack_file["encryptionsalt"]}}
+    # The stack file's own check message opens with the documented passphrase, as Pulumi tests it.
+    assert _salt_check(SAMPLE_PASSPHRASE, stack_file["encryptionsalt"]) == "pulumi"
+
+
+def test_a_rendered_secret_decrypts_with_pulumis_scheme(sample_state: dict[str, Any]) -> None:
+    stack_file = yaml.safe_load((REPO / "stacks" / f"Pulumi.{SAMPLE_STACK}.yaml").read_text(encoding="utf-8"))
+    salt = sample_state["deployment"]["secrets_providers"]["state"]["salt"]
+    password = _independent_decrypt(
+        SAMPLE_PASSPHRASE, salt, stack_file["config"]["kiban:databaseAdminPassword"]["secure"]
+    )
+    database = by_name(sample_state, "openstack:compute/instance:Instance")["database-mynumber-1"]
+    # The engine seals a secret's JSON: here a string, the node's cloud-init with the admin password in it.
+    user_data = json.loads(_independent_decrypt(SAMPLE_PASSPHRASE, salt, database["inputs"]["userData"]["ciphertext"]))
+    assert user_data.startswith("#cloud-config") and password in user_data
+    every = _secrets(sample_state["deployment"]["resources"])
+    assert len(every) == 2 * len(resources_with_secrets(sample_state))  # inputs and outputs
+    for ciphertext in every:
+        json.loads(_independent_decrypt(SAMPLE_PASSPHRASE, salt, ciphertext))
+
+
+def test_a_wrong_passphrase_is_refused_before_anything_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PULUMI_CONFIG_PASSPHRASE", "not-the-sample")
+    out = tmp_path / "x.json"
+    result = runner.invoke(app, ["render", "--stack", SAMPLE_STACK, "--out", str(out)])
+    assert result.exit_code == 2
+    assert "set PULUMI_CONFIG_PASSPHRASE" in result.stderr and not out.exists()
+
+
+def test_a_stack_less_render_derives_its_salt_from_its_stack_name(tmp_path: Path) -> None:
+    first = render_tiny(tmp_path)
+    salt = first["deployment"]["secrets_providers"]["state"]["salt"]
+    assert _salt_check(SAMPLE_PASSPHRASE, salt) == "pulumi"
+    (sealed,) = {
+        r["inputs"]["userData"]["ciphertext"]
+        for r in resources(first, "openstack:compute/instance:Instance")
+        if r["urn"].endswith("::database-office-1")
+    }
+    assert rendering.PLACEHOLDER_SECRET in json.loads(_independent_decrypt(SAMPLE_PASSPHRASE, salt, sealed))
+    # An edit of the spec keeps the salt (so unchanged secrets keep their ciphertext); another name or target not.
+    spec = write_tiny_city(tmp_path)
+    spec.write_text(spec.read_text(encoding="utf-8") + "# an edit\n", encoding="utf-8")
+    edited = rendering.spec_stack_config(rendering.PROJECT_DIR, spec, "openstack")
+    assert rendering.secrets_crypter(edited).state == salt
+    on_aws = rendering.spec_stack_config(rendering.PROJECT_DIR, spec, "aws")
+    assert rendering.secrets_crypter(on_aws).state != salt
+
+
+def test_the_state_passes_pulumis_import_checks(sample_state: dict[str, Any]) -> None:
+    """What `pulumi stack import` checks (stack_import.go, Snapshot.VerifyIntegrity), written again here."""
+    deployment = sample_state["deployment"]
+    manifest = deployment["manifest"]
+    assert manifest["magic"] == hashlib.sha256(manifest["version"].encode()).hexdigest()
+    assert deployment["secrets_providers"]["type"] in {"passphrase", "service", "cloud"}
+    seen: set[str] = set()
+    providers: set[str] = set()
+    for resource in deployment["resources"]:
+        urn = resource["urn"]
+        assert URN.match(urn)["stack"] == SAMPLE_STACK  # type: ignore[index]
+        assert urn not in seen, f"duplicate {urn}"
+        assert resource["custom"] or "id" not in resource
+        if resource["type"].startswith("pulumi:providers:"):
+            providers.add(f"{urn}::{resource['id']}")
+        if "provider" in resource:
+            assert resource["provider"] in providers, urn
+        needs = {resource.get("parent")} - {None}
+        needs |= set(resource.get("dependencies", []))
+        needs |= {dep for deps in resource.get("propertyDependencies", {}).values() for dep in deps}
+        assert needs <= seen, urn
+        seen.add(urn)

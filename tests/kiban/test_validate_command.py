@@ -360,6 +360,212 @@ def test_validation_failure_writes_nothing_to_stdout(sample_data: dict[str, Any]
     assert result.stdout == ""
 
 
+# -- external networks into the high area --------------------------------------------------------
+
+
+WIDE_SOURCES = [
+    # The example; the address checks refuse it too (it holds 0.0.0.0/8), at the same field.
+    ("half the internet", 0, "0.0.0.0/1", "0.0.0.0/1"),
+    ("an eighth of the internet", 0, "64.0.0.0/3", "is wider than /24"),
+    ("a /23", 1, "198.51.100.0/23", "is wider than /24"),
+]
+
+
+@pytest.mark.parametrize(("flow", "cidr", "message"), [c[1:] for c in WIDE_SOURCES], ids=[c[0] for c in WIDE_SOURCES])
+def test_wide_external_source_into_the_high_area_is_refused(
+    sample_data: dict[str, Any], write_spec: SpecWriter, flow: int, cidr: str, message: str
+) -> None:
+    sample_data["flows"][flow]["from"]["cidr"] = cidr
+    path = write_spec(sample_data)
+    code, stderr = _validate(path)
+    assert code == 2
+    lines = [line for line in stderr.splitlines() if line.startswith(f"{path}: flows[{flow}].from.cidr: ")]
+    assert any(message in line for line in lines), stderr
+    assert all("(line " in line for line in lines)
+    if "wider" in message:
+        assert any("approved_wide" in line for line in lines)
+
+
+def test_a_slash_24_into_the_high_area_needs_no_approval(sample_data: dict[str, Any], write_spec: SpecWriter) -> None:
+    sample_data["flows"][1]["from"]["cidr"] = "198.51.100.0/24"
+    code, stderr = _validate(write_spec(sample_data))
+    assert code == 0, stderr
+
+
+def test_an_approved_wide_source_is_accepted(sample_data: dict[str, Any], write_spec: SpecWriter) -> None:
+    sample_data["flows"][1]["from"]["cidr"] = "198.51.96.0/20"
+    sample_data["flows"][1]["from"]["approved_wide"] = {
+        "approved_by": "CISO (最高情報セキュリティ責任者)",
+        "reason": "マイナポータル publishes its gateway range as one /20",
+    }
+    code, stderr = _validate(write_spec(sample_data))
+    assert code == 0, stderr
+
+
+def test_an_approval_must_say_who_and_why(sample_data: dict[str, Any], write_spec: SpecWriter) -> None:
+    sample_data["flows"][1]["from"]["cidr"] = "198.51.96.0/20"
+    sample_data["flows"][1]["from"]["approved_wide"] = {"approved_by": "CISO"}
+    path = write_spec(sample_data)
+    code, stderr = _validate(path)
+    assert code == 2
+    assert f"{path}: flows[1].from.approved_wide.reason: " in stderr
+
+
+def test_a_wide_network_into_a_middle_area_is_not_limited(sample_data: dict[str, Any], write_spec: SpecWriter) -> None:
+    sample_data["flows"].append(
+        {
+            "id": "lgwan-in",
+            "from": {"external": "LGWAN", "area": "lgwan", "cidr": "172.16.0.0/12"},
+            "to": {"middleware": "integration_hub", "area": "lgwan"},
+            "ports": [443],
+            "purpose": "LGWAN-ASP services into the LGWAN area",
+        }
+    )
+    code, stderr = _validate(write_spec(sample_data))
+    assert code == 0, stderr
+
+
+# -- --target: the target's own checks --------------------------------------------------------------
+
+
+def _chassis(data: dict[str, Any], index: int) -> dict[str, Any]:
+    chassis: dict[str, Any] = data["failure_domains"]["chassis"][index]
+    return chassis
+
+
+def _zone_blocks_too_small(data: dict[str, Any]) -> None:
+    # /27 tier subnets cut in four blocks for three zones: /29, smaller than AWS's /28.
+    data["areas"][0]["tier_prefix"] = 27
+
+
+def _platform_blocks_too_small(data: dict[str, Any]) -> None:
+    data["areas"][1]["segment_prefix"] = 24
+    data["areas"][1]["tier_prefix"] = 26
+
+
+def _vpc_too_large(data: dict[str, Any]) -> None:
+    data["areas"][2]["supernet"] = "100.64.0.0/10"
+
+
+def _zone_not_in_tokyo(data: dict[str, Any]) -> None:
+    _chassis(data, 0)["cloud_zone"] = "ap-northeast-1b"
+
+
+def _zones_in_two_regions(data: dict[str, Any]) -> None:
+    _chassis(data, 1)["cloud_zone"] = "ap-northeast-3a"
+
+
+def _region_outside_japan(data: dict[str, Any]) -> None:
+    for index, letter in enumerate("abc"):
+        _chassis(data, index)["cloud_zone"] = f"us-east-1{letter}"
+
+
+def _zone_missing(data: dict[str, Any]) -> None:
+    del _chassis(data, 2)["cloud_zone"]
+
+
+def _zone_shared(data: dict[str, Any]) -> None:
+    _chassis(data, 1)["cloud_zone"] = _chassis(data, 0)["cloud_zone"]
+
+
+def _zone_malformed(data: dict[str, Any]) -> None:
+    _chassis(data, 2)["cloud_zone"] = "tokyo-d"
+
+
+def _big_blades(data: dict[str, Any]) -> None:
+    for chassis in data["failure_domains"]["chassis"]:
+        for blade in chassis["blades"]:
+            blade.update(vcpu=256, ram_gb=4096)
+
+
+def _too_many_vcpus_for_ec2(data: dict[str, Any]) -> None:
+    _big_blades(data)
+    _business(data, "zaimu-kaikei")["tiers"]["db"].update(vcpu=200, ram_gb=400)
+
+
+def _too_much_memory_for_ec2(data: dict[str, Any]) -> None:
+    _big_blades(data)
+    data["middleware"]["database"].update(vcpu=8, ram_gb=2048)
+
+
+def _zone_with_a_colon(data: dict[str, Any]) -> None:
+    _chassis(data, 0)["availability_zone"] = "dc1:ch1"
+
+
+def _aggregate_twice(data: dict[str, Any]) -> None:
+    _chassis(data, 1)["host_aggregate"] = _chassis(data, 0)["host_aggregate"]
+
+
+def _aggregate_with_trailing_space(data: dict[str, Any]) -> None:
+    _chassis(data, 2)["host_aggregate"] = "dc1-ch3-hosts "
+
+
+TARGET_CASES: list[tuple[str, str, Mutation, str, str]] = [
+    ("zone blocks too small", "aws", _zone_blocks_too_small, "areas[0].tier_prefix", "AWS subnets are /28"),
+    ("platform blocks too small", "aws", _platform_blocks_too_small, "areas[1].segment_prefix", "gives /29"),
+    ("VPC too large", "aws", _vpc_too_large, "areas[2].supernet", "a VPC CIDR is /16 to /28"),
+    (
+        "zone not in Tokyo",
+        "aws",
+        _zone_not_in_tokyo,
+        "failure_domains.chassis[0].cloud_zone",
+        "'ap-northeast-1b' is not an availability zone of ap-northeast-1",
+    ),
+    (
+        "zones in two regions",
+        "aws",
+        _zones_in_two_regions,
+        "failure_domains.chassis[1].cloud_zone",
+        "is not in region ap-northeast-1",
+    ),
+    (
+        "region outside Japan",
+        "aws",
+        _region_outside_japan,
+        "failure_domains.chassis[0].cloud_zone",
+        "not an allowed region",
+    ),
+    ("zone missing", "aws", _zone_missing, "failure_domains.chassis[2].cloud_zone", "has no availability zone"),
+    ("zone shared", "aws", _zone_shared, "failure_domains.chassis[1].cloud_zone", "same availability zone"),
+    ("zone malformed", "aws", _zone_malformed, "failure_domains.chassis[2].cloud_zone", "availability-zone name"),
+    (
+        "no instance type for the vCPUs",
+        "aws",
+        _too_many_vcpus_for_ec2,
+        "businesses[20].tiers.db.vcpu",
+        "no c7i/m7i/r7i instance type fits 200x400",
+    ),
+    (
+        "no instance type for the memory",
+        "aws",
+        _too_much_memory_for_ec2,
+        "middleware.database.ram_gb",
+        "no c7i/m7i/r7i instance type fits 8x2048",
+    ),
+    (
+        "zone name with a colon",
+        "openstack",
+        _zone_with_a_colon,
+        "failure_domains.chassis[0].availability_zone",
+        "has a ':'",
+    ),
+    (
+        "aggregate twice",
+        "openstack",
+        _aggregate_twice,
+        "failure_domains.chassis[1].host_aggregate",
+        "Nova refuses a second aggregate",
+    ),
+    (
+        "aggregate with whitespace",
+        "openstack",
+        _aggregate_with_trailing_space,
+        "failure_domains.chassis[2].host_aggregate",
+        "ends with whitespace",
+    ),
+]
+
+
 JOB_MANAGER_REPLICAS = "    replicas: 2\n    areas: [mynumber, lgwan]\n    ports: [20240/tcp]"
 YAML_11_TRAPS = [
     (
@@ -398,6 +604,46 @@ YAML_11_TRAPS = [
         "'yes'",
     ),
 ]
+
+
+@pytest.mark.parametrize("target", ["aws", "openstack"])
+def test_sample_fits_each_target(target: str) -> None:
+    result = runner.invoke(app, ["validate", str(SAMPLE_SPEC), "--target", target])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip().endswith(f"; fits target {target}")
+
+
+@pytest.mark.parametrize(
+    ("target", "mutate", "field_path", "message"), [case[1:] for case in TARGET_CASES], ids=[c[0] for c in TARGET_CASES]
+)
+def test_target_checks_exit_2_naming_the_field(
+    sample_data: dict[str, Any], write_spec: SpecWriter, target: str, mutate: Mutation, field_path: str, message: str
+) -> None:
+    mutate(sample_data)
+    path = write_spec(sample_data)
+    assert _validate(path)[0] == 0, "the spec itself is valid: only the target refuses it"
+    result = runner.invoke(app, ["validate", str(path), "--target", target])
+    assert result.exit_code == 2, result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    lines = [line for line in result.stderr.splitlines() if line.startswith(f"{path}: {field_path}: ")]
+    assert lines, f"no problem reported at {field_path}:\n{result.stderr}"
+    assert any(message in line and "(line " in line for line in lines), f"{message!r} not in {lines}"
+
+
+def test_each_target_checks_only_its_own_rules(sample_data: dict[str, Any], write_spec: SpecWriter) -> None:
+    _zone_not_in_tokyo(sample_data)
+    _aggregate_twice(sample_data)
+    path = write_spec(sample_data)
+    aws = runner.invoke(app, ["validate", str(path), "--target", "aws"])
+    openstack = runner.invoke(app, ["validate", str(path), "--target", "openstack"])
+    assert "cloud_zone" in aws.stderr and "host_aggregate" not in aws.stderr
+    assert "host_aggregate" in openstack.stderr and "cloud_zone" not in openstack.stderr
+
+
+def test_an_unknown_target_exits_2() -> None:
+    result = runner.invoke(app, ["validate", str(SAMPLE_SPEC), "--target", "vsphere"])
+    assert result.exit_code == 2
+    assert "unknown target 'vsphere'" in result.stderr and "known targets: aws, openstack" in result.stderr
 
 
 @pytest.mark.parametrize(

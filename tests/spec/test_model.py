@@ -74,3 +74,17 @@ def test_reversed_vlan_range() -> None:
 def test_endpoint_forms(endpoint: dict[str, str], reason: str) -> None:
     with pytest.raises(ValidationError, match=reason):
         Endpoint.model_validate(endpoint)
+
+
+def test_a_wide_network_approval_goes_with_an_external_endpoint() -> None:
+    approval = {"approved_by": "CISO", "reason": "the counterpart publishes one /20"}
+    external = Endpoint.model_validate(
+        {"external": "eLTAX", "area": "lgwan", "cidr": "198.51.96.0/20", "approved_wide": approval}
+    )
+    assert external.approved_wide is not None and external.approved_wide.approved_by == "CISO"
+    with pytest.raises(ValidationError, match="approved_wide goes with external"):
+        Endpoint.model_validate({"middleware": "integration_hub", "area": "lgwan", "approved_wide": approval})
+    with pytest.raises(ValidationError, match="reason"):
+        Endpoint.model_validate(
+            {"external": "eLTAX", "area": "lgwan", "cidr": "198.51.96.0/20", "approved_wide": {"approved_by": "x"}}
+        )

@@ -274,3 +274,43 @@ def test_aws_is_a_registered_target_and_bad_keys_are_named() -> None:
         create_backend("aws", {"tenancy": "shared"})
     with pytest.raises(TargetError, match=r"kiban:aws\.placementGroup"):
         create_backend("aws", {"placementGroup": False})
+
+
+def test_render_time_check_and_validate_share_one_implementation(write_spec: SpecWriter) -> None:
+    """The backend's ``check`` refuses exactly what ``kiban validate --target aws`` reports."""
+    from backends import target_problems
+
+    def small_zone_blocks(data: dict[str, Any]) -> None:
+        data["failure_domains"]["chassis"][0]["cloud_zone"] = "ap-northeast-1b"
+        data["failure_domains"]["chassis"][1]["cloud_zone"] = "ap-northeast-1c"
+        data["areas"][0]["tier_prefix"] = 28
+
+    spec = _small(write_spec, small_zone_blocks)
+    problems = target_problems("aws", spec)
+    assert [problem.path for problem in problems] == [
+        ("failure_domains", "chassis", 0, "cloud_zone"),
+        ("areas", 0, "tier_prefix"),
+    ]
+    with pytest.raises(TargetError) as refused:
+        create_backend("aws", {}).check(spec)
+    for problem in problems:
+        assert problem.message in str(refused.value)
+    # A zone from the stack's settings is named by its key, not by a spec field.
+    with pytest.raises(TargetError, match=r"kiban:aws\.zones\.c1: 'ap-northeast-1e' is not an availability zone"):
+        zones_of(spec, parse_settings({"zones": {"c1": "ap-northeast-1e"}}))
+
+
+def test_validate_needs_no_provider_sdk() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from backends import target_problems; from spec.load import load_spec; "
+        "target_problems('aws', load_spec('specs/sample-city.yaml')); "
+        "target_problems('openstack', load_spec('specs/sample-city.yaml')); "
+        "print(sorted(m for m in sys.modules if m in ('pulumi_aws', 'pulumi_openstack')))"
+    )
+    from tests.conftest import REPO
+
+    result = subprocess.run([sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
