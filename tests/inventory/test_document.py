@@ -116,7 +116,7 @@ def test_management_names_the_account_port_terminals_and_bastions(inventory: dic
     assert management["operations_networks"][0] == {
         "id": "ops-mynumber",
         "area": "mynumber",
-        "cidr": "172.16.10.0/28",
+        "cidr": "192.168.10.0/28",
         "purpose": "運用端末 of the My Number area, in the information-systems office's closed room",
     }
     assert management["bastions"] == {

@@ -74,7 +74,7 @@ def test_bastions_and_operations_networks_are_namespaces_and_their_ssh_rules_rea
     assert (bastion.host, str(bastion.address), bastion.bridge) == ("bastion-mynumber-1", "10.10.3.4/25", "kbv100")
     assert bastion.ports == ("22/tcp",), "sshd is the bastion's service: listed once"
     terminals = TOPOLOGY.host("operations:ops-mynumber@mynumber")
-    assert terminals.external and str(terminals.address) == "172.16.10.4/28"
+    assert terminals.external and str(terminals.address) == "192.168.10.4/28"
     kinds = {(rule["from"]["group"], rule["to"]["group"], rule["port"]): rule["kind"] for rule in TOPOLOGY.rules}
     assert kinds[("operations:ops-mynumber@mynumber", "bastion@mynumber", "22/tcp")] == "operations-to-bastion"
     assert kinds[("bastion@mynumber", "juki/db", "22/tcp")] == "bastion-to-host"

@@ -78,7 +78,7 @@ def _too_wide(data: dict[str, Any]) -> None:
 
 
 def _overlapping(data: dict[str, Any]) -> None:
-    _networks(data)[2]["cidr"] = "172.16.10.0/29"
+    _networks(data)[2]["cidr"] = "192.168.10.0/29"
 
 
 def _unknown_area(data: dict[str, Any]) -> None:

@@ -198,8 +198,8 @@ def test_bastion_allows_only_forwarding_to_sshd_and_admits_its_terminals(user_da
         "X11Forwarding": "no",
     }
     accepted = {match.groups() for line in files["/etc/nftables.conf"].splitlines() if (match := RULE.match(line))}
-    assert ("172.16.10.0/28", "tcp", "22") in accepted
-    assert not [rule for rule in accepted if rule[2] == "22" and rule[0] != "172.16.10.0/28"]
+    assert ("192.168.10.0/28", "tcp", "22") in accepted
+    assert not [rule for rule in accepted if rule[2] == "22" and rule[0] != "192.168.10.0/28"]
 
 
 def test_every_other_host_admits_ssh_from_its_areas_bastion_only(user_data: dict[str, str]) -> None:
