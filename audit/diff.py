@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from audit.changes import PARENT, Action, ChangeKind, ResourceChange, resource_changes
 from audit.coverage import Piece, uncovered
-from audit.diff_findings import replicas
+from audit.diff_findings import inventory, replicas, routes
 from audit.facts import Direction, GroupRemote, Permit
 from audit.findings import Finding, RuleInfo, Severity, sort_key, worst
 from audit.groups import replica_groups
@@ -112,8 +113,24 @@ DIFF_RULES: dict[str, RuleInfo] = {
         ),
     )
 }
+
+
+class SeparateFinding(Protocol):
+    """A diff finding in a module of its own: its rule, and how it is found."""
+
+    @property
+    def RULE(self) -> RuleInfo: ...  # noqa: N802 - a module constant seen through a protocol
+
+    def find(self, old: StackView, new: StackView, changes: list[ResourceChange]) -> list[Finding]: ...
+
+
 # Findings in modules of their own (audit/diff_findings/), in the order they are reported.
-SEPARATE = (replicas,)
+SEPARATE: tuple[SeparateFinding, ...] = (
+    replicas,
+    routes.internet_routes,
+    routes.peerings,
+    inventory,
+)
 DIFF_RULES.update({module.RULE.id: module.RULE for module in SEPARATE})
 
 
@@ -291,11 +308,11 @@ def _network(
                 if old_pairs is None:
                     old_pairs = _area_pairs(old, _permit_index(old))
                 ends = (OUTSIDE, widening.local) if permit.direction == Direction.INGRESS else (widening.local, OUTSIDE)
-                shown = tuple("anywhere" if end == OUTSIDE else end for end in ends)
+                named = tuple("anywhere" if end == OUTSIDE else end for end in ends)
                 wider = "wider" if ends in old_pairs else "new"
                 severity = Severity.CRITICAL if local_level in PROTECTED_LEVELS else Severity.HIGH
                 message = (
-                    f"{wider} path {shown[0]} → {shown[1]}: {where} {direction} {ports} {toward} {permit.remote} "
+                    f"{wider} path {named[0]} → {named[1]}: {where} {direction} {ports} {toward} {permit.remote} "
                     "(every address; no declared flow allows it)"
                 )
                 findings.append(Finding(PATH, severity, message, urn, location.area, location.tenant, details=details))

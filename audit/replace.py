@@ -48,17 +48,17 @@ def classify(old: StackView, new: StackView, changes: list[ResourceChange]) -> l
         return classified
     result: list[ResourceChange] = []
     for change in classified:
-        keys = forced.pop(change.urn, None)
-        if keys is not None and change.kind == ChangeKind.UPDATED and change.action != Action.REPLACE:
+        forcing_refs = forced.pop(change.urn, None)
+        if forcing_refs is not None and change.kind == ChangeKind.UPDATED and change.action != Action.REPLACE:
             # Updated in place by its own properties, but a force-new property names a replaced resource.
             change = dataclasses.replace(
                 change,
                 action=Action.REPLACE,
-                replace_keys=(*change.replace_keys, *sorted(keys)),
-                replaced_because=_because(keys),
+                replace_keys=(*change.replace_keys, *sorted(forcing_refs)),
+                replaced_because=_because(forcing_refs),
             )
         result.append(change)
-    for urn, keys in forced.items():
+    for urn, refs in forced.items():
         if urn in replaced:
             continue
         resource = new.resources[urn]
@@ -71,8 +71,8 @@ def classify(old: StackView, new: StackView, changes: list[ResourceChange]) -> l
                 new.location(urn),
                 (),
                 Action.REPLACE,
-                tuple(sorted(keys)),
-                _because(keys),
+                tuple(sorted(refs)),
+                _because(refs),
             )
         )
     return result
