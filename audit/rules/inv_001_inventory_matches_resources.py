@@ -20,7 +20,7 @@ class InventoryMatchesResources(StackRule):
     removed from the resources while verification, monitoring and load balancing
     still expect it), and for each instance of a kiban host group (metadata
     ``kiban-group``, tag ``kiban:group``) missing from the inventory.
-    Passes for each instance the inventory lists.
+    Passes when an instance is listed under its host name (one verdict each).
     """
 
     def __init__(self) -> None:

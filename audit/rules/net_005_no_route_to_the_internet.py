@@ -22,7 +22,8 @@ class NoRouteToTheInternet(StackRule):
     internet); for a default route (0.0.0.0/0, ::/0) in those areas through
     anything else (peering, transit gateway, interface); and for an internet,
     egress-only or NAT gateway attached to those areas' network that no route
-    uses yet. Passes otherwise. The internet area may route to the internet.
+    uses yet. Passes when none of these holds: the internet area may route to
+    the internet.
     """
 
     def __init__(self) -> None:

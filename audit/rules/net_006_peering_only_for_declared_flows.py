@@ -19,7 +19,8 @@ class PeeringOnlyForDeclaredFlows(StackRule):
     Fails when the two areas are the high area (マイナンバー利用事務系) and the
     internet area (the three-layer separation broken, whatever the flows), or
     when the stack's flow plan has no cross-area rule between the two areas.
-    Passes for routes inside one area and over peerings the flow plan needs.
+    Passes when the route stays inside one area or its peering joins two areas
+    the flow plan connects.
     """
 
     def __init__(self) -> None:
