@@ -4,14 +4,21 @@ Each result points at the file the finding came from (the state, the stack's
 config, or the spec) and names the resource as a logical location by URN, since
 a state has no lines worth pointing at. Waived failures carry an external
 suppression with the waiver's justification.
+
+Artifact locations are relative to the working directory, the run's
+``%SRCROOT%`` (``originalUriBaseIds``), even when a path was given absolute:
+code-scanning services resolve them against the checkout, and an absolute
+``file://`` URI names a folder of one machine only.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from audit.findings import Finding, RuleInfo, Severity
 from audit.values import resource_name
@@ -22,9 +29,18 @@ LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "
 SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "2.0"}
 
 
-def artifact_uri(path: str) -> str:
+SOURCE_ROOT = "%SRCROOT%"
+
+
+def artifact_location(path: str, root: Path) -> dict[str, str]:
+    """``path`` as an artifact location relative to ``root`` (the run's %SRCROOT%); absolute only across drives."""
     candidate = Path(path)
-    return candidate.as_uri() if candidate.is_absolute() else candidate.as_posix()
+    if candidate.is_absolute():
+        try:
+            candidate = Path(os.path.relpath(candidate, root))
+        except ValueError:  # another drive (Windows): no relative path exists
+            return {"uri": candidate.as_uri()}
+    return {"uri": quote(candidate.as_posix()), "uriBaseId": SOURCE_ROOT}
 
 
 def _rule(info: RuleInfo) -> dict[str, Any]:
@@ -44,9 +60,9 @@ def _fingerprint(finding: Finding) -> str:
     return hashlib.sha256(f"{finding.rule}\0{finding.urn or ''}\0{finding.message}".encode()).hexdigest()[:32]
 
 
-def _result(finding: Finding, index: int, uri: str) -> dict[str, Any]:
+def _result(finding: Finding, index: int, artifact: dict[str, str]) -> dict[str, Any]:
     location: dict[str, Any] = {
-        "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": 1}},
+        "physicalLocation": {"artifactLocation": artifact, "region": {"startLine": 1}},
     }
     if finding.urn is not None:
         location["logicalLocations"] = [
@@ -77,12 +93,17 @@ def sarif_log(
     findings: Sequence[Finding],
     artifact: str,
     artifacts_by_rule: Mapping[str, str] | None = None,
+    root: Path | None = None,
 ) -> dict[str, Any]:
-    """One SARIF log; ``artifacts_by_rule`` points some rules' results elsewhere (e.g. the waivers file)."""
+    """One SARIF log; ``artifacts_by_rule`` points some rules' results elsewhere (e.g. the waivers file).
+
+    ``root``: what artifact locations are relative to (default: the working directory).
+    """
+    base = (root or Path.cwd()).resolve()
     index = {info.id: position for position, info in enumerate(rules)}
     elsewhere = artifacts_by_rule or {}
     results = [
-        _result(finding, index[finding.rule], artifact_uri(elsewhere.get(finding.rule, artifact)))
+        _result(finding, index[finding.rule], artifact_location(elsewhere.get(finding.rule, artifact), base))
         for finding in findings
     ]
     return {
@@ -97,6 +118,7 @@ def sarif_log(
                         "rules": [_rule(info) for info in rules],
                     }
                 },
+                "originalUriBaseIds": {SOURCE_ROOT: {"uri": base.as_uri().rstrip("/") + "/"}},
                 "results": results,
                 "columnKind": "unicodeCodePoints",
             }
