@@ -267,9 +267,12 @@ def _exposure(label: str) -> Handler:
 def _next_hop(block: Mapping[str, Any], resource: Resource, view: StackView) -> tuple[str, str | None] | None:
     for key, kind in ROUTE_TARGETS:
         raw = text(block, key)
+        if raw is None and key in block and block is resource.inputs:
+            # Unknown during a preview (a gateway made in the same run): its dependency says which it is.
+            raw = ""
         if raw is None:
             continue
-        target = view.ref(resource, key, raw) if block is resource.inputs else view.ids.get(raw, raw)
+        target = view.ref(resource, key, raw or None) if block is resource.inputs else view.ids.get(raw, raw)
         if kind == "gateway":
             # gatewayId names an internet gateway ("igw-…") or a virtual private gateway ("vgw-…"), or is "local".
             known = view.resources.get(target or "")
