@@ -52,7 +52,8 @@ def clean() -> dict[str, Any]:
 
 
 def named(document: dict[str, Any], type_: str, name: str) -> dict[str, Any]:
-    (found,) = [r for r in document["deployment"]["resources"] if r["type"] == type_ and r["urn"].endswith(f"::{name}")]
+    resources: list[dict[str, Any]] = document["deployment"]["resources"]
+    (found,) = [r for r in resources if r["type"] == type_ and r["urn"].endswith(f"::{name}")]
     return found
 
 

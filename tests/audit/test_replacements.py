@@ -47,7 +47,8 @@ def _inputs(cls: type) -> dict[str, tuple[str, type | None]]:
         if isinstance(member, property) and hasattr(member.fget, "_pulumi_name"):
             annotation = str(inspect.signature(cls.__init__).parameters[python_name].annotation)  # type: ignore[misc]
             nested = re.search(r"'(\w+Args)'", annotation)
-            found[member.fget._pulumi_name] = (python_name, getattr(module, nested.group(1)) if nested else None)
+            pulumi_name: str = getattr(member.fget, "_pulumi_name")  # noqa: B009 - set by @pulumi.getter
+            found[pulumi_name] = (python_name, getattr(module, nested.group(1)) if nested else None)
     return found
 
 
