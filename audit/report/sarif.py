@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from audit.changes import Action, ResourceChange
 from audit.findings import Finding, RuleInfo, Severity
 from audit.values import resource_name
 
@@ -60,7 +61,19 @@ def _fingerprint(finding: Finding) -> str:
     return hashlib.sha256(f"{finding.rule}\0{finding.urn or ''}\0{finding.message}".encode()).hexdigest()[:32]
 
 
-def _result(finding: Finding, index: int, artifact: dict[str, str]) -> dict[str, Any]:
+def _action(change: ResourceChange) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "action": (change.action or Action.UNKNOWN).value,
+        "replace_keys": list(change.replace_keys),
+    }
+    if change.replaced_because:
+        data["replaced_because"] = list(change.replaced_because)
+    return data
+
+
+def _result(
+    finding: Finding, index: int, artifact: dict[str, str], change: ResourceChange | None = None
+) -> dict[str, Any]:
     location: dict[str, Any] = {
         "physicalLocation": {"artifactLocation": artifact, "region": {"startLine": 1}},
     }
@@ -79,6 +92,7 @@ def _result(finding: Finding, index: int, artifact: dict[str, str]) -> dict[str,
             "severity": finding.severity.label,
             **({"area": finding.area} if finding.area else {}),
             **({"tenant": finding.tenant} if finding.tenant else {}),
+            **(_action(change) if change is not None else {}),
         },
     }
     if finding.waiver is not None:
@@ -94,18 +108,32 @@ def sarif_log(
     artifact: str,
     artifacts_by_rule: Mapping[str, str] | None = None,
     root: Path | None = None,
+    changes: Sequence[ResourceChange] = (),
 ) -> dict[str, Any]:
     """One SARIF log; ``artifacts_by_rule`` points some rules' results elsewhere (e.g. the waivers file).
 
-    ``root``: what artifact locations are relative to (default: the working directory).
+    ``root``: what artifact locations are relative to (default: the working directory). ``changes`` (a
+    diff's): each result about an updated resource carries its action (update/replace/unknown) and the
+    properties forcing a replacement; the run's properties list every replaced resource.
     """
     base = (root or Path.cwd()).resolve()
     index = {info.id: position for position, info in enumerate(rules)}
     elsewhere = artifacts_by_rule or {}
+    updated = {change.urn: change for change in changes if change.action is not None}
     results = [
-        _result(finding, index[finding.rule], artifact_location(elsewhere.get(finding.rule, artifact), base))
+        _result(
+            finding,
+            index[finding.rule],
+            artifact_location(elsewhere.get(finding.rule, artifact), base),
+            updated.get(finding.urn or ""),
+        )
         for finding in findings
     ]
+    run_properties: dict[str, Any] = {}
+    if changes:
+        run_properties["replaced"] = [
+            {"urn": change.urn, **_action(change)} for change in changes if change.action == Action.REPLACE
+        ]
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -121,6 +149,7 @@ def sarif_log(
                 "originalUriBaseIds": {SOURCE_ROOT: {"uri": base.as_uri().rstrip("/") + "/"}},
                 "results": results,
                 "columnKind": "unicodeCodePoints",
+                **({"properties": run_properties} if run_properties else {}),
             }
         ],
     }

@@ -30,8 +30,19 @@ def errors(validator: jsonschema.Draft4Validator, log: dict[str, Any]) -> list[s
 
 def test_diff_sarif(validator: jsonschema.Draft4Validator) -> None:
     report = diff_report()
-    log = sarif_log("kiban diff", "0.1.0", list(DIFF_RULES.values()), report.findings, "states/new.json")
+    log = sarif_log(
+        "kiban diff", "0.1.0", list(DIFF_RULES.values()), report.findings, "states/new.json", changes=report.changes
+    )
     assert errors(validator, log) == []
+    # Replacements ride along: on each result about an updated resource, and listed for the whole run.
+    properties = log["runs"][0]["results"][0]["properties"]
+    assert (properties["action"], properties["replace_keys"]) == ("replace", ["remoteIpPrefix"])
+    replaced = log["runs"][0]["properties"]["replaced"]
+    assert [(item["urn"].rsplit("::", 1)[1], item["replace_keys"]) for item in replaced] == [
+        ("lean-app-2", ["availabilityZone"]),
+        ("integration-hub-secure-in-integration-hub-office-tcp443", ["remoteIpPrefix"]),
+        ("lean-app-2-data", ["instanceId"]),
+    ]
     (run,) = log["runs"]
     rules = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
     assert rules == list(DIFF_RULES)
