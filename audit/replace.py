@@ -58,7 +58,7 @@ def classify(old: StackView, new: StackView, changes: list[ResourceChange]) -> l
                 replaced_because=_because(forcing_refs),
             )
         result.append(change)
-    for urn, refs in forced.items():
+    for urn, refs in sorted(forced.items()):
         if urn in replaced:
             continue
         resource = new.resources[urn]
