@@ -24,10 +24,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from audit.findings import Finding, RuleInfo, Severity
 from spec.problems import FieldPath, Problem, SpecError
+from spec.source import read_yaml
 
 EXPIRED, UNUSED = "KB-WAIVER-001", "KB-WAIVER-002"
 WAIVER_RULES = {
@@ -70,20 +69,10 @@ class Waiver:
 
 def load_waivers(path: Path, known_rules: Iterable[str]) -> list[Waiver]:
     """Read a waivers file; raise SpecError (FILE: waivers[i].field: message (line N)) for every problem."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(path, [Problem((), "file not found")]) from None
-    except OSError as error:
-        raise SpecError(path, [Problem((), f"cannot be read: {error.strerror}")]) from None
-    try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise SpecError(path, [Problem((), f"not valid YAML: {getattr(error, 'problem', error)}", line)]) from None
-    return parse_waivers(data, _lines(node), path, set(known_rules))
+    # The one YAML reader: UTF-8, limits on size, aliases and depth, keys written twice refused, and
+    # dates left as text for _date to check (YAML 1.1 would raise on 2026-02-30 or silently take a date).
+    source = read_yaml(path, what="waivers file")
+    return parse_waivers(source.data, source.lines, path, set(known_rules))
 
 
 def parse_waivers(data: Any, lines: dict[FieldPath, int], source: Path | str, known: set[str]) -> list[Waiver]:
@@ -157,23 +146,6 @@ def _date(value: Any) -> datetime.date | None:
         except ValueError:
             return None
     return None
-
-
-def _lines(node: yaml.Node | None, path: FieldPath = ()) -> dict[FieldPath, int]:
-    """1-based line of every key and list item of a composed YAML document, by field path."""
-    lines: dict[FieldPath, int] = {}
-    if node is None:
-        return lines
-    lines[path] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
-        for key, child in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                lines |= _lines(child, (*path, key.value))
-                lines[(*path, key.value)] = key.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for index, child in enumerate(node.value):
-            lines |= _lines(child, (*path, index))
-    return lines
 
 
 def apply_waivers(findings: Sequence[Finding], waivers: Sequence[Waiver], today: datetime.date) -> list[Finding]:

@@ -8,10 +8,18 @@
 (c) classic one-dimensional bin packing through the same solver (placement.binpack):
     Falkenauer-style triplets t60 and t120 (three items fill a bin of 1000 exactly, so the
     optimum is n/3; target: optimum on at least 90% and never more than optimum + 1), and
-    uniform u120 (items uniform in [20, 100], bins of 150) scored against Martello-Toth L2.
+    uniform u120 (items uniform in [20, 100], bins of 150) scored against Martello-Toth L2;
+(d) placement that stays put: on the sample and on a scaled city, one business is added and
+    the city re-planned with `--previous` (the plan before the edit) and from scratch: VMs
+    moved (target with --previous: 0 when capacity allows) and blades used by each.
+Gains are reported apart: the solver's over its own greedy starts (first fit and
+first-fit-decreasing; it starts from them, so it cannot do worse), and consolidation's over
+the dedicated baseline (one set of blades per business, today's status quo).
 Every instance is generated from a fixed seed; every placement is checked by the verifier.
+Work limits are deterministic (reference seconds); the figures do not depend on the machine's load.
 
-Run: .venv/bin/python bench/plan.py [--instances 10] [--city-time-limit 30] [--binpack-time-limit 5]
+Run: .venv/bin/python bench/plan.py [--instances 10] [--city-work-limit 30] [--binpack-work-limit 5]
+     [--skip-binpack] [--scaled-vms 600]
 """
 
 from __future__ import annotations
@@ -36,8 +44,9 @@ from placement.problem import bins_used  # noqa: E402
 from placement.solver import SolverOptions, solve_packing  # noqa: E402
 from placement.verify import verify_assignment  # noqa: E402
 from spec.checks import check_spec  # noqa: E402
+from spec.instances import expand_vms  # noqa: E402
 from spec.load import load_spec  # noqa: E402
-from spec.model import PlatformSpec  # noqa: E402
+from spec.model import MiddlewareRole, PlatformSpec  # noqa: E402
 
 SAMPLE = REPO / "specs" / "sample-city.yaml"
 AREAS = (
@@ -167,6 +176,7 @@ def _city_row(name: str, plan: PlacementPlan, seconds: float) -> dict[str, Any]:
         "blades": plan.blades_used,
         "lower_bound": plan.lower_bound,
         "first_fit": plan.first_fit,
+        "ffd": plan.first_fit_decreasing,
         "dedicated": plan.dedicated_baseline,
         "vs_dedicated": plan.blades_used / plan.dedicated_baseline,
         "vs_first_fit": plan.blades_used / plan.first_fit,
@@ -175,6 +185,60 @@ def _city_row(name: str, plan: PlacementPlan, seconds: float) -> dict[str, Any]:
         "licences_jpy": plan.licence_cost_jpy,
         "method": plan.solve.method,
         "seconds": seconds,
+    }
+
+
+def with_one_more_business(spec: PlatformSpec, slot: int) -> PlatformSpec:
+    """``spec`` and one more small business (two web and two app VMs) in its first area with a load balancer."""
+    data = spec.model_dump(mode="json", by_alias=True, exclude_none=True)
+    area = next(area.id for area in spec.areas if spec.middleware.in_area(MiddlewareRole.LOAD_BALANCER, area.id))
+    data["businesses"].append(
+        {
+            "id": "added-business",
+            "name": "追加業務",
+            "name_en": "Added business",
+            "vendor": "bench",
+            "area": area,
+            "network_slot": slot,
+            "tiers": {
+                "web": {"replicas": 2, "vcpu": 2, "ram_gb": 4, "disk": {"tier": "fast", "size_gb": 40}},
+                "app": {"replicas": 2, "vcpu": 2, "ram_gb": 8, "disk": {"tier": "fast", "size_gb": 60}},
+            },
+        }
+    )
+    grown = PlatformSpec.model_validate(data)
+    problems = check_spec(grown)
+    if problems:
+        raise ValueError(f"the grown city is not a valid spec: {problems[:3]}")
+    return grown
+
+
+def _moved(before: PlacementPlan, after: PlacementPlan) -> int:
+    where = {p.vm.name: p.blade for p in before.placements}
+    return sum(1 for p in after.placements if p.vm.name in where and where[p.vm.name] != p.blade)
+
+
+def stays_put_row(name: str, spec: PlatformSpec, options: PlanOptions) -> dict[str, Any]:
+    """Add one business to ``spec``: VMs moved and blades used, re-planned with --previous and from scratch."""
+    before = plan_placement(spec, options)
+    slot = max(business.network_slot for business in spec.businesses) + 1
+    grown = with_one_more_business(spec, slot)
+    started = time.monotonic()
+    kept = plan_placement(grown, options, previous={p.vm.name: (p.chassis, p.blade) for p in before.placements})
+    kept_seconds = time.monotonic() - started
+    scratch = plan_placement(grown, options)
+    assert kept.continuity is not None
+    assert len(kept.continuity.moves) == _moved(before, kept)
+    return {
+        "case": name,
+        "vms": len(expand_vms(grown)),
+        "before_blades": before.blades_used,
+        "moved_previous": _moved(before, kept),
+        "moved_scratch": _moved(before, scratch),
+        "blades_previous": kept.blades_used,
+        "blades_scratch": scratch.blades_used,
+        "proven": kept.continuity.fewest_moves_proven,
+        "seconds": kept_seconds,
     }
 
 
@@ -218,36 +282,35 @@ def _binpack_cells(result: dict[str, Any]) -> str:
     return f"{result['bins']:>6}{result['first_fit']:>5}{result['ffd']:>5}{result['seconds']:>7.1f}"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--instances", type=int, default=10, help="instances per bin-packing class")
-    parser.add_argument("--city-time-limit", type=float, default=30.0, help="--time-limit for the 2,000-VM city")
-    parser.add_argument("--binpack-time-limit", type=float, default=5.0, help="time limit per bin-packing instance")
-    parser.add_argument("--seed", type=int, default=2026)
-    args = parser.parse_args()
-
+def _cities(args: argparse.Namespace) -> list[dict[str, Any]]:
     print("(a, b) cities: blades used against the baselines measured in the same run")
     print(
-        f"{'case':<16}{'VMs':>6}{'blades':>8}{'bound':>7}{'FF':>5}{'dedic.':>8}"
-        f"{'/dedic.':>9}{'/FF':>7}{'/bound':>8}{'opt':>5}{'s':>7}  method"
+        f"{'case':<16}{'VMs':>6}{'blades':>8}{'bound':>7}{'FF':>5}{'FFD':>5}{'dedic.':>8}"
+        f"{'/dedic.':>9}{'/FF':>7}{'/FFD':>7}{'/bound':>8}{'opt':>5}{'s':>7}  method"
     )
     rows = []
-    sample, seconds = _timed_plan(load_spec(SAMPLE), PlanOptions(time_limit=10.0, seed=0))
+    sample, seconds = _timed_plan(load_spec(SAMPLE), PlanOptions(work_limit=10.0, seed=0))
     rows.append(_city_row("sample city", sample, seconds))
-    city = synthetic_city(2000, args.seed)
-    big, seconds = _timed_plan(city, PlanOptions(time_limit=args.city_time_limit, seed=0))
-    rows.append(_city_row("synthetic 2000", big, seconds))
+    if not args.skip_large:
+        city = synthetic_city(2000, args.seed)
+        big, seconds = _timed_plan(city, PlanOptions(work_limit=args.city_work_limit, seed=0))
+        rows.append(_city_row("synthetic 2000", big, seconds))
     for row in rows:
+        ffd = row["ffd"] or row["first_fit"]
         print(
             f"{row['case']:<16}{row['vms']:>6}{row['blades']:>8}{row['lower_bound']:>7}{row['first_fit']:>5}"
-            f"{row['dedicated']:>8}{row['vs_dedicated']:>9.3f}{row['vs_first_fit']:>7.3f}{row['vs_bound']:>8.3f}"
+            f"{ffd:>5}{row['dedicated']:>8}{row['vs_dedicated']:>9.3f}{row['vs_first_fit']:>7.3f}"
+            f"{row['blades'] / ffd:>7.3f}{row['vs_bound']:>8.3f}"
             f"{'yes' if row['optimal'] else 'no':>5}{row['seconds']:>7.1f}  {row['method']}"
         )
+    return rows
 
+
+def _binpacking(args: argparse.Namespace) -> str:
     print("\n(c) one-dimensional bin packing (same solver; placement.binpack)")
     print(f"{'class':<7}{'n':>4}{'optimum/L2':>12}{'bins':>6}{'FF':>5}{'FFD':>5}{'s':>7}")
     rng = random.Random(args.seed)
-    options = SolverOptions(time_limit=args.binpack_time_limit, seed=0)
+    options = SolverOptions(time_limit=args.binpack_work_limit, seed=0)
     triplet_rows: list[tuple[int, int, dict[str, Any]]] = []
     for bins in (20, 40):
         for _ in range(args.instances):
@@ -259,28 +322,74 @@ def main() -> None:
         result = _binpack([rng.randint(20, 100) for _ in range(120)], 150, options)
         uniform_rows.append(result)
         print(f"{'u120':<7}{120:>4}{result['l2']:>12}" + _binpack_cells(result))
-
     optimal = sum(1 for _, opt, r in triplet_rows if r["bins"] == opt)
     worst = max(r["bins"] - opt for _, opt, r in triplet_rows)
     at_l2 = sum(1 for r in uniform_rows if r["bins"] == r["l2"])
     u_ratio = sum(r["bins"] for r in uniform_rows) / sum(r["l2"] for r in uniform_rows)
-    sample_row, big_row = rows
-    never_above_ff = (
-        all(r["bins"] <= r["first_fit"] for _, _, r in triplet_rows)
-        and all(r["bins"] <= r["first_fit"] for r in uniform_rows)
-        and sample_row["vs_first_fit"] <= 1
-        and big_row["vs_first_fit"] <= 1
-    )
-    print(
-        "\nsummary: "
-        f"sample {sample_row['blades']} blades = {sample_row['vs_dedicated']:.3f} x dedicated "
-        f"({100 * (1 - sample_row['vs_dedicated']):.0f}% fewer), {sample_row['vs_first_fit']:.3f} x first fit; "
-        f"2000 VMs in {big_row['seconds']:.1f} s, {big_row['vs_bound']:.3f} x lower bound, "
-        f"{big_row['vs_first_fit']:.3f} x first fit, {big_row['vs_dedicated']:.3f} x dedicated; "
+    every = [r for _, _, r in triplet_rows] + uniform_rows
+    below_ff = sum(1 for r in every if r["bins"] < r["first_fit"])
+    below_ffd = sum(1 for r in every if r["bins"] < r["ffd"])
+    return (
         f"triplets optimal {optimal}/{len(triplet_rows)} ({100 * optimal / len(triplet_rows):.0f}%), worst +{worst}; "
         f"u120 {at_l2}/{len(uniform_rows)} at L2, {u_ratio:.3f} x L2; "
-        f"never above first fit: {'yes' if never_above_ff else 'NO'}"
+        f"solver below first fit on {below_ff}/{len(every)}, below FFD on {below_ffd}/{len(every)}"
     )
+
+
+def _stays_put(args: argparse.Namespace) -> list[dict[str, Any]]:
+    print("\n(d) one business added: VMs moved and blades, re-planned with --previous and from scratch")
+    print(
+        f"{'case':<16}{'VMs':>6}{'blades before':>15}{'moved prev.':>13}{'moved scratch':>15}"
+        f"{'blades prev.':>14}{'blades scratch':>16}{'proven':>8}{'s':>7}"
+    )
+    options = PlanOptions(work_limit=args.stays_work_limit, seed=0)
+    rows = [stays_put_row("sample city", load_spec(SAMPLE), options)]
+    scaled = synthetic_city(args.scaled_vms, args.seed, chassis=6, blades_per_chassis=max(4, args.scaled_vms // 30))
+    rows.append(stays_put_row(f"synthetic {args.scaled_vms}", scaled, options))
+    for row in rows:
+        print(
+            f"{row['case']:<16}{row['vms']:>6}{row['before_blades']:>15}{row['moved_previous']:>13}"
+            f"{row['moved_scratch']:>15}{row['blades_previous']:>14}{row['blades_scratch']:>16}"
+            f"{'yes' if row['proven'] else 'no':>8}{row['seconds']:>7.1f}"
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--instances", type=int, default=10, help="instances per bin-packing class")
+    parser.add_argument(
+        "--city-work-limit", "--city-time-limit", type=float, default=30.0, help="--work-limit for the 2,000-VM city"
+    )
+    parser.add_argument(
+        "--binpack-work-limit", "--binpack-time-limit", type=float, default=5.0, help="work limit per instance"
+    )
+    parser.add_argument("--stays-work-limit", type=float, default=5.0, help="--work-limit of each plan in (d)")
+    parser.add_argument("--scaled-vms", type=int, default=600, help="VMs of the scaled city in (d)")
+    parser.add_argument("--skip-large", action="store_true", help="leave out the 2,000-VM city")
+    parser.add_argument("--skip-binpack", action="store_true", help="leave out (c)")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+
+    rows = _cities(args)
+    binpack = "" if args.skip_binpack else _binpacking(args)
+    stays = _stays_put(args)
+    parts = []
+    for row in rows:
+        ffd = row["ffd"] or row["first_fit"]
+        parts.append(
+            f"{row['case']} {row['blades']} blades: consolidation {row['vs_dedicated']:.3f} x dedicated "
+            f"({100 * (1 - row['vs_dedicated']):.0f}% fewer); solver {row['vs_first_fit']:.3f} x first fit, "
+            f"{row['blades'] / ffd:.3f} x FFD, {row['vs_bound']:.3f} x lower bound, {row['seconds']:.1f} s"
+        )
+    if binpack:
+        parts.append(binpack)
+    for row in stays:
+        parts.append(
+            f"{row['case']} + 1 business: moved {row['moved_previous']} with --previous "
+            f"({row['blades_previous']} blades) vs {row['moved_scratch']} from scratch ({row['blades_scratch']} blades)"
+        )
+    print("\nsummary: " + "; ".join(parts))
 
 
 if __name__ == "__main__":

@@ -8,10 +8,10 @@ import pulumi
 
 from backends import HostGroupDeployment
 from inventory.hosts import PlannedHost
-from network.flows import FlowPlan, HostGroup
+from network.flows import FlowPlan, HostGroup, balanced_ports
 from network.plan import Subnet
 from spec.model import MiddlewareRole, Port
-from templates import AreaServices, allowed_inbound, render_user_data
+from templates import AreaServices, render_user_data
 
 
 def _user_data(
@@ -20,14 +20,13 @@ def _user_data(
     flows: FlowPlan,
     database_password: pulumi.Input[str] | None,
 ) -> pulumi.Input[str]:
-    inbound = allowed_inbound(flows, host.group)
     if host.vm.middleware_role != MiddlewareRole.DATABASE:
-        return render_user_data(host, services, inbound)
+        return render_user_data(host, services, flows)
     if database_password is None:
         raise ValueError(f"{host.name}: set the secret kiban:databaseAdminPassword for the database nodes")
     # Rendering inside apply keeps the user data secret: the password is a secret Output.
     return pulumi.Output.from_input(database_password).apply(
-        lambda password: render_user_data(host, services, inbound, password)
+        lambda password: render_user_data(host, services, flows, password)
     )
 
 
@@ -50,6 +49,6 @@ def describe_group(
         user_data={host.name: _user_data(host, services, flows, database_password) for host in hosts},
         ingress=tuple(rule for rule in flows.rules if rule.destination.id == group.id),
         egress=tuple(rule for rule in flows.rules if rule.source.id == group.id),
-        balanced_ports=tuple(port for port in ports if port.first == port.last) if balanced else (),
+        balanced_ports=balanced_ports(ports) if balanced else (),
         anti_affinity=anti_affinity,
     )

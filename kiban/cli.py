@@ -14,6 +14,7 @@ from rich.console import Console
 
 from catalog import available_versions, load_catalogue
 from kiban import reports
+from kiban.output import write_output
 from kiban.schema import spec_json_schema
 from network.flows import plan_flows
 from network.plan import plan_network
@@ -57,15 +58,8 @@ def _or_exit(action: Callable[[], Result]) -> Result:
 
 
 def write_atomically(out: Path, text: str) -> None:
-    """Write the whole file or nothing: a reader never sees half a state or half an inventory."""
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        partial = out.with_name(f".{out.name}.partial")
-        partial.write_text(text, encoding="utf-8")
-        partial.replace(out)
-    except OSError as error:
-        typer.echo(f"{out}: (top level): cannot write: {error.strerror}", err=True)
-        raise typer.Exit(EXIT_BAD_INPUT) from None
+    """Write the whole file or nothing (kiban.output); a file that cannot be written is bad input, exit 2."""
+    _or_exit(lambda: write_output(out, text))
 
 
 def _load(spec: Path) -> PlatformSpec:
@@ -97,7 +91,7 @@ def schema(
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        write_atomically(out, text)
         typer.echo(f"wrote {out}", err=True)
 
 
@@ -126,10 +120,15 @@ def plan_command(
     time_limit: plan_cli.TimeLimitOption = plan_cli.DEFAULT_TIME_LIMIT,
     seed: plan_cli.SeedOption = plan_cli.DEFAULT_SEED,
     out: plan_cli.OutOption = None,
+    previous: plan_cli.PreviousOption = None,
+    work_limit: plan_cli.WorkLimitOption = plan_cli.DEFAULT_WORK_LIMIT,
 ) -> None:
-    """Place every VM on a blade: fewest blades, then licences, then chassis; replicas on distinct chassis."""
+    """Place every VM on a blade: fewest blades, then licences, then chassis; replicas on distinct chassis.
+
+    With --previous, moving as few VMs as possible off the previous plan's blades comes first.
+    """
     platform = _load(spec)
-    plan = _or_exit(lambda: plan_cli.make_plan(platform, spec, time_limit, seed))
+    plan = _or_exit(lambda: plan_cli.make_plan(platform, spec, time_limit, seed, work_limit, previous))
     plan_cli.emit_plan(plan, output_format, out, _console)
 
 

@@ -1,4 +1,4 @@
-"""Operators' commands: `kiban inventory`, `kiban verify` and `kiban lab up|verify|down`."""
+"""Operators' commands: `kiban inventory`, `kiban playbook`, `kiban verify` and `kiban lab up|verify|down`."""
 
 from __future__ import annotations
 
@@ -42,6 +42,26 @@ def inventory_command(
     document = _or_exit(lambda: inventory_from_state(state))
     write_atomically(out, ansible_inventory_text(ansible_inventory(document)))
     typer.echo(f"wrote {out}: {len(document['hosts'])} hosts, {len(document['flows'])} planned rules")
+
+
+def playbook_command(
+    state: Annotated[
+        Path, typer.Argument(help="a kiban render, a `pulumi stack export`, or `pulumi stack output --json`")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Ansible playbook to write, e.g. site.yml")],
+) -> None:
+    """Write the day-two playbook: host firewalls, time sources, load-balancer backends and client lists.
+
+    Boot user data never follows the city (a change would replace the server); run this playbook with the
+    inventory of `kiban inventory` after every `pulumi up`: ansible-playbook -i inventory.yml site.yml.
+    """
+    from kiban.cli import _or_exit, write_atomically
+    from templates.config import playbook
+    from verify.inventory import inventory_from_state
+
+    document = _or_exit(lambda: inventory_from_state(state))
+    write_atomically(out, playbook(document, state.name))
+    typer.echo(f"wrote {out}: day-two files for {len(document['hosts'])} hosts")
 
 
 def verify_command(
@@ -102,5 +122,6 @@ def lab_down_command(spec: SpecArgument) -> None:
 
 def register(app: typer.Typer) -> None:
     app.command("inventory")(inventory_command)
+    app.command("playbook")(playbook_command)
     app.command("verify", context_settings=PASS_THROUGH)(verify_command)
     app.add_typer(lab_app)

@@ -12,7 +12,12 @@ What the plan allows, and why:
 - the load balancer of an area -> the web tiers in that area;
 - every host -> time and name service, and -> monitoring, in its own area;
 - the integration hub and the job manager -> the shared database of their area;
-- each declared flow of the spec (both ways only when it is not one-way).
+- each declared flow of the spec (both ways only when it is not one-way);
+- a load-balanced group (every middleware role, every web tier) -> itself on its balanced ports: the
+  load balancer's health checks and, on providers that do not keep the client address, its traffic
+  come from addresses the load balancer takes in the group's own subnet (Octavia's member-subnet
+  port or OVN's health-monitor port; an NLB's node addresses in each zone's block), which no plan
+  can know in advance, so the subnet is the narrowest source that admits them.
 Nothing else, and never from anywhere (0.0.0.0/0).
 """
 
@@ -20,7 +25,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -37,6 +42,12 @@ class RuleKind(StrEnum):
     TO_TIME_NAME = "to-time-name"
     TO_MONITORING = "to-monitoring"
     DECLARED = "declared-flow"
+    LOAD_BALANCER_HEALTH = "load-balancer-health"
+
+
+# What a host's firewall admits from its first boot, before `kiban playbook` installs the whole plan:
+# only rules fixed per area (the management path), so a host's boot user data never follows the city.
+BOOT_RULE_KINDS: frozenset[RuleKind] = frozenset()
 
 
 class GroupKind(StrEnum):
@@ -190,6 +201,27 @@ def _area_service_rules(spec: PlatformSpec, groups: _Groups, area: str, hosts: l
     yield from _to(present, database, _middleware_ports(spec, MiddlewareRole.DATABASE), RuleKind.TO_SHARED_DATABASE)
 
 
+def balanced_ports(ports: Sequence[Port]) -> tuple[Port, ...]:
+    """The ports a load balancer serves: single ports; a range is called directly."""
+    return tuple(port for port in ports if port.first == port.last)
+
+
+def _health_rules(spec: PlatformSpec, groups: _Groups) -> Iterator[Rule]:
+    """Each load-balanced group admits its own subnet on its balanced ports (health checks, proxied traffic)."""
+    for area in spec.areas:
+        for role, service in spec.middleware.items():
+            group = groups.middleware(role, area.id)
+            if group is not None:
+                for port in balanced_ports(service.ports):
+                    yield Rule(group, group, port, RuleKind.LOAD_BALANCER_HEALTH)
+    for business in spec.businesses:
+        web = business.tiers.web
+        if web is not None:
+            group = groups.tier(business, TierName.WEB)
+            for port in balanced_ports(tier_ports(TierName.WEB, web)):
+                yield Rule(group, group, port, RuleKind.LOAD_BALANCER_HEALTH)
+
+
 def _declared_rules(groups: _Groups, flow: Flow) -> Iterator[Rule]:
     sources, destinations = groups.of_endpoint(flow.source), groups.of_endpoint(flow.destination)
     directions = [(sources, destinations)] if flow.one_way else [(sources, destinations), (destinations, sources)]
@@ -211,6 +243,7 @@ def plan_flows(spec: PlatformSpec, network: NetworkPlan) -> FlowPlan:
         candidates += _area_service_rules(spec, groups, area.id, hosts)
     for flow in spec.flows:
         candidates += _declared_rules(groups, flow)
+    candidates += _health_rules(spec, groups)
     # One permission is one rule: providers reject a security-group rule written twice, so a declared
     # flow that repeats a rule the platform already needs keeps the platform's reason.
     unique: dict[tuple[str, str, Port], Rule] = {}

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from placement.options import DEFAULT_SEED, DEFAULT_TIME_LIMIT, PlanOptions
+from placement.options import DEFAULT_SEED, DEFAULT_TIME_LIMIT, DEFAULT_WORK_LIMIT, PlanOptions
 from spec.model import PlatformSpec
 from spec.problems import SpecError, with_lines
 from spec.source import read_yaml
@@ -18,7 +18,7 @@ from spec.source import read_yaml
 if TYPE_CHECKING:
     from placement.plan import PlacementPlan
 
-__all__ = ["DEFAULT_SEED", "DEFAULT_TIME_LIMIT", "PlanFormat", "emit_plan", "make_plan"]
+__all__ = ["DEFAULT_SEED", "DEFAULT_TIME_LIMIT", "DEFAULT_WORK_LIMIT", "PlanFormat", "emit_plan", "make_plan"]
 
 
 class PlanFormat(StrEnum):
@@ -35,8 +35,25 @@ TimeLimitOption = Annotated[
     typer.Option(
         "--time-limit",
         min=0.1,
-        help="solver time: about this many seconds on a 2-core machine, counted in work, not by the clock, "
-        "so the plan is the same on every machine",
+        help="wall-clock ceiling in seconds, a safety net: when it stops the solver before its work limit, "
+        "a warning says the plan may differ on another machine",
+    ),
+]
+WorkLimitOption = Annotated[
+    float,
+    typer.Option(
+        "--work-limit",
+        min=0.1,
+        help="solver budget in reference seconds (about wall seconds on an idle 2-core machine), counted in "
+        "deterministic work, not by the clock: the same spec, seed and work limit give the same plan under any load",
+    ),
+]
+PreviousOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--previous",
+        help="a previous `kiban plan --format json` file: keep every VM on its blade unless it must move, "
+        "and report each move and why",
     ),
 ]
 SeedOption = Annotated[
@@ -45,15 +62,28 @@ SeedOption = Annotated[
 OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="write to this file instead of stdout")]
 
 
-def make_plan(platform: PlatformSpec, spec_file: Path, time_limit: float, seed: int) -> PlacementPlan:
-    """Plan ``platform``; a SpecError carries the spec's line numbers like the loader's do."""
+def make_plan(
+    platform: PlatformSpec,
+    spec_file: Path,
+    time_limit: float,
+    seed: int,
+    work_limit: float = DEFAULT_WORK_LIMIT,
+    previous: Path | None = None,
+) -> PlacementPlan:
+    """Plan ``platform`` (against ``previous`` when given); a SpecError carries the spec's line numbers."""
     # Imported here: OR-Tools takes most of a second to load and only this command needs it.
-    from placement.plan import plan_placement
+    from placement.plan import plan_placement, previous_placements
 
+    # Read first: a previous file that is not a plan is reported against that file, with no spec lines.
+    before = previous_placements(previous) if previous is not None else None
+    options = PlanOptions(time_limit=time_limit, seed=seed, work_limit=work_limit)
     try:
-        return plan_placement(platform, PlanOptions(time_limit=time_limit, seed=seed), spec_file)
+        plan = plan_placement(platform, options, spec_file, previous=before)
     except SpecError as error:
         raise SpecError(error.file, with_lines(error.problems, read_yaml(spec_file).lines)) from None
+    if plan.stopped_by_time_limit:
+        typer.echo(f"warning: {plan.time_limit_warning()}", err=True)
+    return plan
 
 
 def emit_plan(plan: PlacementPlan, output_format: PlanFormat, out: Path | None, console: Callable[[], Console]) -> None:
@@ -71,5 +101,9 @@ def emit_plan(plan: PlacementPlan, output_format: PlanFormat, out: Path | None, 
         if out is None:
             typer.echo(text, nl=False)
             return
-        out.write_text(text, encoding="utf-8")
+        try:
+            report.write_atomically(out, text)
+        except OSError as error:
+            typer.echo(f"{out}: (top level): cannot write: {error.strerror}", err=True)
+            raise typer.Exit(2) from None
     typer.echo(f"wrote {out}", err=True)

@@ -17,8 +17,9 @@ hint, so the result is never worse than the start it was given.
 Determinism: budgets are in *reference seconds*, CP-SAT's deterministic time (a count of
 work, not a clock) scaled to wall seconds on the reference machine, and the workers are
 interleaved in deterministic batches; so a problem and a seed give the same answer on
-any machine, in about the time asked for on the reference one. A wall-clock guard, well
-above the limit, only stops a machine several times slower than that.
+any machine and under any load. The only clock is the caller's wall-clock ceiling
+(``SolverOptions.deadline``): a solve it cuts short says so (``SolveResult.stopped_by_deadline``),
+because its answer then depends on the machine.
 """
 
 from __future__ import annotations
@@ -36,13 +37,13 @@ from placement.bounds import domain_bound, licence_host_bounds
 from placement.problem import Assignment, PackingProblem, licence_hosts, objective
 
 PHASES = ("blades", "licences", "chassis")
+# With a previous plan, keeping VMs where they are comes before everything else.
+MOVES = "moves"
 # The neighbourhood search's extra objective: move as much as possible off one bin (``drain``),
 # so that a bin that cannot be emptied in one step gets closer to empty with each step.
 DRAIN = "drain"
 # Share of the remaining deterministic time given to each phase; what a phase leaves goes to the next.
-PHASE_SHARES = {"blades": 0.6, "licences": 0.6, "chassis": 1.0, DRAIN: 1.0}
-WALL_GUARD_FACTOR = 3.0
-WALL_GUARD_SLACK_SECONDS = 10.0
+PHASE_SHARES = {MOVES: 0.5, "blades": 0.6, "licences": 0.6, "chassis": 1.0, DRAIN: 1.0}
 # Wall seconds per unit of CP-SAT deterministic time on the reference machine (2 cores),
 # measured with bench/plan.py: the portfolio's LP workers do more than their deterministic
 # clock counts. Budgets are in these reference seconds, so a time limit is close to wall
@@ -52,16 +53,24 @@ WALL_PER_DETERMINISTIC = {False: 1.7, True: 1.5}
 
 @dataclass(frozen=True)
 class SolverOptions:
-    time_limit: float = 10.0  # reference seconds for the whole solve (see WALL_PER_DETERMINISTIC)
+    # Reference seconds of deterministic work for the whole solve (see WALL_PER_DETERMINISTIC):
+    # the budget that decides the answer.
+    time_limit: float = 10.0
     seed: int = 0
     workers: int = 2
     # For the many small models of the neighbourhood search: one worker and a light presolve,
     # which on those models costs more wall time than the search itself (measured: 3x faster).
     quick: bool = False
+    # The wall-clock ceiling, as a time.monotonic() value (system-wide, so worker processes share
+    # it); None: no ceiling. Only a safety net: a solve it stops may differ from machine to machine.
+    deadline: float | None = None
 
-    @property
-    def wall_guard(self) -> float:
-        return self.time_limit * WALL_GUARD_FACTOR + WALL_GUARD_SLACK_SECONDS
+    def wall_left(self) -> float:
+        """Wall seconds until the ceiling (infinite without one)."""
+        return math.inf if self.deadline is None else self.deadline - time.monotonic()
+
+    def past_deadline(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,8 @@ class SolveResult:
     work: float  # reference seconds spent: CP-SAT's deterministic time, scaled; the same on every machine
     wall_time: float
     method: str = "cp-sat"
+    # The wall-clock ceiling, not the deterministic budget, ended the search: the answer may differ elsewhere.
+    stopped_by_deadline: bool = False
 
     @property
     def optimal(self) -> bool:
@@ -90,7 +101,8 @@ class SolveResult:
         return next((phase for phase in self.phases if phase.name == name), None)
 
 
-TypeKey = tuple[tuple[tuple[int, ...], ...], tuple[int, ...], str | None, bool, frozenset[int]]
+# demand, size, licence, anti-affine, excluded domains, previous bin (items kept apart by where they were)
+TypeKey = tuple[tuple[tuple[int, ...], ...], tuple[int, ...], str | None, bool, frozenset[int], int | None]
 
 
 @dataclass(frozen=True)
@@ -108,7 +120,7 @@ class ItemTypes:
         index: dict[TypeKey, int] = {}
         types = ItemTypes([], [], [], [])
         for position, item in enumerate(problem.items):
-            key = (item.demand, item.size, item.licence, item.group is not None, item.excluded_domains)
+            key = (item.demand, item.size, item.licence, item.group is not None, item.excluded_domains, item.previous)
             if key not in index:
                 index[key] = len(types.keys)
                 types.keys.append(key)
@@ -128,8 +140,11 @@ def symmetry_classes(problem: PackingProblem) -> tuple[list[list[int]], list[lis
     Returns the runs of bins of one kind inside one domain (in bin order), and the
     classes of domains holding the same kinds of bins (each domain as its bins sorted
     by kind, so that position i of two domains in a class is the same kind of bin).
-    Domains are not interchangeable when some item may not use some of them.
+    Domains are not interchangeable when some item may not use some of them, and no bin is
+    interchangeable with another when items have a previous bin to stay on.
     """
+    if problem.has_previous:
+        return [], []
     by_domain: list[list[int]] = [[] for _ in problem.domains]
     for b, bin_ in enumerate(problem.bins):
         by_domain[bin_.domain].append(b)
@@ -195,7 +210,9 @@ def drain_weight(item_demand: Sequence[Sequence[int]], capacity: Sequence[int]) 
 def phase_value(
     problem: PackingProblem, assignment: Assignment, name: str, weights: dict[str, int], drain: int | None = None
 ) -> int:
-    blades, _, domains = objective(problem, assignment)
+    moved, blades, _, domains = objective(problem, assignment)
+    if name == MOVES:
+        return moved
     if name == "blades":
         return blades
     if name == "chassis":
@@ -353,6 +370,15 @@ class PlacementModel:
                 self.model.add(more >= fewer)
 
     def expression(self, phase: str, drain: int | None = None) -> cp_model.LinearExprT:
+        if phase == MOVES:
+            # Items of a type share their previous bin, so the type's items on it are the ones that stay.
+            had = sum(len(self.types.items[t]) for t, key in enumerate(self.types.keys) if key[5] is not None)
+            stay = [
+                self.count[t, key[5]]
+                for t, key in enumerate(self.types.keys)
+                if key[5] is not None and (t, key[5]) in self.count
+            ]
+            return had - sum(stay)
         if phase == "blades":
             return sum(self.used)
         if phase == "licences":
@@ -418,8 +444,8 @@ class PlacementModel:
         return tuple(assignment)
 
 
-def new_solver(options: SolverOptions, budget: float, wall_limit: float) -> cp_model.CpSolver:
-    """A CP-SAT solver that stops after ``budget`` reference seconds of deterministic work."""
+def new_solver(options: SolverOptions, budget: float) -> cp_model.CpSolver:
+    """A CP-SAT solver that stops after ``budget`` reference seconds of deterministic work (or at the deadline)."""
     solver = cp_model.CpSolver()
     parameters = solver.parameters
     parameters.random_seed = options.seed
@@ -434,8 +460,19 @@ def new_solver(options: SolverOptions, budget: float, wall_limit: float) -> cp_m
         # machine. One worker is CP-SAT's single default search, deterministic by itself.
         parameters.interleave_search = options.workers > 1
     parameters.max_deterministic_time = max(budget / WALL_PER_DETERMINISTIC[options.quick], 0.01)
-    parameters.max_time_in_seconds = max(wall_limit, 0.1)
+    if options.deadline is not None:
+        # The ceiling only: a solve that reaches it is reported (see cut_short), never silently different.
+        parameters.max_time_in_seconds = max(options.wall_left(), 0.001)
     return solver
+
+
+def cut_short(options: SolverOptions, status: cp_model.CpSolverStatus) -> bool:
+    """Whether a finished solve was stopped by the wall-clock ceiling rather than by a proof or its budget.
+
+    CP-SAT checks its wall limit as ``elapsed >= limit`` from a timer started after the limit was
+    computed, so a solve the ceiling stopped always returns at or after the deadline.
+    """
+    return status not in (cp_model.OPTIMAL, cp_model.INFEASIBLE) and options.past_deadline()
 
 
 def work_done(options: SolverOptions, solver: cp_model.CpSolver) -> float:
@@ -443,10 +480,30 @@ def work_done(options: SolverOptions, solver: cp_model.CpSolver) -> float:
     return float(solver.response_proto.deterministic_time) * WALL_PER_DETERMINISTIC[options.quick]
 
 
+def unavoidable_moves(problem: PackingProblem) -> int:
+    """Items whose previous bin cannot take them (too large for it, or in a domain they may not use)."""
+    return sum(
+        1
+        for item in problem.items
+        if item.previous is not None
+        and (
+            not problem.bins[item.previous].takes(item)
+            or problem.bins[item.previous].domain in item.excluded_domains
+            or any(
+                value > cap
+                for period in item.demand
+                for value, cap in zip(period, problem.bins[item.previous].capacity, strict=True)
+            )
+        )
+    )
+
+
 def _floor(
     problem: PackingProblem, assignment: Assignment, name: str, weights: dict[str, int], lower_bound: int
 ) -> int:
     """What no placement can beat in phase ``name``, given the earlier phases' values in ``assignment``."""
+    if name == MOVES:
+        return unavoidable_moves(problem)
     if name == "blades":
         return lower_bound
     if name == "licences":
@@ -469,8 +526,9 @@ def solve_exact(
     The ``drain`` phase moves as much load as it can off bin ``drain``.
     """
     started = time.monotonic()
-    # Draining one particular bin is not symmetric under swapping bins, so it keeps the symmetry.
-    break_symmetry = DRAIN not in phases
+    # Draining one particular bin is not symmetric under swapping bins, so it keeps the symmetry;
+    # nor is staying on a previous bin (symmetry_classes then finds none).
+    break_symmetry = DRAIN not in phases and not problem.has_previous
     best = canonical(problem, start) if start is not None and break_symmetry else start
     weights = licence_weights(problem)
     built: PlacementModel | None = None
@@ -479,6 +537,7 @@ def solve_exact(
     budget_left = options.time_limit
     spent_total = 0.0
     infeasible = False
+    stopped = False
     for name in phases:
         if name == "licences" and not problem.licence_costs:
             results.append(PhaseResult(name, "SKIPPED", 0, 0.0, True))
@@ -500,10 +559,9 @@ def solve_exact(
         model.minimize(expression)
         if best is not None:
             built.hint(best)
-        solver = new_solver(
-            options, budget_left * PHASE_SHARES[name], options.wall_guard - (time.monotonic() - started)
-        )
+        solver = new_solver(options, budget_left * PHASE_SHARES[name])
         status = solver.solve(model)
+        stopped = stopped or cut_short(options, status)
         spent = work_done(options, solver)
         spent_total += spent
         budget_left = max(0.0, budget_left - spent)
@@ -530,4 +588,6 @@ def solve_exact(
         # Later phases keep what this one achieved; <= still lets them find a better value of it.
         model.add(expression <= value)
         kept.append((name, value))
-    return SolveResult(best, tuple(results), infeasible, spent_total, time.monotonic() - started)
+    return SolveResult(
+        best, tuple(results), infeasible, spent_total, time.monotonic() - started, stopped_by_deadline=stopped
+    )

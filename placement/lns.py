@@ -21,7 +21,12 @@ in a fixed order; one whose premises another has changed is dropped. Neighbourho
 one cannot improve and shrink when it runs out of time. Choices come from
 ``random.Random(seed)`` and sub-solves stop on deterministic time; the budget adds a
 fixed cost per model cell and per solve for the work CP-SAT's clock does not see, so
-the search is deterministic and still tracks wall time.
+the search is deterministic and still tracks wall time. The loop stops on that budget
+(or after ``PATIENCE`` moves without gain), never on the clock; only the caller's
+wall-clock ceiling (``SolverOptions.deadline``) can end it sooner, and the result says so.
+
+With a previous plan (items with a ``previous`` bin), every neighbourhood first keeps as
+many items as it can on their previous bins, so the search never moves a kept VM.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from dataclasses import dataclass, replace
 from placement.bounds import domain_bound, licence_host_bounds, lower_bounds
 from placement.cpsat import (
     DRAIN,
+    MOVES,
     PhaseResult,
     SolveResult,
     SolverOptions,
@@ -41,8 +47,9 @@ from placement.cpsat import (
     licence_weights,
     phase_value,
     solve_exact,
+    unavoidable_moves,
 )
-from placement.problem import Assignment, PackingProblem, domains_used, licence_hosts
+from placement.problem import Assignment, PackingProblem, domains_used, licence_hosts, moves
 from placement.workers import WorkerPool
 
 SMALLEST, FIRST, LARGEST = 3, 6, 14  # bins per neighbourhood
@@ -113,6 +120,7 @@ class _Job:
     bound: int
     phases: tuple[str, ...]
     seed: int
+    deadline: float | None = None
 
 
 def _subproblem(problem: PackingProblem, assignment: list[int], chosen: list[int]) -> tuple[PackingProblem, list[int]]:
@@ -125,8 +133,14 @@ def _subproblem(problem: PackingProblem, assignment: list[int], chosen: list[int
             positions.append(position)
         elif item.group is not None:
             outside.setdefault(item.group, set()).add(problem.bins[b].domain)
+    local: dict[int | None, int] = {b: index for index, b in enumerate(chosen)}
     items = tuple(
-        replace(problem.items[p], excluded_domains=frozenset(outside.get(problem.items[p].group or "", ())))
+        replace(
+            problem.items[p],
+            excluded_domains=frozenset(outside.get(problem.items[p].group or "", ())),
+            # An item whose previous bin is outside the neighbourhood cannot go back to it here.
+            previous=local.get(problem.items[p].previous),
+        )
         for p in positions
     )
     bins = tuple(problem.bins[b] for b in chosen)
@@ -160,26 +174,31 @@ def _consolidate_licence(
     return chosen + spare[: max(0, size - len(chosen))]
 
 
-def _score(problem: PackingProblem, assignment: Assignment, weights: dict[str, int], kind: str) -> tuple[int, int, int]:
-    """What a move must not make worse: blades first, then the drained bin's load or the licence cost.
+def _score(
+    problem: PackingProblem, assignment: Assignment, weights: dict[str, int], kind: str
+) -> tuple[int, int, int, int]:
+    """What a move must not make worse: items moved off their previous bin, blades, then drain or licences.
 
     Draining may raise the licence cost on its way to freeing a blade, which comes first;
     licence moves and the last part of the budget bring the cost back down.
     """
+    moved = moves(problem, assignment)
     blades = len(set(assignment))
     units = licence_units(problem, assignment, weights)
     drained = phase_value(problem, assignment, DRAIN, weights, drain=0)
-    return (blades, drained, units) if kind == "empty" else (blades, units, drained)
+    return (moved, blades, drained, units) if kind == "empty" else (moved, blades, units, drained)
 
 
 def _solve(job: _Job, step: float) -> SolveResult:
-    options = SolverOptions(time_limit=step, seed=job.seed, quick=True)
+    options = SolverOptions(time_limit=step, seed=job.seed, quick=True, deadline=job.deadline)
     return solve_exact(job.problem, options, job.start, job.bound, phases=job.phases, drain=0)
 
 
 def improve(problem: PackingProblem, options: SolverOptions, start: Assignment, lower_bound: int = 0) -> SolveResult:
-    """Improve ``start`` (fewest blades, then licence cost) by re-packing small neighbourhoods with CP-SAT."""
+    """Improve ``start`` (fewest moves, blades, then licence cost) by re-packing small neighbourhoods with CP-SAT."""
     started = time.monotonic()
+    keep: tuple[str, ...] = (MOVES,) if problem.has_previous else ()
+    stopped = False
     rng = random.Random(options.seed)
     state = _State(problem, start)
     weights = licence_weights(problem)
@@ -190,7 +209,10 @@ def improve(problem: PackingProblem, options: SolverOptions, start: Assignment, 
     spent, idle, iteration = 0.0, 0, 0
     parallel = max(1, options.workers)
     with WorkerPool(parallel) if parallel > 1 else nullcontext(None) as pool:
-        while spent < options.time_limit and time.monotonic() - started < options.wall_guard and idle < PATIENCE:
+        while spent < options.time_limit and idle < PATIENCE:
+            if options.past_deadline():
+                stopped = True  # the wall-clock ceiling, not the budget: the answer depends on the machine
+                break
             saving_blades = (
                 len(set(state.assignment)) > lower_bound and spent < (1 - LICENCE_ONLY_SHARE) * options.time_limit
             )
@@ -215,12 +237,13 @@ def improve(problem: PackingProblem, options: SolverOptions, start: Assignment, 
                 sub_start = tuple(chosen.index(state.assignment[p]) for p in positions)
                 bound = lower_bounds(sub).best
                 if kind == "licence":
-                    phases: tuple[str, ...] = ("licences",)
+                    phases: tuple[str, ...] = (*keep, "licences")
                 elif bound >= len(chosen):
-                    phases = (DRAIN,)  # too full to free a bin here; moving load off the emptiest still helps
+                    phases = (*keep, DRAIN)  # too full to free a bin here; moving load off the emptiest still helps
                 else:
-                    phases = ("blades", DRAIN)
-                jobs.append(_Job(kind, chosen, positions, sub, sub_start, bound, phases, options.seed + iteration))
+                    phases = (*keep, "blades", DRAIN)
+                seed = options.seed + iteration
+                jobs.append(_Job(kind, chosen, positions, sub, sub_start, bound, phases, seed, options.deadline))
             if not jobs:
                 break
             step = min(STEP_LIMIT, options.time_limit - spent)
@@ -232,6 +255,7 @@ def improve(problem: PackingProblem, options: SolverOptions, start: Assignment, 
                 for job, result in zip(jobs, results, strict=True)
             )
             gained_any = False
+            stopped = stopped or any(result.stopped_by_deadline for result in results)
             for job, result in zip(jobs, results, strict=True):
                 gained = False
                 found = result.assignment
@@ -257,9 +281,20 @@ def improve(problem: PackingProblem, options: SolverOptions, start: Assignment, 
     units = licence_units(problem, final, weights)
     domains = domains_used(problem, final)
     chassis_floor = domain_bound(problem, blades)
+    moved, unavoidable = moves(problem, final), unavoidable_moves(problem)
+    kept_phase = (PhaseResult(MOVES, "LNS", moved, float(unavoidable), moved <= unavoidable),) if keep else ()
     phases_done = (
+        *kept_phase,
         PhaseResult("blades", "LNS", blades, float(lower_bound), blades <= lower_bound),
         PhaseResult("licences", "LNS", units, float(licence_floor), units <= licence_floor),
         PhaseResult("chassis", "LNS", domains, float(chassis_floor), domains <= chassis_floor),
     )
-    return SolveResult(final, phases_done, False, spent, time.monotonic() - started, method=f"lns({iteration} moves)")
+    return SolveResult(
+        final,
+        phases_done,
+        False,
+        spent,
+        time.monotonic() - started,
+        method=f"lns({iteration} moves)",
+        stopped_by_deadline=stopped,
+    )

@@ -1,14 +1,16 @@
 """The placement planner: every VM of a spec on a blade in a chassis, with what it saves and how it fails.
 
-``plan_placement`` is the one entry point; ``placement_hints`` is what the Pulumi
-program needs from a plan (each instance's availability zone and host aggregate).
+``plan_placement`` is the one entry point (with ``previous``, it keeps every VM where a
+previous plan had it unless it must move); ``placement_hints`` is what the Pulumi program
+needs from a plan (each instance's availability zone and host aggregate).
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -17,7 +19,9 @@ from placement.bounds import LowerBounds, lower_bounds
 from placement.demand import MONTHS, RESOURCES, blade_capacity, monthly_demand, problem_from_spec
 from placement.feasibility import capacity_problem, no_placement_problem, shape_problems
 from placement.first_fit import first_fit_decreasing, nova_first_fit
+from placement.fleet import PlacedFleet, read_plan_document
 from placement.options import PlanOptions
+from placement.previous import Continuity, continuity, keep_previous, previous_bins
 from placement.problem import PackingProblem, bins_used, licence_hosts
 from placement.solver import SolveResult, SolverOptions, solve_packing
 from placement.survival import ChassisLoss, chassis_losses
@@ -77,6 +81,19 @@ class PlacementPlan:
     dedicated_by_unit: Mapping[str, int]
     solve: SolveResult
     options: PlanOptions
+    continuity: Continuity | None = None  # what changed against the previous plan, when one was given
+
+    @property
+    def stopped_by_time_limit(self) -> bool:
+        """The wall-clock ceiling, not the deterministic budget, ended the search: another machine may differ."""
+        return self.solve.stopped_by_deadline
+
+    def time_limit_warning(self) -> str:
+        return (
+            f"the time limit ({self.options.time_limit:g} s of wall clock) stopped the solver before its "
+            f"deterministic budget (work limit {self.options.work_limit:g}); this plan may differ from one made "
+            "on a faster or less busy machine: raise the time limit (or lower the work limit) for a reproducible plan"
+        )
 
     @property
     def blades_used(self) -> int:
@@ -171,11 +188,35 @@ def _blade_uses(spec: PlatformSpec, vms: list[VirtualMachine], blade_of: Mapping
     return uses
 
 
+# A previous plan: its file, the fleet the Pulumi program placed, or VM -> (chassis or None, blade).
+PreviousPlan = PlacedFleet | Path | str | Mapping[str, tuple[str | None, str]]
+
+
+def previous_placements(previous: PreviousPlan) -> dict[str, tuple[str | None, str]]:
+    """VM -> (chassis, blade) of a previous plan; a file that is not a kiban plan raises SpecError naming it."""
+    if isinstance(previous, PlacedFleet):
+        return {vm: (chassis, blade) for vm, (chassis, blade) in previous.where.items()}
+    if isinstance(previous, Mapping):
+        return dict(previous)
+    where, _ = read_plan_document(Path(previous))
+    return where
+
+
 def plan_placement(
-    spec: PlatformSpec, options: PlanOptions | None = None, file: Path | str = "<spec>"
+    spec: PlatformSpec,
+    options: PlanOptions | None = None,
+    file: Path | str = "<spec>",
+    previous: PreviousPlan | None = None,
 ) -> PlacementPlan:
-    """Place every VM of ``spec``; raise SpecError (located at the field to change) when none fits."""
+    """Place every VM of ``spec``; raise SpecError (located at the field to change) when none fits.
+
+    With ``previous`` (a plan file or a placed fleet), moving as few VMs as possible off the
+    blades it gave them comes first, then blades, licences and chassis; the plan's
+    ``continuity`` lists each move with its reason.
+    """
     options = options or PlanOptions()
+    deadline = time.monotonic() + options.time_limit
+    where = previous_placements(previous) if previous is not None else None
     problems = shape_problems(spec)
     if problems:
         raise SpecError(file, problems)
@@ -188,13 +229,26 @@ def plan_placement(
 
     nova = nova_first_fit(problem)
     ffd = first_fit_decreasing(problem)
-    solver_options = SolverOptions(options.time_limit, options.seed, options.workers)
-    solved = solve_packing(problem, solver_options, [nova, ffd], bounds.best)
+    starts = [nova, ffd]
+    # The baselines are figures of the spec alone, so they are counted on the problem without previous bins.
+    planning = problem
+    if where is not None:
+        planning = previous_bins(problem, spec, where)
+        starts.insert(0, keep_previous(planning))
+    solver_options = SolverOptions(options.work_limit, options.seed, options.workers, deadline=deadline)
+    solved = solve_packing(planning, solver_options, starts, bounds.best)
     if solved.assignment is None:
         raise SpecError(
-            file, [no_placement_problem(spec, len(vms), bounds.best, solved.infeasible, options.time_limit)]
+            file, [no_placement_problem(spec, len(vms), bounds.best, solved.infeasible, options.work_limit)]
         )
-    return _assemble(spec, vms, problem, bounds, ffd, solved, options)
+    plan = _assemble(spec, vms, problem, bounds, ffd, solved, options)
+    if where is None:
+        return plan
+    now = {p.vm.name: (p.chassis, p.blade) for p in plan.placements}
+    moves_phase = solved.phase("moves")
+    # Without a previous bin still in the spec, no move could have been avoided.
+    proven = not planning.has_previous or (moves_phase is not None and moves_phase.optimal)
+    return replace(plan, continuity=continuity(spec, vms, where, now, proven))
 
 
 def _assemble(

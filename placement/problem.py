@@ -50,6 +50,9 @@ class Item:
     # Domains this item may not use because members of its group already sit there (fixed
     # outside a sub-problem that the improvement search re-solves).
     excluded_domains: frozenset[int] = frozenset()
+    # The bin this item had in the previous plan (None: new, or its bin is gone): staying there is
+    # the first objective when a previous plan is given.
+    previous: int | None = None
 
     def peak(self) -> tuple[int, ...]:
         """The largest demand of each resource over the periods: the item's size all year without peak awareness."""
@@ -80,6 +83,10 @@ class PackingProblem:
             if not 0 <= bin_.domain < len(self.domains):
                 raise ValueError(f"bin {bin_.id}: unknown domain {bin_.domain}")
 
+    @property
+    def has_previous(self) -> bool:
+        return any(item.previous is not None for item in self.items)
+
     def groups(self) -> dict[str, list[int]]:
         """Item indices of each anti-affinity group, in item order."""
         groups: dict[str, list[int]] = {}
@@ -104,6 +111,7 @@ class PackingProblem:
                 item.group,
                 item.licence,
                 item.excluded_domains,
+                item.previous,
             )
             for item in self.items
         ]
@@ -138,6 +146,18 @@ def domains_used(problem: PackingProblem, assignment: Assignment) -> int:
     return len({problem.bins[b].domain for b in assignment})
 
 
-def objective(problem: PackingProblem, assignment: Assignment) -> tuple[int, int, int]:
-    """The planner's lexicographic objective: blades, then licence cost, then chassis."""
-    return bins_used(assignment), licence_cost(problem, assignment), domains_used(problem, assignment)
+def moves(problem: PackingProblem, assignment: Assignment) -> int:
+    """Items that had a previous bin and are not on it."""
+    return sum(
+        1 for item, b in zip(problem.items, assignment, strict=True) if item.previous is not None and b != item.previous
+    )
+
+
+def objective(problem: PackingProblem, assignment: Assignment) -> tuple[int, int, int, int]:
+    """The planner's lexicographic objective: moves (with a previous plan), blades, licence cost, chassis."""
+    return (
+        moves(problem, assignment),
+        bins_used(assignment),
+        licence_cost(problem, assignment),
+        domains_used(problem, assignment),
+    )

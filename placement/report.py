@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 from rich.console import Group
@@ -106,6 +107,9 @@ def summary(plan: PlacementPlan) -> dict[str, Any]:
             "method": plan.solve.method,
             "seed": plan.options.seed,
             "time_limit": plan.options.time_limit,
+            "work_limit": plan.options.work_limit,
+            "workers": plan.options.workers,
+            "stopped_by_time_limit": plan.stopped_by_time_limit,
             "phases": [
                 {
                     "objective": phase.name,
@@ -138,12 +142,65 @@ def blade_rows(plan: PlacementPlan) -> list[dict[str, Any]]:
     ]
 
 
+def move_rows(plan: PlacementPlan) -> list[dict[str, Any]]:
+    """Each VM that left the blade the previous plan gave it, and why."""
+    if plan.continuity is None:
+        return []
+    return [
+        {
+            "vm": move.vm,
+            "from_chassis": move.from_chassis,
+            "from_blade": move.from_blade,
+            "to_chassis": move.to_chassis,
+            "to_blade": move.to_blade,
+            "reason": move.reason,
+            "detail": move.detail,
+        }
+        for move in plan.continuity.moves
+    ]
+
+
+def continuity_summary(plan: PlacementPlan) -> dict[str, Any]:
+    """The counts of a plan made against a previous one (empty without one)."""
+    kept = plan.continuity
+    if kept is None:
+        return {}
+    return {
+        "moved": len(kept.moves),
+        "kept": len(kept.kept),
+        "added": len(kept.added),
+        "removed": len(kept.removed),
+        "removed_vms": list(kept.removed),
+        "fewest_moves_proven": kept.fewest_moves_proven,
+    }
+
+
 def plan_json(plan: PlacementPlan) -> dict[str, Any]:
-    return {"placements": placement_rows(plan), "summary": summary(plan), "blades": blade_rows(plan)}
+    """The plan document; a plan made against a previous one also has ``moves`` and the summary's counts."""
+    document: dict[str, Any] = {
+        "placements": placement_rows(plan),
+        "summary": summary(plan) | continuity_summary(plan),
+        "blades": blade_rows(plan),
+    }
+    if plan.continuity is not None:
+        document["moves"] = move_rows(plan)
+    return document
 
 
 def plan_json_text(plan: PlacementPlan) -> str:
     return json.dumps(plan_json(plan), indent=2, ensure_ascii=False) + "\n"
+
+
+def write_atomically(out: Path, text: str) -> None:
+    """Write the whole file or nothing: `--previous PLAN --out PLAN` must never leave half a plan."""
+    partial = out.with_name(f".{out.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(out)
+
+
+def write_plan_json(plan: PlacementPlan, out: Path) -> None:
+    """Write the plan document exactly as `kiban plan --format json --out FILE` does."""
+    write_atomically(out, plan_json_text(plan))
 
 
 def plan_csv_text(plan: PlacementPlan) -> str:
@@ -193,8 +250,24 @@ def summary_table(plan: PlacementPlan) -> Table:
             if plan.survives_any_chassis_loss
             else "a redundant tier loses all its replicas with one chassis: see below",
         ),
-        ("solver", plan.solve.method, f"seed {plan.options.seed}, time limit {plan.options.time_limit:g} s"),
+        (
+            "solver",
+            plan.solve.method,
+            f"seed {plan.options.seed}, work limit {plan.options.work_limit:g}, "
+            f"time limit {plan.options.time_limit:g} s"
+            + (" (reached: the plan may differ on another machine)" if plan.stopped_by_time_limit else ""),
+        ),
     ]
+    if plan.continuity is not None:
+        kept = plan.continuity
+        rows.append(
+            (
+                "previous plan",
+                f"{len(kept.moves)} moved",
+                f"{len(kept.kept)} kept, {len(kept.added)} added, {len(kept.removed)} removed"
+                + ("" if kept.fewest_moves_proven else "; fewest moves not proven"),
+            )
+        )
     for row in rows:
         table.add_row(*row)
     return table
@@ -225,5 +298,19 @@ def survival_table(plan: PlacementPlan) -> Table:
     return table
 
 
+def moves_table(plan: PlacementPlan) -> Table:
+    moved = plan.continuity.moves if plan.continuity is not None else ()
+    title = "Moves from the previous plan: " + (f"{len(moved)} VMs" if moved else "none, every VM stays on its blade")
+    table = Table(title=title, title_justify="left")
+    for column in ("VM", "from", "to", "reason", "why"):
+        table.add_column(column, no_wrap=column != "why")
+    for move in moved:
+        table.add_row(move.vm, move.from_blade, move.to_blade, move.reason, move.detail)
+    return table
+
+
 def plan_tables(plan: PlacementPlan) -> Group:
-    return Group(summary_table(plan), blades_table(plan), survival_table(plan))
+    tables = [summary_table(plan)]
+    if plan.continuity is not None:
+        tables.append(moves_table(plan))
+    return Group(*tables, blades_table(plan), survival_table(plan))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from placement.cpsat import ItemTypes, PhaseResult, SolveResult, SolverOptions, solve_exact
+from placement.cpsat import MOVES, PHASES, ItemTypes, PhaseResult, SolveResult, SolverOptions, solve_exact
 from placement.lns import improve
 from placement.patterns import applies, improve_by_patterns
 from placement.problem import Assignment, PackingProblem, bins_used, objective
@@ -38,18 +38,26 @@ def solve_packing(
 
     Without anti-affinity groups, the pattern search runs first (see placement.patterns);
     then the whole CP-SAT model when it is small, the neighbourhood search when it is not.
+    Items with a previous bin add a first objective: fewest items moved off it.
     """
     start = min((h for h in hints if h is not None), key=lambda a: objective(problem, a), default=None)
-    spent, method = 0.0, ""
-    if start is not None and applies(problem) and bins_used(start) > lower_bound:
+    spent, method, stopped = 0.0, "", False
+    phases = (MOVES, *PHASES) if problem.has_previous else PHASES
+    if start is not None and applies(problem) and not problem.has_previous and bins_used(start) > lower_bound:
         patterns = improve_by_patterns(
             problem, replace(options, time_limit=options.time_limit * PATTERN_SHARE), start, lower_bound
         )
         assert patterns.assignment is not None  # it never returns worse than its start
         start, spent, method = patterns.assignment, patterns.work, f"{patterns.method}+"
+        stopped = patterns.stopped_by_deadline
     rest = replace(options, time_limit=max(0.1, options.time_limit - spent))
     if start is None or model_cells(problem) <= DIRECT_LIMIT:
-        result = solve_exact(problem, rest, start, lower_bound)
+        result = solve_exact(problem, rest, start, lower_bound, phases=phases)
     else:
         result = improve(problem, rest, start, lower_bound)
-    return replace(result, work=result.work + spent, method=method + result.method)
+    return replace(
+        result,
+        work=result.work + spent,
+        method=method + result.method,
+        stopped_by_deadline=stopped or result.stopped_by_deadline,
+    )

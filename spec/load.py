@@ -7,6 +7,7 @@ Every stage collects all its problems before giving up, so one run of
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
@@ -105,7 +106,9 @@ def load_spec(file: Path | str) -> PlatformSpec:
 
     data, problems = expand_catalogue_entries(data, catalogue)
     try:
-        spec = PlatformSpec.model_validate(data)
+        # Strict, through JSON: a number must be written as a number ("2", or the text YAML 1.1 would have
+        # read as one, is refused, not converted), while enums, CIDRs and ports still come from text.
+        spec = PlatformSpec.model_validate_json(json.dumps(data, ensure_ascii=False), strict=True)
     except ValidationError as error:
         problems += problems_from_validation_error(error, source.lines, PlatformSpec)
         raise SpecError(file, with_lines(problems, source.lines)) from None

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -43,7 +44,26 @@ def _cidr_text(value: Any) -> Any:
     return value
 
 
-Cidr = Annotated[ipaddress.IPv4Network, BeforeValidator(_cidr_text)]
+# Address blocks no platform network and no outside peer may use or contain, with the rule each breaks.
+SPECIAL_BLOCKS: tuple[tuple[ipaddress.IPv4Network, str], ...] = (
+    (ipaddress.IPv4Network("0.0.0.0/8"), "'this network' (RFC 1122), never a source or a destination"),
+    (ipaddress.IPv4Network("127.0.0.0/8"), "loopback (RFC 1122): each host's own, never routed"),
+    (ipaddress.IPv4Network("169.254.0.0/16"), "link-local (RFC 3927): one link only, never routed"),
+    (ipaddress.IPv4Network("224.0.0.0/4"), "multicast (RFC 5771), not unicast"),
+    (ipaddress.IPv4Network("240.0.0.0/4"), "reserved (RFC 1112) and broadcast, not unicast"),
+)
+
+
+def _unicast(value: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+    """A network of routable unicast addresses: none of ``SPECIAL_BLOCKS`` in it or around it."""
+    for block, rule in SPECIAL_BLOCKS:
+        if value.overlaps(block):
+            where = "is inside" if value.subnet_of(block) else "includes"
+            raise ValueError(f"{value} {where} {block}, {rule}")
+    return value
+
+
+Cidr = Annotated[ipaddress.IPv4Network, BeforeValidator(_cidr_text), AfterValidator(_unicast)]
 VlanId = Annotated[int, Field(ge=1, le=4094, description="802.1Q VLAN ID (1-4094)")]
 
 

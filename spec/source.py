@@ -1,11 +1,21 @@
-"""Read a YAML file into plain data plus a map from field path to source line.
+"""Read a YAML file into plain data plus a map from field path to source line: the one YAML reader.
 
-PyYAML keeps the last of two equal keys silently; a spec where a key is
-written twice is almost always a mistake, so it is reported instead.
+Every YAML document kiban reads from a user comes through here, and is read defensively:
+- UTF-8 only, and at most ``MAX_BYTES``;
+- safe loading (no Python objects), with at most ``MAX_NODES`` values once aliases are expanded
+  and at most ``MAX_DEPTH`` levels of nesting, so a "billion laughs" of aliases or a deeply nested
+  document is refused in milliseconds instead of eating memory;
+- a key written twice is an error (PyYAML would silently keep the last);
+- scalars resolve as YAML 1.2's core schema does, not YAML 1.1's: ``on``/``off``/``yes``/``no``
+  stay text, and an integer is written in plain decimal. ``010`` (8 in YAML 1.1), ``0x10``,
+  ``0o10``, ``1_000`` and ``12:30`` (sexagesimal) stay text, so a field that wants a number refuses
+  them by name instead of reading another number; ``.nan`` and ``.inf`` stay text too. Dates stay
+  text, for the model that wants one to parse (an impossible date is then a located error).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +25,39 @@ import yaml
 from spec.problems import FieldPath, Problem, SpecError
 
 MERGE_KEY = "<<"
+MAX_BYTES = 4 * 1024 * 1024
+MAX_NODES = 100_000
+MAX_DEPTH = 64
+
+
+class KibanLoader(yaml.SafeLoader):
+    """SafeLoader with the YAML 1.2 core schema's implicit types (see the module docstring)."""
+
+
+# Replace YAML 1.1's implicit resolvers (bool, int, float, null, timestamp) with the core schema's.
+KibanLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag in {"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"}]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+KibanLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+KibanLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:int", re.compile(r"^(?:0|[-+]?[1-9][0-9]*)$"), list("-+0123456789")
+)
+KibanLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$|^[-+]?[0-9]+[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
+KibanLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
+
+
+class _TooLargeError(Exception):
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
 
 
 @dataclass(frozen=True)
@@ -23,12 +66,69 @@ class YamlSource:
     lines: dict[FieldPath, int]
 
 
+_FLOW_MARKS = re.compile(r"[\[\]{}'\"#\n\\]")
+
+
+def _flow_too_deep(text: str) -> int | None:
+    """The line where flow brackets nest deeper than ``MAX_DEPTH``, or None.
+
+    PyYAML's scanner is quadratic in flow nesting (50,000 brackets take seconds before its parser
+    even starts), so this linear pass looks first. It skips quoted scalars and comments; a plain
+    scalar with brackets in it can only over-count, which matters beyond ``MAX_DEPTH`` levels only.
+    """
+    depth, line, quote, escaped, comment = 0, 1, "", False, False
+    previous_end = 0
+    for match in _FLOW_MARKS.finditer(text):
+        mark = match.group()
+        if mark == "\n":
+            line += 1
+            comment = False
+            escaped = False
+            previous_end = match.end()
+            continue
+        if comment:
+            continue
+        if quote == '"':
+            if mark == "\\":
+                escaped = not escaped
+            elif mark == '"' and not escaped:
+                quote = ""
+            else:
+                escaped = False
+            continue
+        if quote == "'":
+            if mark == "'":
+                quote = ""  # '' (an escaped quote) closes and reopens: the same for depth
+            continue
+        if mark == "#" and (match.start() == previous_end or text[match.start() - 1] in " \t"):
+            comment = True
+        elif mark in "'\"" and (match.start() == 0 or text[match.start() - 1] in " \t[{,:-\n"):
+            quote = mark
+        elif mark in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                return line
+        elif mark in "]}":
+            depth = max(0, depth - 1)
+    return None
+
+
 def _scalar_key(node: yaml.Node) -> str | None:
     # Spec keys are plain words; a complex key is left for pydantic to reject.
     return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
-def _walk(node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], problems: list[Problem]) -> None:
+def _walk(
+    node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], problems: list[Problem], budget: list[int]
+) -> None:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooLargeError(
+            f"more than {MAX_NODES:,} values once its aliases are expanded: refused (a YAML alias bomb?)",
+            node.start_mark.line + 1,
+        )
+    if len(path) > MAX_DEPTH:
+        raise _TooLargeError(f"nested more than {MAX_DEPTH} levels deep: refused", node.start_mark.line + 1)
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
@@ -42,28 +142,46 @@ def _walk(node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], problem
                 continue
             seen[key] = line
             lines[(*path, key)] = line
-            _walk(value_node, (*path, key), lines, problems)
+            _walk(value_node, (*path, key), lines, problems, budget)
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _walk(item, (*path, index), lines, problems)
+            _walk(item, (*path, index), lines, problems, budget)
 
 
-def read_yaml(file: Path) -> YamlSource:
-    """Parse ``file``; raise SpecError (never a YAML or OS exception) when it cannot be read."""
+def read_yaml(file: Path, what: str = "spec file") -> YamlSource:
+    """Parse ``file``; raise SpecError (never a YAML, OS or recursion exception) when it cannot be read."""
     try:
-        text = file.read_text(encoding="utf-8")
+        with file.open("rb") as stream:
+            raw = stream.read(MAX_BYTES + 1)
     except FileNotFoundError:
         raise SpecError(file, [Problem((), "file not found")]) from None
     except IsADirectoryError:
-        raise SpecError(file, [Problem((), "is a directory, not a spec file")]) from None
-    except UnicodeDecodeError as error:
-        raise SpecError(file, [Problem((), f"not UTF-8 text ({error.reason} at byte {error.start})")]) from None
+        raise SpecError(file, [Problem((), f"is a directory, not a {what}")]) from None
     except OSError as error:
         raise SpecError(file, [Problem((), f"cannot be read: {error.strerror}")]) from None
+    if len(raw) > MAX_BYTES:
+        raise SpecError(file, [Problem((), f"larger than {MAX_BYTES // (1024 * 1024)} MB: refused as a {what}")])
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise SpecError(
+            file,
+            [Problem((), f"not UTF-8 text ({error.reason} at byte {error.start}); save the {what} as UTF-8")],
+        ) from None
 
-    loader = yaml.SafeLoader(text)
+    too_deep = _flow_too_deep(text)
+    if too_deep is not None:
+        raise SpecError(file, [Problem((), f"nested more than {MAX_DEPTH} levels deep: refused", too_deep)])
+    loader = KibanLoader(text)
+    lines: dict[FieldPath, int] = {}
+    problems: list[Problem] = []
     try:
         node = loader.get_single_node()
+        if node is not None:
+            # Walk the node graph first, with a budget: aliases are shared nodes here, so a bomb is
+            # found before anything expands it (construction shares objects, but every reader after
+            # it, pydantic included, would walk the expansion).
+            _walk(node, (), lines, problems, [MAX_NODES])
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
@@ -73,13 +191,15 @@ def read_yaml(file: Path) -> YamlSource:
         raise SpecError(file, [Problem((), f"YAML syntax error: {reason}{column}", line)]) from None
     except yaml.YAMLError as error:
         raise SpecError(file, [Problem((), f"YAML error: {error}")]) from None
+    except _TooLargeError as error:
+        raise SpecError(file, [Problem((), error.message, error.line)]) from None
+    except RecursionError:
+        raise SpecError(
+            file, [Problem((), f"nested too deeply to read (more than {MAX_DEPTH} levels): refused")]
+        ) from None
     finally:
         loader.dispose()
 
-    lines: dict[FieldPath, int] = {}
-    problems: list[Problem] = []
-    if node is not None:
-        _walk(node, (), lines, problems)
     if problems:
         raise SpecError(file, problems)
     return YamlSource(data, lines)

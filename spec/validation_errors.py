@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import typing
 from typing import Any
 
@@ -67,6 +68,13 @@ def _known_keys(model: type[BaseModel] | None, path: FieldPath) -> list[str]:
     return [info.alias or name for name, info in current.model_fields.items()]
 
 
+# Text that YAML 1.1 (and a careless reader) would take for a number or a boolean.
+_YAML_11_SCALAR = re.compile(
+    r"^(?:[-+]?[0-9][0-9_]*(?:\.[0-9_]*)?(?::[0-5]?[0-9])*|0x[0-9a-fA-F_]+|0o?[0-7_]+|0b[01_]+|"
+    r"[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$"
+)
+
+
 def _message(error: Any, model: type[BaseModel] | None, path: FieldPath) -> str:
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -81,6 +89,16 @@ def _message(error: Any, model: type[BaseModel] | None, path: FieldPath) -> str:
         pattern = error.get("ctx", {}).get("pattern", "")
         if pattern in _PATTERN_MEANING:
             return f"{_PATTERN_MEANING[pattern]} (got {_short(error['input'])})"
+    if kind in {"int_type", "int_parsing", "float_type", "bool_type"} and isinstance(error.get("input"), str):
+        wanted = {"bool_type": "true or false", "float_type": "a number"}.get(kind, "a whole number")
+        text = error["input"]
+        message = f"expected {wanted}, got the text {_short(text)}"
+        if _YAML_11_SCALAR.match(text):
+            message += (
+                ": kiban reads YAML 1.2, where 010, 0x10, 1_000, 12:30, on/off and yes/no are not numbers or "
+                "booleans, and a quoted number is text; write plain decimal digits or true/false, unquoted"
+            )
+        return message
     message = str(error["msg"])
     # "Value error, ..." is pydantic's prefix for our own validators; the reader needs only the reason.
     message = message.removeprefix("Value error, ").removeprefix("Assertion failed, ")

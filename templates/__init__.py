@@ -8,7 +8,6 @@ syntax in it cannot change the document's structure.
 from __future__ import annotations
 
 import functools
-import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +15,12 @@ from pathlib import Path
 import jinja2
 
 from inventory.hosts import PlannedHost
-from network.flows import FlowPlan, Rule
+from network.flows import BOOT_RULE_KINDS, FlowPlan, Rule, RuleKind
 from network.plan import NetworkPlan
-from spec.model import MiddlewareRole, PlatformSpec, Port, TierName
+from spec.model import MiddlewareRole, PlatformSpec, Port
 
 TEMPLATE_DIR = Path(__file__).parent / "cloud-init"
+CONFIG_TEMPLATE_DIR = Path(__file__).parent / "config"
 TIMEZONE = "Asia/Tokyo"
 
 
@@ -39,21 +39,20 @@ class Allowed:
 
 
 @dataclass(frozen=True)
-class WebBackend:
-    business: str
-    address: str
-    port: int
-
-
-@dataclass(frozen=True)
 class AreaServices:
-    """What every host of one area points at: the time and name nodes, monitoring, the web tiers behind the LB."""
+    """The fixed platform addresses every host of one area points at from its first boot.
+
+    Only what stays put when businesses come and go: the area's time and name nodes (DNS for the
+    subnets), the time and name service address, and the monitoring service address. What follows
+    the rest of the city (firewall rules, load-balancer backends, client lists) is day-two
+    configuration (``templates.config``), applied in place by Ansible.
+    """
 
     area: str
     supernet: str
-    time_name: tuple[str, ...]
+    time_name: tuple[str, ...]  # the time and name nodes' own addresses
+    time_name_service: str | None  # the time and name service address (load-balanced), when the area has it
     monitoring: str | None  # the monitoring service address (load-balanced), when the area has monitoring
-    web_backends: tuple[WebBackend, ...]
 
 
 def area_services(spec: PlatformSpec, network: NetworkPlan, hosts: Sequence[PlannedHost], area_id: str) -> AreaServices:
@@ -63,23 +62,22 @@ def area_services(spec: PlatformSpec, network: NetworkPlan, hosts: Sequence[Plan
         for host in hosts
         if host.vm.area == area_id and host.vm.middleware_role == MiddlewareRole.TIME_NAME
     )
-    monitoring = None
-    if spec.middleware.in_area(MiddlewareRole.MONITORING, area_id):
-        monitoring = str(network.role_subnet(area_id, MiddlewareRole.MONITORING).service_address)
-    backends = []
-    for business in spec.businesses:
-        web = business.tiers.web
-        if business.area == area_id and web is not None:
-            subnet = network.tier_subnet(business.id, TierName.WEB)
-            ports = [port for port in (web.ports or [Port(first=443, last=443)]) if port.first == port.last]
-            for port in ports:
-                backends.append(WebBackend(business.id, str(subnet.service_address), port.first))
-    return AreaServices(area_id, str(area.supernet), time_name, monitoring, tuple(backends))
+
+    def service(role: MiddlewareRole) -> str | None:
+        if not spec.middleware.in_area(role, area_id):
+            return None
+        return str(network.role_subnet(area_id, role).service_address)
+
+    return AreaServices(
+        area_id, str(area.supernet), time_name, service(MiddlewareRole.TIME_NAME), service(MiddlewareRole.MONITORING)
+    )
 
 
-def allowed_inbound(flows: FlowPlan, group: str) -> tuple[Allowed, ...]:
-    """The flow plan's rules into ``group``, as the host firewall accepts them."""
-    return tuple(_allowed(rule) for rule in flows.rules if rule.destination.id == group)
+def allowed_inbound(flows: FlowPlan, group: str, kinds: frozenset[RuleKind] | None = None) -> tuple[Allowed, ...]:
+    """The flow plan's rules into ``group`` (of ``kinds`` only, when given), as the host firewall accepts them."""
+    return tuple(
+        _allowed(rule) for rule in flows.rules if rule.destination.id == group and (kinds is None or rule.kind in kinds)
+    )
 
 
 def _allowed(rule: Rule) -> Allowed:
@@ -89,10 +87,11 @@ def _allowed(rule: Rule) -> Allowed:
 
 
 @functools.cache
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
+    """Both template folders: boot documents (cloud-init) and day-two files (config)."""
     # StrictUndefined: a missing context value is a bug, never an empty string in a config file.
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
+        loader=jinja2.FileSystemLoader([TEMPLATE_DIR, CONFIG_TEMPLATE_DIR]),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -110,23 +109,31 @@ def template_name(host: PlannedHost) -> str:
 def render_user_data(
     host: PlannedHost,
     services: AreaServices,
-    inbound: Sequence[Allowed],
+    flows: FlowPlan,
     database_password: str | None = None,
 ) -> str:
-    """The ``#cloud-config`` document of one host."""
+    """The ``#cloud-config`` document of one host: the same whatever else the city adds, removes or reorders.
+
+    Its firewall admits the management path only (``BOOT_RULE_KINDS``); `kiban playbook` installs the
+    flow plan's rules, the time sources and the role's client lists in place after `pulumi up`.
+    """
     if host.vm.middleware_role == MiddlewareRole.DATABASE and database_password is None:
         raise ValueError(f"{host.name}: a database node needs the database admin password")
-    peers = tuple(address for address in services.time_name if address != str(host.address))
-    template = _environment().get_template(template_name(host))
+    inbound = allowed_inbound(flows, host.group, BOOT_RULE_KINDS)
+    is_time_node = host.vm.middleware_role == MiddlewareRole.TIME_NAME
+    # Until the playbook lists the nodes one by one, every host follows the area's time service address;
+    # a time node itself waits for its peers (the playbook's) and serves its local clock meanwhile.
+    boot_ntp = [] if is_time_node or services.time_name_service is None else [services.time_name_service]
+    template = environment().get_template(template_name(host))
     return template.render(
         host=host,
         vm=host.vm,
         address=str(host.address),
         ports=[str(port) for port in host.vm.ports],
         services=services,
-        ntp_servers=peers if host.vm.middleware_role == MiddlewareRole.TIME_NAME else services.time_name,
+        ntp_servers=boot_ntp,
         inbound=inbound,
-        inbound_cidrs=sorted({allowed.cidr for allowed in inbound}, key=ipaddress.IPv4Network),
+        firewall_scope="at boot the management path only; `kiban playbook` installs the flow plan's rules",
         database_password=database_password,
         timezone=TIMEZONE,
     )

@@ -81,3 +81,26 @@ def write_spec(tmp_path: Path) -> SpecWriter:
         return path
 
     return write
+
+
+# The sample's stacks rendered once per test session: a render takes 10-30 s, and many modules read one.
+_SAMPLE_RENDERS: dict[str, dict[str, Any]] = {}
+
+
+def sample_render(stack: str) -> dict[str, Any]:
+    """The state `kiban render --stack STACK` writes, rendered at most once per session (do not mutate it)."""
+    if stack not in _SAMPLE_RENDERS:
+        from kiban.render import PROJECT_DIR, load_stack_config, render
+
+        _SAMPLE_RENDERS[stack] = render(load_stack_config(PROJECT_DIR, stack))
+    return _SAMPLE_RENDERS[stack]
+
+
+@pytest.fixture(scope="session")
+def sample_openstack_state() -> dict[str, Any]:
+    return sample_render("sample-city-openstack")
+
+
+@pytest.fixture(scope="session")
+def sample_aws_state() -> dict[str, Any]:
+    return sample_render("sample-city-aws")

@@ -58,6 +58,11 @@ def _representatives(hosts: dict[str, dict[str, Any]]) -> dict[str, str]:
     return chosen
 
 
+def _second_member(hosts: dict[str, dict[str, Any]], group: str) -> str | None:
+    members = [name for name, facts in hosts.items() if facts["kiban_group"] == group]
+    return members[1] if len(members) > 1 else None
+
+
 def _rule_area(end: dict[str, Any]) -> str:
     return "outside" if end["kind"] == "external" else str(end["area"])
 
@@ -84,6 +89,10 @@ def plan_checks(inventory: dict[str, Any]) -> list[Check]:
         allowed.setdefault((rule["from"]["group"], rule["to"]["group"]), set()).add(_first_port(rule["port"]))
     for rule in flows:
         source, target = representative.get(rule["from"]["group"]), representative.get(rule["to"]["group"])
+        if rule["from"]["group"] == rule["to"]["group"]:
+            # A group admitting its own subnet (load-balancer health checks): one member to another, when
+            # there is another; a host reaching itself goes over loopback and would prove nothing.
+            target = _second_member(hosts, rule["to"]["group"])
         if source is None or target is None:
             continue  # an outside network has no host outside a lab
         reason = f"declared flow {rule['flow']}" if rule["flow"] else f"platform rule {rule['kind']}"

@@ -308,14 +308,11 @@ class AwsBackend(Backend):
             tags=tags(name, area=group.area, group=group.id),
             opts=opts,
         )
-        counters = {False: 0, True: 0}
         for entry in entries:
-            counters[entry.egress] += 1
-            number = counters[entry.egress] * 10
             aws.ec2.NetworkAclRule(
-                f"{name}-{'out' if entry.egress else 'in'}-{number}",
+                f"{name}-{entry.identity}",
                 network_acl_id=acl.id,
-                rule_number=number,
+                rule_number=entry.number,
                 egress=entry.egress,
                 protocol=entry.protocol,
                 rule_action="allow",

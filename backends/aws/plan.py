@@ -6,6 +6,8 @@ TargetError that names the setting or the spec entry to fix before anything is d
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import ipaddress
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -181,6 +183,11 @@ def needs_peering(rule: Rule) -> bool:
     return rule.source.area != rule.destination.area and GroupKind.EXTERNAL not in kinds
 
 
+# Network ACL rule numbers kiban uses; AWS accepts 1 to 32766 and evaluates them in order, but every
+# kiban entry is an allow with the implicit deny last, so the order of allows does not matter.
+ACL_NUMBER_SPACE = 32000
+
+
 @dataclass(frozen=True, order=True)
 class AclEntry:
     """One network ACL allow rule."""
@@ -190,6 +197,14 @@ class AclEntry:
     protocol: str  # "6" or "17"
     first: int
     last: int
+    number: int = 0  # its rule number, derived from what it is (``number_entries``)
+
+    @property
+    def identity(self) -> str:
+        """What the entry is, never where it sits: its resource name and its rule number derive from it."""
+        span = str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
+        protocol = {"6": "tcp", "17": "udp"}.get(self.protocol, self.protocol)
+        return f"{'out' if self.egress else 'in'}-{protocol}{span}-{self.cidr.replace('/', '-')}"
 
 
 def _collapse(entries: Iterable[tuple[bool, ipaddress.IPv4Network, Port]]) -> list[AclEntry]:
@@ -201,6 +216,31 @@ def _collapse(entries: Iterable[tuple[bool, ipaddress.IPv4Network, Port]]) -> li
         for (egress, protocol, first, last), cidrs in by_port.items()
         for cidr in ipaddress.collapse_addresses(cidrs)
     )
+
+
+def _preferred_number(entry: AclEntry) -> int:
+    digest = hashlib.sha256(entry.identity.encode("ascii")).digest()
+    return 1 + int.from_bytes(digest[:4], "big") % ACL_NUMBER_SPACE
+
+
+def number_entries(entries: Sequence[AclEntry]) -> list[AclEntry]:
+    """Give each entry a rule number from its identity, so a new entry never renumbers another.
+
+    A rule number is part of a network ACL rule's identity for AWS (changing it replaces the rule),
+    so numbering by position would renumber every later rule when one is added. Two entries whose
+    hashes collide in one direction are settled in identity order (the later one takes the next free
+    number); with at most 40 entries per direction in a space of 32,000 this is rare, and the
+    collision only ever moves the entry that caused it when that entry sorts last.
+    """
+    taken: dict[bool, set[int]] = {False: set(), True: set()}
+    numbered = []
+    for entry in sorted(entries, key=lambda e: (_preferred_number(e), e.identity)):
+        number = _preferred_number(entry)
+        while number in taken[entry.egress]:
+            number = number % ACL_NUMBER_SPACE + 1
+        taken[entry.egress].add(number)
+        numbered.append(dataclasses.replace(entry, number=number))
+    return sorted(numbered)
 
 
 def acl_entries(
@@ -216,40 +256,43 @@ def acl_entries(
     Network ACLs are stateless, so each planned connection needs its reply too: an ingress rule
     on the port has an egress rule back to the client's ephemeral ports, and the other way round.
     A load-balanced group also lets its own blocks talk on the balanced ports (the load balancer's
-    nodes check and reach targets in the other zones' blocks). When a direction needs more rules
-    than the account's quota, sources inside the group's own area widen to the area's supernet:
-    the network ACL is the coarse layer, the security group stays exact, and the area boundary
-    stays exact in both.
+    nodes check and reach targets in the other zones' blocks).
+
+    The network ACL is the area boundary; the security group is the exact plan. Sources and
+    destinations inside the group's own area are therefore always the area's supernet, and only
+    the ends in other areas or outside (declared flows) are exact. This keeps a group's ACL the same
+    when a business comes or goes in its area (adding one would otherwise add or merge entries in
+    every middleware group's ACL), and keeps it well under the account's per-direction quota.
     """
     replies = {Protocol.TCP: EPHEMERAL, Protocol.UDP: EPHEMERAL_UDP}
-    wanted: list[tuple[bool, ipaddress.IPv4Network, Port, str]] = []
+    wanted: list[tuple[bool, ipaddress.IPv4Network, Port]] = []
+
+    def coarse(cidr: ipaddress.IPv4Network, owner: str) -> ipaddress.IPv4Network:
+        return area.supernet if owner == area.id and cidr.subnet_of(area.supernet) else cidr
+
     for rule in ingress:
-        wanted.append((False, rule.source.cidr, rule.port, rule.source.area))
-        wanted.append((True, rule.source.cidr, replies[rule.port.protocol], rule.source.area))
+        source = coarse(rule.source.cidr, rule.source.area)
+        wanted.append((False, source, rule.port))
+        wanted.append((True, source, replies[rule.port.protocol]))
     for rule in egress:
-        wanted.append((True, rule.destination.cidr, rule.port, rule.destination.area))
-        wanted.append((False, rule.destination.cidr, replies[rule.port.protocol], rule.destination.area))
+        destination = coarse(rule.destination.cidr, rule.destination.area)
+        wanted.append((True, destination, rule.port))
+        wanted.append((False, destination, replies[rule.port.protocol]))
     for port in balanced:
         for egress_flag in (False, True):
-            wanted.append((egress_flag, group_cidr, port, area.id))
-            wanted.append((egress_flag, group_cidr, replies[port.protocol], area.id))
-    for _, cidr, _, _ in wanted:
+            wanted.append((egress_flag, coarse(group_cidr, area.id), port))
+            wanted.append((egress_flag, coarse(group_cidr, area.id), replies[port.protocol]))
+    for _, cidr, _ in wanted:
         if cidr.prefixlen == 0:
             # The plan never allows "anywhere"; refuse to build an ACL if it ever did.
             raise TargetError(f"a network ACL rule of {group_cidr} would open {cidr}")
-    entries = _collapse((egress_flag, cidr, port) for egress_flag, cidr, port, _ in wanted)
-    if _over(entries, limit):
-        widened = [
-            (egress_flag, area.supernet if owner == area.id and cidr.subnet_of(area.supernet) else cidr, port)
-            for egress_flag, cidr, port, owner in wanted
-        ]
-        entries = _collapse(widened)
+    entries = _collapse(wanted)
     if _over(entries, limit):
         raise TargetError(
             f"the network ACL of {group_cidr} needs more than {limit} rules per direction "
             "(kiban:aws.naclRuleLimit, at most 40 with a quota increase)"
         )
-    return entries
+    return number_entries(entries)
 
 
 def _over(entries: Sequence[AclEntry], limit: int) -> bool:

@@ -64,7 +64,10 @@ def test_every_problem_is_located(tmp_path: Path) -> None:
     [
         ("- rule: x\n", "(top level): expected a mapping with one key, waivers: a list of waivers"),
         ("waivers: {}\n", "waivers: must be a list (line 1)"),
-        ("waivers: [\n", "(top level): not valid YAML: expected the node content, but found '<stream end>' (line 2)"),
+        (
+            "waivers: [\n",
+            "(top level): YAML syntax error: expected the node content, but found '<stream end>', column 1 (line 2)",
+        ),
     ],
 )
 def test_not_a_waivers_file(tmp_path: Path, text: str, expected: str) -> None:
@@ -91,3 +94,33 @@ def test_matching_expiry_and_unused_waivers() -> None:
     ]
     the_day_after = apply_waivers([failure], waivers[:1], datetime.date(2026, 7, 1))
     assert [(f.rule, f.waiver) for f in the_day_after] == [("KB-NET-001", None), ("KB-WAIVER-001", None)]
+
+
+def _refused(tmp_path: Path, content: bytes, expected: str) -> None:
+    path = tmp_path / "waivers.yaml"
+    path.write_bytes(content)
+    with pytest.raises(SpecError) as raised:
+        load_waivers(path, {"KB-HA-001"})
+    assert any(expected in line for line in raised.value.lines()), raised.value.lines()
+
+
+def test_an_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]")
+    lines.append("waivers: *i")
+    _refused(tmp_path, "\n".join(lines).encode(), "aliases are expanded: refused")
+
+
+def test_a_waivers_file_must_be_utf8(tmp_path: Path) -> None:
+    _refused(tmp_path, "waivers:\n  - justification: 理由\n".encode("shift_jis"), "save the waivers file as UTF-8")
+
+
+def test_a_key_written_twice_is_refused(tmp_path: Path) -> None:
+    text = "waivers:\n  - rule: KB-HA-001\n    rule: KB-HA-001\n    resource: x\n    justification: y\n    expires: 2030-01-01\n"
+    _refused(tmp_path, text.encode(), "waivers[0].rule: key written twice (first on line 2) (line 3)")
+
+
+def test_an_impossible_date_is_located(tmp_path: Path) -> None:
+    text = "waivers:\n  - rule: KB-HA-001\n    resource: x\n    justification: y\n    expires: 2026-02-30\n"
+    _refused(tmp_path, text.encode(), "waivers[0].expires: '2026-02-30' is not a date: write YYYY-MM-DD (line 5)")

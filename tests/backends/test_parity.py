@@ -15,20 +15,19 @@ from typing import Any
 
 import pytest
 
-from kiban.render import PROJECT_DIR, load_stack_config, render
 from tests.rendering import resources
 
 Rule = tuple[str, str, str, str, int, int]  # group, direction, cidr, protocol, first, last
 
 
 @pytest.fixture(scope="module")
-def openstack() -> dict[str, Any]:
-    return render(load_stack_config(PROJECT_DIR, "sample-city-openstack"))
+def openstack(sample_openstack_state: dict[str, Any]) -> dict[str, Any]:
+    return sample_openstack_state
 
 
 @pytest.fixture(scope="module")
-def aws() -> dict[str, Any]:
-    return render(load_stack_config(PROJECT_DIR, "sample-city-aws"))
+def aws(sample_aws_state: dict[str, Any]) -> dict[str, Any]:
+    return sample_aws_state
 
 
 def _inventory(state: dict[str, Any]) -> dict[str, Any]:

@@ -28,7 +28,7 @@ def _render(folder: Path, placement: dict[str, Any] | None) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def placed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    return _render(tmp_path_factory.mktemp("placed"), {"timeLimit": 5, "seed": 0})
+    return _render(tmp_path_factory.mktemp("placed"), {"workLimit": 5, "seed": 0})
 
 
 def _inventory(document: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +106,7 @@ def tiny_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("plan")
     out = folder / "plan.json"
     result = runner.invoke(
-        app, ["plan", str(write_tiny_city(folder)), "--format", "json", "--out", str(out), "--time-limit", "5"]
+        app, ["plan", str(write_tiny_city(folder)), "--format", "json", "--out", str(out), "--work-limit", "5"]
     )
     assert result.exit_code == 0, result.stderr
     return out
@@ -140,7 +140,8 @@ def test_a_plan_the_spec_has_outgrown_is_refused(tmp_path: Path, tiny_plan: Path
         check_stack(PROJECT_DIR, _with_plan_file(tmp_path, tiny_plan, grown))
     message = str(raised.value)
     assert f"{tiny_plan}: placements: placed: kyuyo-app-3: not placed on any blade" in message
-    assert "run `kiban plan SPEC --format json --out FILE` again" in message
+    assert "stale plan: 1 VMs of the spec are not in it (kyuyo-app-3); run `kiban plan" in message
+    assert f"--previous {tiny_plan} --format json --out {tiny_plan}` and review the moves" in message
 
 
 def test_a_plan_file_breaking_anti_affinity_is_refused(tmp_path: Path, tiny_plan: Path) -> None:

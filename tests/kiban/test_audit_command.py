@@ -94,7 +94,7 @@ def test_a_spec_rendered_on_the_fly(tmp_path: Path) -> None:
     code, out, _ = invoke("--spec", spec, "--target", "openstack", "-f", "json")
     assert code == 0
     report = json.loads(out)
-    assert report["stack"] == {"source": f"spec {spec} (openstack)", "resources": 279}
+    assert report["stack"] == {"source": f"spec {spec} (openstack)", "resources": 295}
     assert {rule["id"]: rule["failed"] for rule in report["rules"]} == dict.fromkeys(
         [r["id"] for r in report["rules"]], 0
     )

@@ -209,7 +209,7 @@ CASES: list[tuple[str, Mutation, str, str]] = [
     ("unknown key, suggestion", _misspell_vendor, "businesses[20].vendr", "did you mean 'vendor'?"),
     ("missing field", _missing_required, "businesses[20].network_slot", "required field is missing"),
     ("malformed id", _capitalised_id, "businesses[20].id", "an id is 2-32 lower-case letters"),
-    ("wrong type", _replicas_as_text, "businesses[20].tiers.app.replicas", "valid integer"),
+    ("wrong type", _replicas_as_text, "businesses[20].tiers.app.replicas", "expected a whole number"),
     ("VLAN above 4094", _vlan_too_high, "areas[0].vlans.last", "less than or equal to 4094"),
     ("VLAN zero", _vlan_zero, "areas[2].vlans.first", "greater than or equal to 1"),
     ("VLAN reused", _vlan_reused, "areas[1].vlans", "reuse IDs of area 'mynumber'"),
@@ -338,3 +338,85 @@ def test_validation_failure_writes_nothing_to_stdout(sample_data: dict[str, Any]
     result = runner.invoke(app, ["validate", str(write_spec(sample_data))])
     assert result.exit_code == 2
     assert result.stdout == ""
+
+
+JOB_MANAGER_REPLICAS = "    replicas: 2\n    areas: [mynumber, lgwan]\n    ports: [20240/tcp]"
+YAML_11_TRAPS = [
+    (
+        "octal peak month",
+        "    peak_months: [7]  #",
+        "    peak_months: [010]  #",
+        "businesses[1].peak_months[0]",
+        "'010'",
+    ),
+    (
+        "hex replicas",
+        JOB_MANAGER_REPLICAS,
+        JOB_MANAGER_REPLICAS.replace("2", "0x10", 1),
+        "middleware.job_management.replicas",
+        "'0x10'",
+    ),
+    (
+        "on as replicas",
+        JOB_MANAGER_REPLICAS,
+        JOB_MANAGER_REPLICAS.replace("2", "on", 1),
+        "middleware.job_management.replicas",
+        "'on'",
+    ),
+    (
+        "quoted number",
+        JOB_MANAGER_REPLICAS,
+        JOB_MANAGER_REPLICAS.replace("2", '"2"', 1),
+        "middleware.job_management.replicas",
+        "'2'",
+    ),
+    (
+        "yes as a boolean",
+        "    one_way: true\n    purpose: 特定通信 - eLTAX",
+        "    one_way: yes\n    purpose: 特定通信 - eLTAX",
+        "flows[0].one_way",
+        "'yes'",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "old", "new", "field_path", "shown"), YAML_11_TRAPS, ids=[c[0] for c in YAML_11_TRAPS]
+)
+def test_yaml_1_1_numbers_and_booleans_are_refused(
+    tmp_path: Path, case: str, old: str, new: str, field_path: str, shown: str
+) -> None:
+    text = SAMPLE_SPEC.read_text(encoding="utf-8")
+    assert old in text, case
+    path = tmp_path / "city.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    code, stderr = _validate(path)
+    assert code == 2 and "Traceback" not in stderr
+    (line,) = [line for line in stderr.splitlines() if line.startswith(f"{path}: {field_path}: ")]
+    assert f"got the text {shown}: kiban reads YAML 1.2" in line
+
+
+SPECIAL_NETWORKS = [
+    ("loopback supernet", "supernet: 10.10.0.0/16", "supernet: 127.0.0.0/16", "areas[0].supernet", "loopback"),
+    ("multicast supernet", "supernet: 10.10.0.0/16", "supernet: 239.10.0.0/16", "areas[0].supernet", "multicast"),
+    ("link-local supernet", "supernet: 10.10.0.0/16", "supernet: 169.254.0.0/16", "areas[0].supernet", "link-local"),
+    ("reserved supernet", "supernet: 10.10.0.0/16", "supernet: 250.0.0.0/16", "areas[0].supernet", "reserved"),
+    ("external half the internet", "cidr: 192.0.2.0/26}", "cidr: 0.0.0.0/1}", "flows[0].from.cidr", "'this network'"),
+    ("external loopback", "cidr: 192.0.2.0/26}", "cidr: 127.0.0.1/32}", "flows[0].from.cidr", "loopback"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "old", "new", "field_path", "rule"), SPECIAL_NETWORKS, ids=[c[0] for c in SPECIAL_NETWORKS]
+)
+def test_networks_must_be_routable_unicast(
+    tmp_path: Path, case: str, old: str, new: str, field_path: str, rule: str
+) -> None:
+    text = SAMPLE_SPEC.read_text(encoding="utf-8")
+    assert old in text, case
+    path = tmp_path / "city.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    code, stderr = _validate(path)
+    assert code == 2 and "Traceback" not in stderr
+    lines = [line for line in stderr.splitlines() if line.startswith(f"{path}: {field_path}: ")]
+    assert lines and rule in lines[0], stderr

@@ -42,6 +42,15 @@ EXPECTED = {
     ("integration_hub@office", "integration_hub@secure", "443/tcp"),
     *((host, "time_name@office", "123/udp") for host in OFFICE_HOSTS if host != "time_name@office"),
     *((host, "monitoring@office", "514/tcp") for host in OFFICE_HOSTS if host != "monitoring@office"),
+    # Load-balanced groups admit their own subnet on their balanced ports (health checks).
+    ("full/web", "full/web", "443/tcp"),
+    ("job_management@office", "job_management@office", "20240/tcp"),
+    ("integration_hub@office", "integration_hub@office", "443/tcp"),
+    ("integration_hub@secure", "integration_hub@secure", "443/tcp"),
+    ("load_balancer@office", "load_balancer@office", "443/tcp"),
+    ("database@office", "database@office", "5432/tcp"),
+    ("monitoring@office", "monitoring@office", "514/tcp"),
+    ("time_name@office", "time_name@office", "123/udp"),
 }
 
 
@@ -68,6 +77,19 @@ def test_exactly_the_needed_rules(small_city: PlatformSpec) -> None:
     plan = _plan(small_city)
     assert _triples(plan) == EXPECTED
     assert len(plan.rules) == len(EXPECTED), "no rule twice"
+
+
+def test_health_rules_come_from_the_groups_own_subnet(small_city: PlatformSpec) -> None:
+    health = [r for r in _plan(small_city).rules if r.kind == RuleKind.LOAD_BALANCER_HEALTH]
+    assert health and all(r.source == r.destination for r in health)
+    assert {r.source.id for r in health} == {
+        "full/web",
+        *(f"{role}@office" for role in ("job_management", "integration_hub", "load_balancer", "database")),
+        *(f"{role}@office" for role in ("monitoring", "time_name")),
+        "integration_hub@secure",
+    }
+    # A port range is called directly, never through a load balancer: no health rule for it.
+    assert all(r.port.first == r.port.last for r in health)
 
 
 def test_rules_carry_the_planned_addresses(small_city: PlatformSpec) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from placement.problem import Assignment, Bin, Item, PackingProblem
@@ -83,3 +84,25 @@ def placed(assignment: Assignment | None) -> Assignment:
     """The assignment a solve found (failing the test when it found none)."""
     assert assignment is not None
     return assignment
+
+
+def crowded_city(businesses: int = 30, seed: int = 7) -> PlatformSpec:
+    """Businesses of mixed sizes and peak months on 3 x 10 small blades: first fit leaves blades to save."""
+    return PlatformSpec.model_validate(crowded_city_data(businesses, seed))
+
+
+def crowded_city_data(businesses: int = 30, seed: int = 7) -> dict[str, Any]:
+    """The spec of ``crowded_city`` as data, to write to a file."""
+    rng = random.Random(seed)
+    entries = []
+    for index in range(businesses):
+        app = tier(
+            rng.choice((2, 3)),
+            vcpu=rng.choice((2, 4, 8)),
+            ram_gb=rng.choice((12, 20, 28, 44)),
+            disk_gb=rng.choice((50, 100, 200)),
+        )
+        db = tier(2, vcpu=2, ram_gb=rng.choice((4, 8)), disk_gb=40)
+        peak = {"peak_months": [rng.randint(1, 12)], "off_peak_load": rng.choice((0.3, 0.5))}
+        entries.append(business(f"b{index:02d}", index + 1, {"app": app, "db": db}, **peak))
+    return spec_data(chassis(3, 10, vcpu=32, ram_gb=128, disk_gb=2000), entries, overcommit=2.0)

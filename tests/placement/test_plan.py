@@ -10,7 +10,7 @@ from spec.instances import expand_vms
 from spec.problems import SpecError
 from tests.placement.builders import blade, business, chassis, make_spec, tier
 
-FAST = PlanOptions(time_limit=2.0, seed=0, workers=1)
+FAST = PlanOptions(work_limit=2.0, seed=0, workers=1)
 
 
 def _seasonal_city(blades: int = 2):
@@ -94,8 +94,8 @@ def test_chassis_losses_list_every_chassis_and_the_groups_left_without_a_replica
 
 def test_the_same_spec_and_seed_give_byte_identical_json():
     spec = _seasonal_city(blades=3)
-    first = plan_json_text(plan_placement(spec, PlanOptions(time_limit=1.0, seed=7, workers=2)))
-    second = plan_json_text(plan_placement(spec, PlanOptions(time_limit=1.0, seed=7, workers=2)))
+    first = plan_json_text(plan_placement(spec, PlanOptions(work_limit=1.0, seed=7, workers=2)))
+    second = plan_json_text(plan_placement(spec, PlanOptions(work_limit=1.0, seed=7, workers=2)))
     assert first == second
     assert json.loads(first)["summary"]["solver"]["seed"] == 7
 

@@ -22,7 +22,7 @@ def _small(tmp_path) -> str:
 
 
 def test_plan_the_sample_city_as_json_meets_the_issue_targets():
-    result = runner.invoke(app, ["plan", str(SAMPLE_SPEC), "--format", "json", "--time-limit", "3"])
+    result = runner.invoke(app, ["plan", str(SAMPLE_SPEC), "--format", "json", "--work-limit", "3"])
     assert result.exit_code == 0, result.output
     document = json.loads(result.stdout)
     summary = document["summary"]
@@ -35,9 +35,9 @@ def test_plan_the_sample_city_as_json_meets_the_issue_targets():
 
 def test_plan_prints_a_table_by_default_and_csv_on_request(tmp_path):
     spec = _small(tmp_path)
-    table = runner.invoke(app, ["plan", spec, "--time-limit", "1"])
+    table = runner.invoke(app, ["plan", spec, "--work-limit", "1"])
     assert table.exit_code == 0 and "blades used" in table.stdout
-    csv_out = runner.invoke(app, ["plan", spec, "--format", "csv", "--time-limit", "1"])
+    csv_out = runner.invoke(app, ["plan", spec, "--format", "csv", "--work-limit", "1"])
     assert csv_out.exit_code == 0
     assert csv_out.stdout.splitlines()[0] == "vm,business,role,tier,replica,chassis,blade,vcpu,ram_gb,disk_gb,disk_tier"
     assert len(csv_out.stdout.splitlines()) == 3
@@ -45,14 +45,14 @@ def test_plan_prints_a_table_by_default_and_csv_on_request(tmp_path):
 
 def test_plan_out_writes_the_file(tmp_path):
     out = tmp_path / "plan.json"
-    result = runner.invoke(app, ["plan", _small(tmp_path), "--format", "json", "--out", str(out), "--time-limit", "1"])
+    result = runner.invoke(app, ["plan", _small(tmp_path), "--format", "json", "--out", str(out), "--work-limit", "1"])
     assert result.exit_code == 0 and result.stdout == ""
     assert json.loads(out.read_text(encoding="utf-8"))["summary"]["blades_used"] == 2
 
 
 def test_same_seed_same_output_through_the_command(tmp_path):
     spec = _small(tmp_path)
-    runs = [runner.invoke(app, ["plan", spec, "-f", "json", "--seed", "11", "--time-limit", "1"]) for _ in range(2)]
+    runs = [runner.invoke(app, ["plan", spec, "-f", "json", "--seed", "11", "--work-limit", "1"]) for _ in range(2)]
     assert runs[0].exit_code == 0 and runs[0].stdout == runs[1].stdout
 
 
@@ -62,7 +62,7 @@ def test_not_enough_blades_exits_2_with_a_located_error_and_its_line(tmp_path):
         [business("aa", 1, {"app": tier(2, ram_gb=40)}), business("bb", 2, {"app": tier(2, ram_gb=40)})],
     )
     spec = _write(tmp_path, data)
-    result = runner.invoke(app, ["plan", spec, "--time-limit", "1"])
+    result = runner.invoke(app, ["plan", spec, "--work-limit", "1"])
     assert result.exit_code == 2
     assert result.stderr.startswith(f"{spec}: failure_domains.chassis: not enough blades: CP-SAT proved")
     lines = Path(spec).read_text(encoding="utf-8").splitlines()

@@ -35,7 +35,7 @@ def plan():
         },
         overcommit=4.0,
     )
-    return plan_placement(spec, PlanOptions(time_limit=2.0, seed=0, workers=1))
+    return plan_placement(spec, PlanOptions(work_limit=2.0, seed=0, workers=1))
 
 
 def test_json_has_one_placement_per_vm_with_exactly_the_documented_fields(plan):
@@ -100,3 +100,12 @@ def test_table_shows_the_summary_the_blades_and_the_chassis_losses(plan):
         "ward/batch",
     ):
         assert expected in text
+
+
+def test_write_plan_json_writes_what_format_json_prints(plan, tmp_path) -> None:
+    from placement.report import plan_json_text, write_plan_json
+
+    out = tmp_path / "plan.json"
+    write_plan_json(plan, out)
+    assert out.read_text(encoding="utf-8") == plan_json_text(plan)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["plan.json"]

@@ -38,3 +38,75 @@ def test_anchors_and_merge_keys_are_allowed(tmp_path: Path) -> None:
     path = tmp_path / "anchors.yaml"
     path.write_text("base: &b {x: 1}\nother:\n  <<: *b\n  y: 2\n", encoding="utf-8")
     assert read_yaml(path).data == {"base": {"x": 1}, "other": {"x": 1, "y": 2}}
+
+
+def _read(tmp_path: Path, text: str) -> object:
+    path = tmp_path / "doc.yaml"
+    path.write_text(text, encoding="utf-8")
+    return read_yaml(path).data
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("010", "010"),  # YAML 1.1: 8
+        ("0x10", "0x10"),  # YAML 1.1: 16
+        ("0o10", "0o10"),
+        ("1_000", "1_000"),  # YAML 1.1: 1000
+        ("12:30", "12:30"),  # YAML 1.1: 750 (base 60)
+        ("on", "on"),  # YAML 1.1: True
+        ("yes", "yes"),
+        ("No", "No"),
+        ("off", "off"),
+        (".nan", ".nan"),
+        (".inf", ".inf"),
+        ("2026-02-30", "2026-02-30"),  # YAML 1.1: a date, and a ValueError for this one
+        ("0", 0),
+        ("-5", -5),
+        ("42", 42),
+        ("4.0", 4.0),
+        ("1e3", 1000.0),
+        ("true", True),
+        ("False", False),
+        ("null", None),
+        ("~", None),
+        ("", None),
+    ],
+)
+def test_scalars_resolve_as_yaml_1_2_core(tmp_path: Path, text: str, expected: object) -> None:
+    assert _read(tmp_path, f"value: {text}\n") == {"value": expected}
+
+
+def _too_large(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SpecError, match=message):
+        read_yaml(path)
+
+
+def test_an_alias_bomb_is_refused(tmp_path: Path) -> None:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]")
+    _too_large(tmp_path, "\n".join(lines) + "\n", "aliases are expanded: refused")
+
+
+def test_a_recursive_alias_is_refused(tmp_path: Path) -> None:
+    _too_large(tmp_path, "a: &a [*a]\n", "levels deep: refused")
+
+
+def test_deep_flow_nesting_is_refused_before_parsing(tmp_path: Path) -> None:
+    _too_large(tmp_path, "[" * 50_000 + "]" * 50_000, "nested more than 64 levels deep")
+
+
+def test_deep_block_nesting_is_refused(tmp_path: Path) -> None:
+    _too_large(tmp_path, "".join("  " * depth + f"k{depth}:\n" for depth in range(100)), "levels deep")
+
+
+def test_brackets_inside_quotes_and_comments_do_not_count(tmp_path: Path) -> None:
+    text = "a: '" + "[" * 100 + "'\nb: \"" + "{" * 100 + '"\n# ' + "[" * 100 + "\nc: [[1]]\n"
+    assert _read(tmp_path, text) == {"a": "[" * 100, "b": "{" * 100, "c": [[1]]}
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
+    _too_large(tmp_path, "# " + "x" * (4 * 1024 * 1024) + "\n", "larger than 4 MB")

@@ -1,4 +1,8 @@
-"""Cloud-init user data: valid for cloud-init's own schema, and a host firewall that is the flow plan."""
+"""Cloud-init user data: valid for cloud-init's own schema, and the same whatever else the city changes.
+
+Boot user data carries the host's own settings and its area's fixed platform addresses only; the flow
+plan's rules, time sources and client lists are day-two files (tests/templates/test_config.py).
+"""
 
 from __future__ import annotations
 
@@ -16,11 +20,11 @@ import yaml
 
 from inventory import plan_hosts
 from inventory.hosts import PlannedHost
-from network.flows import FlowPlan, plan_flows
+from network.flows import BOOT_RULE_KINDS, FlowPlan, plan_flows
 from network.plan import plan_network
 from spec.load import load_spec
 from spec.model import MiddlewareRole
-from templates import allowed_inbound, area_services, render_user_data, template_name
+from templates import area_services, render_user_data, template_name
 from tests.conftest import SAMPLE_SPEC
 
 # Debian's cloud-init package ships the schema its `cloud-init schema` command validates against.
@@ -47,7 +51,7 @@ def user_data(flows_and_hosts: tuple[FlowPlan, tuple[PlannedHost, ...]]) -> dict
         host.name: render_user_data(
             host,
             services[host.vm.area],
-            allowed_inbound(flows, host.group),
+            flows,
             PASSWORD if host.vm.role == "database" else None,
         )
         for host in hosts
@@ -104,7 +108,7 @@ def test_cloud_init_schema_command_accepts_each_template(
         assert "Valid cloud-config" in result.stdout
 
 
-def test_host_firewall_accepts_exactly_the_planned_inbound_rules(
+def test_boot_firewall_is_default_deny_with_the_management_path_only(
     user_data: dict[str, str], flows_and_hosts: tuple[FlowPlan, tuple[PlannedHost, ...]]
 ) -> None:
     flows, hosts = flows_and_hosts
@@ -116,7 +120,7 @@ def test_host_firewall_accepts_exactly_the_planned_inbound_rules(
         planned = {
             (str(rule.source.cidr), rule.port.protocol.value, str(rule.port).split("/")[0])
             for rule in flows.rules
-            if rule.destination.id == host.group
+            if rule.destination.id == host.group and rule.kind in BOOT_RULE_KINDS
         }
         assert accepted == planned, host.name
 
@@ -135,19 +139,19 @@ def test_host_firewalls_are_valid_nftables(user_data: dict[str, str], tmp_path: 
     assert len(rulesets) > 50  # one per host group of the sample
 
 
-def test_time_sync_points_at_the_areas_time_nodes(
+def test_time_sync_starts_at_the_areas_time_service(
     user_data: dict[str, str], flows_and_hosts: tuple[FlowPlan, tuple[PlannedHost, ...]]
 ) -> None:
-    hosts = _hosts(flows_and_hosts)
-    time_nodes: dict[str, list[str]] = {}
-    for host in hosts:
-        if host.vm.middleware_role == MiddlewareRole.TIME_NAME:
-            time_nodes.setdefault(host.vm.area, []).append(str(host.address))
-    for host in hosts:
+    spec = load_spec(SAMPLE_SPEC)
+    network = plan_network(spec)
+    for host in _hosts(flows_and_hosts):
         ntp = yaml.safe_load(user_data[host.name])["ntp"]
         assert ntp["enabled"] is True and ntp["ntp_client"] == "chrony"
-        expected = [address for address in time_nodes[host.vm.area] if address != str(host.address)]
-        assert ntp["servers"] == expected, host.name
+        if host.vm.middleware_role == MiddlewareRole.TIME_NAME:
+            assert ntp["servers"] == [], host.name
+        else:
+            service = network.role_subnet(host.vm.area, MiddlewareRole.TIME_NAME).service_address
+            assert ntp["servers"] == [str(service)], host.name
 
 
 def test_only_database_nodes_carry_the_password_in_a_root_only_file(user_data: dict[str, str]) -> None:
@@ -166,15 +170,13 @@ def test_database_node_needs_a_password(flows_and_hosts: tuple[FlowPlan, tuple[P
     database = next(host for host in hosts if host.vm.middleware_role == MiddlewareRole.DATABASE)
     services = area_services(spec, plan_network(spec), hosts, database.vm.area)
     with pytest.raises(ValueError, match="database admin password"):
-        render_user_data(database, services, ())
+        render_user_data(database, services, plan_flows(spec, plan_network(spec)))
 
 
-def test_load_balancer_forwards_to_each_web_tier_of_its_area(user_data: dict[str, str]) -> None:
-    haproxy = _file(yaml.safe_load(user_data["load-balancer-lgwan-1"]), "/etc/haproxy/haproxy.cfg")
-    servers = re.findall(r"server (\S+) (\S+) check", haproxy)
-    # The LGWAN area's web tiers, each at its subnet's service address (its load balancer's VIP).
-    assert servers == [
-        ("zaimu-kaikei-web", "10.20.84.254:443"),
-        ("jinji-kyuyo-web", "10.20.88.254:443"),
-        ("bunsho-kanri-web", "10.20.92.254:443"),
-    ]
+def test_no_boot_document_names_another_business(user_data: dict[str, str]) -> None:
+    """What follows the city is day-two configuration: no host's boot data lists the businesses around it."""
+    spec = load_spec(SAMPLE_SPEC)
+    for name, text in user_data.items():
+        others = [b.id for b in spec.businesses if not name.startswith(f"{b.id}-") and f"{b.id}." in text]
+        assert others == [], name
+        assert "haproxy.cfg" not in text and "access-control" not in text and "host all all" not in text, name

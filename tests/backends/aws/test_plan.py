@@ -11,9 +11,11 @@ import yaml
 from backends import TargetError, create_backend
 from backends.aws import AwsBackend
 from backends.aws.plan import (
+    AclEntry,
     acl_entries,
     check_region,
     instance_type,
+    number_entries,
     peer_pairs,
     volume_size,
     zonal_subnets,
@@ -141,7 +143,12 @@ def test_hdd_volumes_are_raised_to_their_minimum_size() -> None:
     assert volume_size("gp3", 20) == 20
 
 
-def test_network_acl_is_the_plan_with_replies(write_spec: SpecWriter) -> None:
+def _coarse(cidr, area) -> str:
+    """What the ACL admits for one end: the area's supernet inside the area, the exact CIDR outside it."""
+    return str(area.supernet) if NET(str(cidr)).subnet_of(area.supernet) else str(cidr)
+
+
+def test_network_acl_is_the_plan_with_replies_at_the_area_boundary(write_spec: SpecWriter) -> None:
     spec = _small(write_spec)
     network = plan_network(spec)
     flows = plan_flows(spec, network)
@@ -154,30 +161,71 @@ def test_network_acl_is_the_plan_with_replies(write_spec: SpecWriter) -> None:
     allowed_out = {(e.cidr, e.protocol, e.first, e.last) for e in entries if e.egress}
     for rule in ingress:
         proto = "6" if rule.port.protocol.value == "tcp" else "17"
-        assert (str(rule.source.cidr), proto, rule.port.first, rule.port.last) in allowed_in
-        assert (str(rule.source.cidr), proto, 1024, 65535) in allowed_out
+        source = _coarse(rule.source.cidr, area)
+        assert (source, proto, rule.port.first, rule.port.last) in allowed_in
+        assert (source, proto, 1024, 65535) in allowed_out
     for rule in egress:
         proto = "6" if rule.port.protocol.value == "tcp" else "17"
-        assert (str(rule.destination.cidr), proto, rule.port.first, rule.port.last) in allowed_out
-        assert (str(rule.destination.cidr), proto, 1024, 65535) in allowed_in
-    planned = {str(r.source.cidr) for r in ingress} | {str(r.destination.cidr) for r in egress}
+        destination = _coarse(rule.destination.cidr, area)
+        assert (destination, proto, rule.port.first, rule.port.last) in allowed_out
+        assert (destination, proto, 1024, 65535) in allowed_in
+    planned = {_coarse(r.source.cidr, area) for r in ingress} | {_coarse(r.destination.cidr, area) for r in egress}
     assert {e.cidr for e in entries} == planned
     assert all(NET(e.cidr).prefixlen > 0 for e in entries)
 
 
-def test_network_acl_widens_inside_the_area_only_when_over_quota(write_spec: SpecWriter) -> None:
+def test_network_acl_keeps_other_areas_exact(write_spec: SpecWriter) -> None:
+    spec = _small(write_spec)
+    network = plan_network(spec)
+    flows = plan_flows(spec, network)
+    crossing = [r for r in flows.rules if r.crosses_areas and r.destination.kind.value != "external"]
+    assert crossing, "the small city declares a flow between areas"
+    rule = crossing[0]
+    area = spec.area(rule.destination.area)
+    entries = acl_entries(rule.destination.cidr, area, [rule], [], (), 20)
+    assert str(rule.source.cidr) in {e.cidr for e in entries}
+    assert str(spec.area(rule.source.area).supernet) not in {e.cidr for e in entries}
+
+
+def test_network_acl_rule_numbers_follow_identity_not_position(write_spec: SpecWriter) -> None:
+    spec = _small(write_spec)
+    network = plan_network(spec)
+    flows = plan_flows(spec, network)
+    subnet = network.role_subnet("office", MiddlewareRole.TIME_NAME)
+    area = spec.area("office")
+    ingress = [r for r in flows.rules if r.destination.id == "time_name@office"]
+    monitoring = [r for r in flows.rules if r.destination.id == "monitoring@office"]
+    alone = {e.identity: e.number for e in acl_entries(subnet.cidr, area, ingress, [], (), 40)}
+    together = {e.identity: e.number for e in acl_entries(subnet.cidr, area, ingress + monitoring, [], (), 40)}
+    assert set(alone) < set(together)
+    # Adding entries (here another role's ports) keeps every earlier entry's number.
+    assert {identity: together[identity] for identity in alone} == alone
+    for direction in (False, True):
+        numbers = [
+            e.number for e in acl_entries(subnet.cidr, area, ingress + monitoring, [], (), 40) if e.egress == direction
+        ]
+        assert len(numbers) == len(set(numbers))
+        assert all(1 <= n <= 32766 for n in numbers)
+
+
+def test_colliding_acl_numbers_are_settled_without_moving_the_first() -> None:
+    first = AclEntry(False, "10.0.0.0/16", "6", 443, 443)
+    second = AclEntry(False, "10.1.0.0/16", "6", 443, 443)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("backends.aws.plan._preferred_number", lambda entry: 7)
+        numbered = {e.identity: e.number for e in number_entries([second, first])}
+    assert numbered == {first.identity: 7, second.identity: 8}
+
+
+def test_network_acl_over_quota_is_refused(write_spec: SpecWriter) -> None:
     spec = _small(write_spec)
     network = plan_network(spec)
     flows = plan_flows(spec, network)
     subnet = network.role_subnet("office", MiddlewareRole.TIME_NAME)
     ingress = [r for r in flows.rules if r.destination.id == "time_name@office"]
-    exact = acl_entries(subnet.cidr, spec.area("office"), ingress, [], (), 40)
-    assert len({e.cidr for e in exact}) > 1
-    widened = acl_entries(subnet.cidr, spec.area("office"), ingress, [], (), 1)
-    assert {e.cidr for e in widened} == {"10.20.0.0/16"}
     monitoring = [r for r in flows.rules if r.destination.id == "monitoring@office"]
     with pytest.raises(TargetError, match="more than 1 rules per direction"):
-        # Two ports cannot share one rule even after widening.
+        # Two ports cannot share one rule.
         acl_entries(subnet.cidr, spec.area("office"), ingress + monitoring, [], (), 1)
 
 
