@@ -27,7 +27,7 @@ state can show, so they count as in place.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -488,3 +488,17 @@ def forcing(
     for condition in entry.conditions:
         forced += [key for key in condition.forced(before, after, changed) if key not in forced]
     return tuple(forced)
+
+
+def replace_keys(
+    type_: str,
+    changed: Iterable[str],
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+) -> tuple[str, ...] | None:
+    """The properties among ``changed`` (property paths) that force a new ``type_``; None for an unknown type.
+
+    ``before``/``after``: the raw inputs, which conditional replacements read (an AWS instance's user data
+    replaces it only with ``userDataReplaceOnChange``); without them only unconditional ones are found.
+    """
+    return forcing(type_, sorted(changed), before or {}, after or {})

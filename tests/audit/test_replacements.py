@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from audit.replacements import FORCE_NEW, PROVIDER_KEY, forcing, normalized_path
+from audit.replacements import FORCE_NEW, PROVIDER_KEY, forcing, normalized_path, replace_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 _CONSTRUCTOR = re.compile(r"\b(openstack|aws)\.([a-z0-9_]+)\.([A-Z][A-Za-z0-9]+)\(")
@@ -88,6 +88,10 @@ def test_aws_user_data_replaces_only_with_user_data_replace_on_change() -> None:
         "rootBlockDevice.encrypted",
     )
     assert forcing(instance, ["rootBlockDevice.volumeType"], {}, {}) == ()
+    # The convenience form bench/day_two.py calls: changed property names, the inputs optional.
+    assert replace_keys(instance, {"userDataBase64", "tags"}) == ()
+    assert replace_keys(instance, {"userDataBase64"}, {}, {"userDataReplaceOnChange": True}) == ("userDataBase64",)
+    assert replace_keys("aws:unknown/thing:Thing", {"name"}) is None
 
 
 def test_conditional_replacements() -> None:
