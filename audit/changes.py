@@ -26,6 +26,14 @@ class ChangeKind(StrEnum):
     UPDATED = "updated"
 
 
+class Action(StrEnum):
+    """What the provider does with an updated resource (audit.replace decides, from audit.replacements)."""
+
+    UPDATE = "update"  # in place
+    REPLACE = "replace"  # a new resource is created and the old one deleted
+    UNKNOWN = "unknown"  # a type the force-new table does not know: it may be either
+
+
 class _Missing:
     def __repr__(self) -> str:
         return "MISSING"
@@ -59,6 +67,9 @@ class ResourceChange:
     kind: ChangeKind
     location: Location
     properties: tuple[PropertyChange, ...] = ()
+    action: Action | None = None  # updated resources only
+    replace_keys: tuple[str, ...] = ()  # the properties that force the replacement
+    replaced_because: tuple[str, ...] = ()  # URNs of replaced resources a force-new property refers to
 
 
 def _is_record_list(value: Any) -> bool:

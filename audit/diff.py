@@ -12,14 +12,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from audit.changes import PARENT, ChangeKind, ResourceChange, resource_changes
+from audit.changes import PARENT, Action, ChangeKind, ResourceChange, resource_changes
 from audit.coverage import Piece, uncovered
+from audit.diff_findings import inventory, replicas, routes
 from audit.facts import Direction, GroupRemote, Permit
 from audit.findings import Finding, RuleInfo, Severity, sort_key, worst
 from audit.groups import replica_groups
 from audit.model import HIGH, OUTSIDE, PROTECTED_LEVELS, Location, StackView
 from audit.paths import crossings, local_area, remote_text, within
+from audit.replace import classify
 from audit.state import StackState, rebase, root_urn, urn_prefix
 from audit.values import resource_name
 
@@ -112,6 +115,25 @@ DIFF_RULES: dict[str, RuleInfo] = {
 }
 
 
+class SeparateFinding(Protocol):
+    """A diff finding in a module of its own: its rule, and how it is found."""
+
+    @property
+    def RULE(self) -> RuleInfo: ...  # noqa: N802 - a module constant seen through a protocol
+
+    def find(self, old: StackView, new: StackView, changes: list[ResourceChange]) -> list[Finding]: ...
+
+
+# Findings in modules of their own (audit/diff_findings/), in the order they are reported.
+SEPARATE: tuple[SeparateFinding, ...] = (
+    replicas,
+    routes.internet_routes,
+    routes.peerings,
+    inventory,
+)
+DIFF_RULES.update({module.RULE.id: module.RULE for module in SEPARATE})
+
+
 @dataclass
 class DiffReport:
     old: StackState
@@ -123,8 +145,11 @@ class DiffReport:
 
     def counts(self) -> dict[str, int]:
         counted = {kind.value: 0 for kind in ChangeKind}
+        counted["replaced"] = 0
         for change in self.changes:
             counted[change.kind.value] += 1
+            if change.action == Action.REPLACE:
+                counted["replaced"] += 1
         return counted
 
     def exit_code(self, fail_on: Severity | None) -> int:
@@ -147,12 +172,14 @@ def diff_states(old: StackState, new: StackState) -> DiffReport:
         )
     old_view, new_view = StackView.from_state(old), StackView.from_state(new)
     changes, providers = resource_changes(old_view, new_view)
+    changes = classify(old_view, new_view, changes)
     moved = _moved(old_view, new_view, changes)
     findings = [
         *_network(old_view, new_view, changes, moved),
         *_redundancy(old_view, new_view, changes),
         *_per_resource(old_view, new_view, changes),
         *_tenancy(old_view, new_view, changes, moved),
+        *(finding for module in SEPARATE for finding in module.find(old_view, new_view, changes)),
         *_pending(old, "OLD"),
         *_pending(new, "NEW"),
     ]
@@ -276,6 +303,19 @@ def _network(
             severity = Severity.CRITICAL if local_level in PROTECTED_LEVELS else Severity.HIGH
             message = f"{where}: {direction} {ports} {toward} anywhere ({permit.remote})"
             findings.append(Finding(ANYWHERE, severity, message, urn, location.area, location.tenant, details=details))
+            if widening.local is not None and topology.areas:
+                # Everywhere is also a path: one finding for the area it opens, from (or to) anywhere.
+                if old_pairs is None:
+                    old_pairs = _area_pairs(old, _permit_index(old))
+                ends = (OUTSIDE, widening.local) if permit.direction == Direction.INGRESS else (widening.local, OUTSIDE)
+                named = tuple("anywhere" if end == OUTSIDE else end for end in ends)
+                wider = "wider" if ends in old_pairs else "new"
+                severity = Severity.CRITICAL if local_level in PROTECTED_LEVELS else Severity.HIGH
+                message = (
+                    f"{wider} path {named[0]} → {named[1]}: {where} {direction} {ports} {toward} {permit.remote} "
+                    "(every address; no declared flow allows it)"
+                )
+                findings.append(Finding(PATH, severity, message, urn, location.area, location.tenant, details=details))
             continue
         crossed = crossings(new, urn, permit, [piece.remote for piece in widening.pieces])
         for crossing in crossed:

@@ -67,6 +67,7 @@ class Member:
     group: str | None  # the replica group (kiban's host group id), None when the instance says nothing
     zone: str | None  # availability zone = failure domain
     spread_ref: str | None = None  # URN (or raw id) of its server group / placement group
+    host: str | None = None  # the host name the inventory knows it by (OpenStack name, AWS tag Name)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,28 @@ class Vlan:
 
 
 @dataclass(frozen=True)
+class Route:
+    """One route of a route table: where traffic for ``destination`` goes next."""
+
+    destination: Network | None  # None: a prefix list, whose addresses the state does not hold
+    via: str  # what kind of next hop: "internet gateway", "NAT gateway", "VPC peering", ...
+    target: str | None  # URN (or raw id) of the next hop
+    table: str | None  # URN (or raw id) of the route table; None: the resource itself is the table
+
+
+@dataclass(frozen=True)
+class Link:
+    """Something that joins networks: a gateway to the internet, or a peering between two networks."""
+
+    kind: str  # "internet gateway", "egress-only internet gateway", "NAT gateway", "VPC peering"
+    networks: tuple[str, ...]  # URNs (or raw ids) of the networks (VPCs) it joins
+    gateway: str | None = None  # for an attachment: URN (or raw id) of the gateway it attaches
+
+
+INTERNET_LINKS = frozenset({"internet gateway", "egress-only internet gateway", "NAT gateway"})
+
+
+@dataclass(frozen=True)
 class Facts:
     """Everything an interpreter could say about one resource; empty for what it does not know."""
 
@@ -103,6 +126,9 @@ class Facts:
     scope: tuple[str, str] | None = None  # (property, URN or raw value): the project/account it is placed in
     provider_scope: str | None = None  # for a provider: the project/account it acts in
     serves: str | None = None  # for a security group: the host group it filters for (kiban's group id)
+    routes: tuple[Route, ...] = ()
+    links: tuple[Link, ...] = ()
+    network_of: str | None = None  # for a route table: URN (or raw id) of the network (VPC) it belongs to
     notes: tuple[str, ...] = field(default=())
 
 

@@ -93,13 +93,14 @@ def _stack(city: str, target: str, spec: Path, plan: Path) -> StackConfig:
     return stack
 
 
-def _forces_replacement(resource: dict[str, Any], changed: set[str]) -> bool | None:
+def _forces_replacement(resource: dict[str, Any], later: dict[str, Any], changed: set[str]) -> bool | None:
     try:
-        from audit import replacements  # type: ignore[attr-defined]
+        from audit import replacements
     except ImportError:
         return None
-    keys = replacements.replace_keys(resource["type"], changed)  # the providers' force-new properties
-    return bool(keys)
+    # The providers' force-new properties; the inputs decide conditional ones (AWS user data).
+    keys = replacements.replace_keys(resource["type"], changed, resource["inputs"], later["inputs"])
+    return None if keys is None else bool(keys)
 
 
 def _compare(before: dict[str, Any], after: dict[str, Any]) -> dict[str, int]:
@@ -115,7 +116,7 @@ def _compare(before: dict[str, Any], after: dict[str, Any]) -> dict[str, int]:
         changed = {key for key in set(inputs) | set(later) if inputs.get(key) != later.get(key)}
         if not changed:
             continue
-        verdict = _forces_replacement(resource, changed)
+        verdict = _forces_replacement(resource, new[urn], changed)
         counts["changed" if verdict is None else "replaced" if verdict else "updated"] += 1
     return counts
 

@@ -186,7 +186,14 @@ def diff_command(
     elif output_format == Format.JSON:
         _emit(json.dumps(structure.diff_json(report), indent=2, ensure_ascii=False) + "\n", out)
     else:
-        log = sarif.sarif_log("kiban diff", _version(), list(DIFF_RULES.values()), report.findings, after.artifact)
+        log = sarif.sarif_log(
+            "kiban diff",
+            _version(),
+            list(DIFF_RULES.values()),
+            report.findings,
+            after.artifact,
+            changes=report.changes,
+        )
         _emit(json.dumps(log, indent=2, ensure_ascii=False) + "\n", out)
     raise typer.Exit(report.exit_code(fail_on.severity()))
 

@@ -35,6 +35,9 @@ KINDS = frozenset(
         "scope",
         "provider_scope",
         "serves",
+        "routes",
+        "links",
+        "network_of",
     }
 )
 

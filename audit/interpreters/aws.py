@@ -16,7 +16,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from audit.facts import Direction, Disk, Facts, GroupRemote, Member, MetadataService, Permit, Remote, Spread
+from audit.facts import (
+    Direction,
+    Disk,
+    Facts,
+    GroupRemote,
+    Link,
+    Member,
+    MetadataService,
+    Permit,
+    Remote,
+    Route,
+    Spread,
+)
 from audit.interpreters import Handler, Interpreter, register
 from audit.interpreters._common import (
     blocks,
@@ -40,6 +52,20 @@ GROUP_TAGS = ("kiban-group", "kiban:group")
 ENCRYPTION_BY_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
 SUBNET = "aws:ec2/subnet:Subnet"
 PLACEMENT_SPREADS = {"spread": Spread.HARD, "partition": Spread.HARD, "cluster": Spread.NONE}
+INTERNET_GATEWAY = "aws:ec2/internetGateway:InternetGateway"
+# A route's next hop, by the property that names it (aws:ec2/route:Route and a route table's inline routes).
+ROUTE_TARGETS = (
+    ("gatewayId", "gateway"),
+    ("natGatewayId", "NAT gateway"),
+    ("egressOnlyGatewayId", "egress-only internet gateway"),
+    ("vpcPeeringConnectionId", "VPC peering"),
+    ("transitGatewayId", "transit gateway"),
+    ("networkInterfaceId", "network interface"),
+    ("vpcEndpointId", "VPC endpoint"),
+    ("carrierGatewayId", "carrier gateway"),
+    ("localGatewayId", "local gateway"),
+    ("coreNetworkArn", "core network"),
+)
 
 
 def _direction(is_egress: bool | None) -> Direction:
@@ -174,12 +200,13 @@ def _zone(resource: Resource, view: StackView) -> str | None:
 def _instance(resource: Resource, view: StackView) -> Facts:
     inputs = resource.inputs
     group = _kiban_group(inputs)
+    name = mapping(inputs, "tags").get("Name")
     placement = text(inputs, "placementGroup") or text(inputs, "placementGroupId")
     key = "placementGroup" if text(inputs, "placementGroup") else "placementGroupId"
     spread_ref = view.ref(resource, key, placement) if placement else None
     exposures = ("public IP address",) if flag(inputs, "associatePublicIpAddress") is True else ()
     return Facts(
-        member=Member(group, _zone(resource, view), spread_ref),
+        member=Member(group, _zone(resource, view), spread_ref, name if isinstance(name, str) else None),
         disks=tuple(_disks(inputs, view)),
         metadata=_metadata(inputs, "instance metadata service"),
         exposures=exposures,
@@ -237,6 +264,74 @@ def _exposure(label: str) -> Handler:
     return handler
 
 
+def _next_hop(block: Mapping[str, Any], resource: Resource, view: StackView) -> tuple[str, str | None] | None:
+    for key, kind in ROUTE_TARGETS:
+        raw = text(block, key)
+        if raw is None and key in block and block is resource.inputs:
+            # Unknown during a preview (a gateway made in the same run): its dependency says which it is.
+            raw = ""
+        if raw is None:
+            continue
+        target = view.ref(resource, key, raw or None) if block is resource.inputs else view.ids.get(raw, raw)
+        if kind == "gateway":
+            # gatewayId names an internet gateway ("igw-…") or a virtual private gateway ("vgw-…"), or is "local".
+            known = view.resources.get(target or "")
+            if (known is not None and known.type == INTERNET_GATEWAY) or raw.startswith("igw-"):
+                kind = "internet gateway"
+            elif raw == "local":
+                kind = "local"
+        return kind, target
+    return None
+
+
+def _route_of(block: Mapping[str, Any], keys: tuple[str, str], resource: Resource, view: StackView) -> Route | None:
+    hop = _next_hop(block, resource, view)
+    if hop is None:
+        return None
+    destination = parse_network(text(block, keys[0]) or text(block, keys[1]))
+    table = _group_ref(resource, view, "routeTableId") if block is resource.inputs else None
+    return Route(destination, hop[0], hop[1], table)
+
+
+def _route(resource: Resource, view: StackView) -> Facts:
+    route = _route_of(resource.inputs, ("destinationCidrBlock", "destinationIpv6CidrBlock"), resource, view)
+    return Facts(routes=(route,) if route is not None else ())
+
+
+def _route_table(resource: Resource, view: StackView) -> Facts:
+    routes = [
+        _route_of(block, ("cidrBlock", "ipv6CidrBlock"), resource, view) for block in blocks(resource.inputs, "routes")
+    ]
+    return Facts(
+        routes=tuple(route for route in routes if route is not None), network_of=_group_ref(resource, view, "vpcId")
+    )
+
+
+def _gateway(kind: str) -> Handler:
+    def handler(resource: Resource, view: StackView) -> Facts:
+        vpc = _group_ref(resource, view, "vpcId")
+        return Facts(links=(Link(kind, (vpc,)),) if vpc is not None else ())
+
+    return handler
+
+
+def _gateway_attachment(resource: Resource, view: StackView) -> Facts:
+    vpc, gateway = _group_ref(resource, view, "vpcId"), _group_ref(resource, view, "internetGatewayId")
+    return Facts(links=(Link("internet gateway", (vpc,), gateway),) if vpc is not None else ())
+
+
+def _nat_gateway(resource: Resource, view: StackView) -> Facts:
+    subnet = view.resources.get(_group_ref(resource, view, "subnetId") or "")
+    vpc = _group_ref(subnet, view, "vpcId") if subnet is not None and subnet.type == SUBNET else None
+    vpc = vpc or _group_ref(resource, view, "vpcId")
+    return Facts(links=(Link("NAT gateway", (vpc,)),) if vpc is not None else ())
+
+
+def _peering(resource: Resource, view: StackView) -> Facts:
+    ends = tuple(end for end in (_group_ref(resource, view, key) for key in ("vpcId", "peerVpcId")) if end)
+    return Facts(links=(Link("VPC peering", ends),) if len(ends) == 2 else ())
+
+
 def _account(arn: str | None) -> str | None:
     parts = arn.split(":") if arn else []
     return parts[4] if len(parts) > 4 and parts[4] else None
@@ -284,6 +379,16 @@ INTERPRETER = register(
             "aws:elb/loadBalancer:LoadBalancer": (_load_balancer, frozenset({"exposures"})),
             "aws:ec2/eip:Eip": (_exposure("elastic IP"), frozenset({"exposures"})),
             "aws:ec2/eipAssociation:EipAssociation": (_exposure("elastic IP association"), frozenset({"exposures"})),
+            "aws:ec2/route:Route": (_route, frozenset({"routes"})),
+            "aws:ec2/routeTable:RouteTable": (_route_table, frozenset({"routes", "network_of"})),
+            INTERNET_GATEWAY: (_gateway("internet gateway"), frozenset({"links"})),
+            "aws:ec2/internetGatewayAttachment:InternetGatewayAttachment": (_gateway_attachment, frozenset({"links"})),
+            "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway": (
+                _gateway("egress-only internet gateway"),
+                frozenset({"links"}),
+            ),
+            "aws:ec2/natGateway:NatGateway": (_nat_gateway, frozenset({"links"})),
+            "aws:ec2/vpcPeeringConnection:VpcPeeringConnection": (_peering, frozenset({"links"})),
             "pulumi:providers:aws": (_provider, frozenset({"provider_scope"})),
         },
     )

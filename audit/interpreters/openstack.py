@@ -116,7 +116,7 @@ def _instance(resource: Resource, view: StackView) -> Facts:
     hints = blocks(inputs, "schedulerHints")
     # An unknown group id (a preview) still resolves through the instance's dependency on the server group.
     spread_ref = view.ref(resource, "schedulerHints", text(hints[0], "group")) if hints else None
-    member = Member(group, text(inputs, "availabilityZone"), spread_ref)
+    member = Member(group, text(inputs, "availabilityZone"), spread_ref, text(inputs, "name"))
     return Facts(member=member, scope=_scope(resource, view))
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from audit.changes import ChangeKind
+from audit.changes import Action, ChangeKind
 from audit.diff import DiffReport
 from audit.engine import AuditReport
 from audit.findings import Finding
+from audit.report.actions import action_text
 from audit.report.structure import grouped, severity_counts
 from audit.values import SECRET_TEXT, display
 
@@ -51,7 +52,8 @@ def diff_markdown(report: DiffReport) -> str:
         f"## kiban diff: {_code(report.old.source)} → {_code(report.new.source)}",
         "",
         f"{_counts_line(report.findings)} · {counts['added']} added, {counts['removed']} removed, "
-        f"{counts['updated']} updated ({report.providers_ignored} provider resources and all outputs ignored)",
+        f"{counts['updated']} updated ({counts['replaced']} replaced; "
+        f"{report.providers_ignored} provider resources and all outputs ignored)",
         "",
         *findings_table(report.findings),
     ]
@@ -62,7 +64,12 @@ def diff_markdown(report: DiffReport) -> str:
             lines += ["", f"<details><summary>{area} / {owner} ({len(changes)})</summary>", ""]
             for change in changes:
                 kind = change.type.rsplit(":", 1)[-1]
-                lines.append(f"- `{SIGNS[change.kind]}` **{kind}** {_code(change.name)}")
+                sign = "±" if change.action == Action.REPLACE else SIGNS[change.kind]
+                action = action_text(change)
+                shown = f" — {action}" if action else ""
+                if change.action == Action.REPLACE:
+                    shown = f" — **{_cell(action)}**"
+                lines.append(f"- `{sign}` **{kind}** {_code(change.name)}{shown}")
                 for prop in change.properties:
                     if prop.secret:
                         lines.append(f"  - {_code(prop.path)}: {SECRET_TEXT} {prop.kind}")

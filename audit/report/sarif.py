@@ -4,15 +4,23 @@ Each result points at the file the finding came from (the state, the stack's
 config, or the spec) and names the resource as a logical location by URN, since
 a state has no lines worth pointing at. Waived failures carry an external
 suppression with the waiver's justification.
+
+Artifact locations are relative to the working directory, the run's
+``%SRCROOT%`` (``originalUriBaseIds``), even when a path was given absolute:
+code-scanning services resolve them against the checkout, and an absolute
+``file://`` URI names a folder of one machine only.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+from audit.changes import Action, ResourceChange
 from audit.findings import Finding, RuleInfo, Severity
 from audit.values import resource_name
 
@@ -22,9 +30,18 @@ LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "
 SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "2.0"}
 
 
-def artifact_uri(path: str) -> str:
+SOURCE_ROOT = "%SRCROOT%"
+
+
+def artifact_location(path: str, root: Path) -> dict[str, str]:
+    """``path`` as an artifact location relative to ``root`` (the run's %SRCROOT%); absolute only across drives."""
     candidate = Path(path)
-    return candidate.as_uri() if candidate.is_absolute() else candidate.as_posix()
+    if candidate.is_absolute():
+        try:
+            candidate = Path(os.path.relpath(candidate, root))
+        except ValueError:  # another drive (Windows): no relative path exists
+            return {"uri": candidate.as_uri()}
+    return {"uri": quote(candidate.as_posix()), "uriBaseId": SOURCE_ROOT}
 
 
 def _rule(info: RuleInfo) -> dict[str, Any]:
@@ -44,9 +61,21 @@ def _fingerprint(finding: Finding) -> str:
     return hashlib.sha256(f"{finding.rule}\0{finding.urn or ''}\0{finding.message}".encode()).hexdigest()[:32]
 
 
-def _result(finding: Finding, index: int, uri: str) -> dict[str, Any]:
+def _action(change: ResourceChange) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "action": (change.action or Action.UNKNOWN).value,
+        "replace_keys": list(change.replace_keys),
+    }
+    if change.replaced_because:
+        data["replaced_because"] = list(change.replaced_because)
+    return data
+
+
+def _result(
+    finding: Finding, index: int, artifact: dict[str, str], change: ResourceChange | None = None
+) -> dict[str, Any]:
     location: dict[str, Any] = {
-        "physicalLocation": {"artifactLocation": {"uri": uri}, "region": {"startLine": 1}},
+        "physicalLocation": {"artifactLocation": artifact, "region": {"startLine": 1}},
     }
     if finding.urn is not None:
         location["logicalLocations"] = [
@@ -63,6 +92,7 @@ def _result(finding: Finding, index: int, uri: str) -> dict[str, Any]:
             "severity": finding.severity.label,
             **({"area": finding.area} if finding.area else {}),
             **({"tenant": finding.tenant} if finding.tenant else {}),
+            **(_action(change) if change is not None else {}),
         },
     }
     if finding.waiver is not None:
@@ -77,14 +107,33 @@ def sarif_log(
     findings: Sequence[Finding],
     artifact: str,
     artifacts_by_rule: Mapping[str, str] | None = None,
+    root: Path | None = None,
+    changes: Sequence[ResourceChange] = (),
 ) -> dict[str, Any]:
-    """One SARIF log; ``artifacts_by_rule`` points some rules' results elsewhere (e.g. the waivers file)."""
+    """One SARIF log; ``artifacts_by_rule`` points some rules' results elsewhere (e.g. the waivers file).
+
+    ``root``: what artifact locations are relative to (default: the working directory). ``changes`` (a
+    diff's): each result about an updated resource carries its action (update/replace/unknown) and the
+    properties forcing a replacement; the run's properties list every replaced resource.
+    """
+    base = (root or Path.cwd()).resolve()
     index = {info.id: position for position, info in enumerate(rules)}
     elsewhere = artifacts_by_rule or {}
+    updated = {change.urn: change for change in changes if change.action is not None}
     results = [
-        _result(finding, index[finding.rule], artifact_uri(elsewhere.get(finding.rule, artifact)))
+        _result(
+            finding,
+            index[finding.rule],
+            artifact_location(elsewhere.get(finding.rule, artifact), base),
+            updated.get(finding.urn or ""),
+        )
         for finding in findings
     ]
+    run_properties: dict[str, Any] = {}
+    if changes:
+        run_properties["replaced"] = [
+            {"urn": change.urn, **_action(change)} for change in changes if change.action == Action.REPLACE
+        ]
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -97,8 +146,10 @@ def sarif_log(
                         "rules": [_rule(info) for info in rules],
                     }
                 },
+                "originalUriBaseIds": {SOURCE_ROOT: {"uri": base.as_uri().rstrip("/") + "/"}},
                 "results": results,
                 "columnKind": "unicodeCodePoints",
+                **({"properties": run_properties} if run_properties else {}),
             }
         ],
     }

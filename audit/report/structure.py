@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from audit.changes import MISSING, ChangeKind, PropertyChange, ResourceChange
+from audit.changes import MISSING, Action, ChangeKind, PropertyChange, ResourceChange
 from audit.diff import DiffReport
 from audit.engine import AuditReport
 from audit.findings import Finding, Severity
@@ -44,6 +44,17 @@ def property_json(change: PropertyChange) -> dict[str, Any]:
         data["before"] = to_json(change.before)
     if change.after is not MISSING:
         data["after"] = to_json(change.after)
+    return data
+
+
+def _update_json(change: ResourceChange) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "action": (change.action or Action.UNKNOWN).value,
+        "replace_keys": list(change.replace_keys),
+    }
+    if change.replaced_because:
+        data["replaced_because"] = list(change.replaced_because)
+    data["properties"] = [property_json(p) for p in change.properties]
     return data
 
 
@@ -89,11 +100,7 @@ def diff_json(report: DiffReport) -> dict[str, Any]:
                                 "type": change.type,
                                 "name": change.name,
                                 "change": change.kind.value,
-                                **(
-                                    {"properties": [property_json(p) for p in change.properties]}
-                                    if change.kind == ChangeKind.UPDATED
-                                    else {}
-                                ),
+                                **(_update_json(change) if change.kind == ChangeKind.UPDATED else {}),
                             }
                             for change in changes
                         ],

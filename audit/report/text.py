@@ -10,15 +10,17 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from audit.changes import ChangeKind
+from audit.changes import Action, ChangeKind
 from audit.diff import DiffReport
 from audit.engine import AuditReport
 from audit.findings import Finding
+from audit.report.actions import action_text
 from audit.report.structure import grouped, severity_counts
 from audit.values import SECRET_TEXT, display
 
 STYLES = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "dim"}
 SIGNS = {ChangeKind.ADDED: ("+", "green"), ChangeKind.REMOVED: ("-", "red"), ChangeKind.UPDATED: ("~", "yellow")}
+REPLACE_SIGN = ("±", "magenta")
 
 
 def _summary(findings: Sequence[Finding]) -> Text:
@@ -57,7 +59,11 @@ def diff_text(report: DiffReport) -> RenderableType:
     header = Text()
     header.append("kiban diff ", style="bold")
     header.append(f"{report.old.source} → {report.new.source}\n")
-    header.append(f"{counts['added']} added · {counts['removed']} removed · {counts['updated']} updated", style="bold")
+    header.append(
+        f"{counts['added']} added · {counts['removed']} removed · {counts['updated']} updated "
+        f"({counts['replaced']} replaced)",
+        style="bold",
+    )
     header.append(f"  ({report.providers_ignored} provider resources and all outputs ignored)\n", style="dim")
     header.append_text(_summary(report.findings))
     parts: list[RenderableType] = [header, findings_table(report.findings)]
@@ -68,9 +74,17 @@ def diff_text(report: DiffReport) -> RenderableType:
         for owner, changes in owners:
             branch = tree.add(Text(owner, style="bold cyan"))
             for change in changes:
-                sign, style = SIGNS[change.kind]
+                sign, style = REPLACE_SIGN if change.action == Action.REPLACE else SIGNS[change.kind]
                 kind = change.type.rsplit(":", 1)[-1]
-                node = branch.add(Text.assemble((f"{sign} ", style), (kind, "bold"), f" {change.name}"))
+                action = action_text(change)
+                node = branch.add(
+                    Text.assemble(
+                        (f"{sign} ", style),
+                        (kind, "bold"),
+                        f" {change.name}",
+                        (f"  {action}" if action else "", style if change.action == Action.REPLACE else "dim"),
+                    )
+                )
                 for prop in change.properties:
                     if prop.secret:
                         node.add(Text(f"{prop.path}: {SECRET_TEXT} {prop.kind}", style="magenta"))

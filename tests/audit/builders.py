@@ -224,20 +224,20 @@ def replicas(
 
 # -- rendered cities ----------------------------------------------------------------------------------
 
-_RENDERS: dict[str, dict[str, Any]] = {}
+_RENDERS: dict[tuple[str, str], dict[str, Any]] = {}
 _FOLDER: list[Path] = []
 
 
-def rendered(spec_text: str) -> dict[str, Any]:
+def rendered(spec_text: str, target: str = "openstack") -> dict[str, Any]:
     """The state `kiban render --spec` writes for ``spec_text``, rendered once per session (about 1 s each).
 
-    Every variant is written as "city.yaml" so all render as stack "city-openstack": the same stack
+    Every variant is written as "city.yaml" so all render as stack "city-<target>": the same stack
     name seals the same secret to the same fingerprint, as one real stack would keep it. Placement
     planning is off (``kiban:placement.enabled: false``: replica i on chassis i mod n), so an edit's
     diff shows that edit alone; with the planner on, a one-line change may re-place VMs everywhere,
     which a diff reports faithfully but which would make every expected finding the planner's.
     """
-    if spec_text not in _RENDERS:
+    if (spec_text, target) not in _RENDERS:
         import hashlib
         import tempfile
 
@@ -245,14 +245,14 @@ def rendered(spec_text: str) -> dict[str, Any]:
 
         if not _FOLDER:
             _FOLDER.append(Path(tempfile.mkdtemp(prefix="kiban-audit-renders-")))
-        folder = _FOLDER[0] / hashlib.sha256(spec_text.encode()).hexdigest()[:16]
+        folder = _FOLDER[0] / hashlib.sha256(f"{target}\0{spec_text}".encode()).hexdigest()[:16]
         folder.mkdir(exist_ok=True)
         spec = folder / "city.yaml"
         spec.write_text(spec_text, encoding="utf-8")
-        stack = spec_stack_config(PROJECT_DIR, spec, "openstack")
+        stack = spec_stack_config(PROJECT_DIR, spec, target)
         stack.config[f"{stack.project}:placement"] = json.dumps({"enabled": False})
-        _RENDERS[spec_text] = render(stack)
-    return copy.deepcopy(_RENDERS[spec_text])
+        _RENDERS[(spec_text, target)] = render(stack)
+    return copy.deepcopy(_RENDERS[(spec_text, target)])
 
 
 def find(document: dict[str, Any], type_: str, name: str) -> dict[str, Any]:

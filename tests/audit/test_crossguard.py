@@ -173,3 +173,41 @@ def test_waivers_in_the_pack() -> None:
     assert reported == []
     crossguard.waiver_validator([waiver], datetime.date(2026, 10, 1))(args, lambda m, u=None: reported.append(m))
     assert reported == ["KB-WAIVER-001: waiver 1 (KB-HA-001 *::db-1) expired on 2026-09-30: moving to two chassis"]
+
+
+def test_a_route_to_a_new_internet_gateway_in_a_preview() -> None:
+    """Ids of resources made in the same run are unknown: the route's dependencies say where it leads."""
+    prefix = "urn:pulumi:s::p::kiban:network:SecurityArea"
+    area = PolicyResource(
+        "kiban:network:SecurityArea", Proxy({"level": "high", "cidr": "10.10.0.0/16"}), f"{prefix}::secure"
+    )
+    vpc = PolicyResource(
+        "aws:ec2/vpc:Vpc", Proxy({"cidrBlock": "10.10.0.0/16"}), f"{prefix}$aws:ec2/vpc:Vpc::secure", area
+    )
+    gateway = PolicyResource(
+        "aws:ec2/internetGateway:InternetGateway",
+        Proxy({"vpcId": "<unknown>"}),
+        f"{prefix}$aws:ec2/internetGateway:InternetGateway::igw",
+        area,
+        property_dependencies={"vpcId": [vpc]},
+    )
+    table = PolicyResource(
+        "aws:ec2/routeTable:RouteTable",
+        Proxy({"vpcId": "<unknown>"}),
+        f"{prefix}$aws:ec2/routeTable:RouteTable::app",
+        area,
+        property_dependencies={"vpcId": [vpc]},
+    )
+    route = PolicyResource(
+        "aws:ec2/route:Route",
+        Proxy({"routeTableId": "<unknown>", "destinationCidrBlock": "0.0.0.0/0", "gatewayId": "<unknown>"}),
+        f"{prefix}$aws:ec2/route:Route::app-default",
+        area,
+        property_dependencies={"routeTableId": [table], "gatewayId": [gateway]},
+    )
+    reported: list[tuple[str, str | None]] = []
+    args = StackArgs([area, vpc, gateway, table, route])
+    crossguard.stack_validator(rule_by_id("KB-NET-005"), waivers=[])(args, _collect(reported))
+    assert reported == [
+        ("KB-NET-005: route 0.0.0.0/0 via internet gateway igw: the high area secure reaches the internet", route.urn)
+    ]

@@ -99,7 +99,8 @@ def test_a_declared_flow_widens_the_path_between_areas_at_both_ends() -> None:
             "wider path office → secure: lean-app (lean-app-out-integration-hub-secure-tcp443) egress 443/tcp to 10.10.0.128/25 (declared: flow lean-hub)",
         ),
     ]
-    assert report.counts() == {"added": 2, "removed": 0, "updated": 3}
+    # Nothing is re-created: the hub's user data no longer carries the flows (issue 10, item 1).
+    assert report.counts() == {"added": 2, "removed": 0, "updated": 1, "replaced": 0}
     assert report.exit_code(Severity.HIGH) == 1
     assert report.exit_code(Severity.MEDIUM) == 3
     # Taking the flow away again only narrows: changes, no findings.
@@ -119,7 +120,11 @@ def test_fewer_replicas() -> None:
         }
 
     report = diff(base(), rendered(spec(one_web)))
-    assert found(report) == [("high", "KB-DIFF-REDUNDANCY", "full/web: replicas 2 → 1")]
+    assert found(report) == [
+        ("high", "KB-DIFF-REDUNDANCY", "full/web: replicas 2 → 1"),
+        # The survivor leaves its server group: a scheduler hint is force-new, so it is re-created too.
+        ("high", "KB-DIFF-REPLICAS", "all 2 replicas of full/web are replaced at once (schedulerHints)"),
+    ]
     removed = sorted((c.type.rsplit(":", 1)[-1], c.name) for c in report.changes if c.kind == ChangeKind.REMOVED)
     assert removed == [
         ("Instance", "full-web-2"),
@@ -143,6 +148,7 @@ def test_anti_affinity_turned_off() -> None:
     assert found(report) == [
         ("high", "KB-DIFF-REDUNDANCY", "lean/app: anti-affinity lost (anti-affinity → none)"),
         *zone_finding(new, "lean/app"),
+        ("high", "KB-DIFF-REPLICAS", "all 2 replicas of lean/app are replaced at once (schedulerHints)"),
     ]
     (removed,) = [change for change in report.changes if change.kind == ChangeKind.REMOVED]
     assert (removed.type, removed.name) == ("openstack:compute/serverGroup:ServerGroup", "lean-app")
@@ -237,6 +243,12 @@ def test_ingress_from_anywhere_and_more_ports_in_the_middle_area() -> None:
             "critical",
             "KB-DIFF-ANYWHERE",
             "full-web (full-web-in-anywhere-tcp22): ingress 22/tcp from anywhere (0.0.0.0/0)",
+        ),
+        (
+            "critical",
+            "KB-DIFF-PATH",
+            "new path anywhere → office: full-web (full-web-in-anywhere-tcp22) ingress 22/tcp from 0.0.0.0/0 "
+            "(every address; no declared flow allows it)",
         ),
         (
             "medium",
@@ -429,6 +441,11 @@ def test_redundancy_on_hand_written_replicas() -> None:
     assert found(report) == [
         ("high", "KB-DIFF-REDUNDANCY", "juki/db: anti-affinity lost (anti-affinity → affinity)"),
         ("high", "KB-DIFF-REDUNDANCY", "juki/db: zones no longer distinct: 2 replicas in 1 (az1)"),
+        (
+            "high",
+            "KB-DIFF-REPLICAS",
+            "all 3 replicas of juki/db are replaced at once (availabilityZone, schedulerHints)",
+        ),
         ("medium", "KB-DIFF-REDUNDANCY", "juki/db: replicas 3 → 2"),
     ]
 

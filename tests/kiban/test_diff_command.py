@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -121,10 +122,15 @@ def test_every_format(tmp_path: Path) -> None:
     markdown = invoke(old, new, "--format", "markdown")
     assert markdown[0] == 3 and markdown[1].startswith(f"## kiban diff: `{old}` → `{new}`\n")
     data = json.loads(invoke(old, new, "-f", "json")[1])
-    assert data["report"] == "kiban diff" and data["summary"]["findings"]["critical"] == 1
+    assert data["report"] == "kiban diff" and data["summary"]["findings"]["critical"] == 2  # anywhere, and its path
     sarif = json.loads(invoke(old, new, "-f", "sarif")[1])
     assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"][0]["ruleId"] == "KB-DIFF-ANYWHERE"
-    assert sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == new.as_uri()
+    # Relative to the working directory even though the state was named by its absolute path.
+    assert sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"] == {
+        "uri": Path(os.path.relpath(new)).as_posix(),
+        "uriBaseId": "%SRCROOT%",
+    }
+    assert sarif["runs"][0]["originalUriBaseIds"] == {"%SRCROOT%": {"uri": Path.cwd().resolve().as_uri() + "/"}}
     for form in ("text", "markdown", "json", "sarif"):
         out = tmp_path / f"report.{form}"
         code, printed, err = invoke(old, new, "-f", form, "--out", out)
@@ -151,6 +157,5 @@ def test_specs_rendered_on_the_fly(tmp_path: Path) -> None:
     ]
     assert report["summary"]["updated"] == 3 and report["summary"]["added"] == 0
     sarif = json.loads(invoke("--old-spec", before, "--new-spec", after, "--target", "openstack", "-f", "sarif")[1])
-    assert (
-        sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == after.as_uri()
-    )
+    location = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": Path(os.path.relpath(after)).as_posix(), "uriBaseId": "%SRCROOT%"}

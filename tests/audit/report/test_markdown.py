@@ -12,11 +12,15 @@ def test_diff_markdown() -> None:
     assert lines[0] == "## kiban diff: `old.json` → `new.json`"
     assert (
         lines[2]
-        == "**2 findings** (1 critical, 1 high) · 0 added, 0 removed, 3 updated (3 provider resources and all outputs ignored)"
+        == "**3 findings** (2 critical, 1 high) · 0 added, 0 removed, 4 updated (3 replaced; 3 provider resources and "
+        "all outputs ignored)"
     )
     assert lines[4:6] == ["| Severity | Rule | Where | Finding |", "|---|---|---|---|"]
     assert lines[6].startswith("| 🔴 critical | KB-DIFF-ANYWHERE | secure | integration-hub-secure")
-    assert "<details><summary>office / lean (2)</summary>" in lines
+    assert "<details><summary>office / lean (3)</summary>" in lines
+    assert "- `~` **Instance** `lean-app-1` — update in place" in lines
+    assert "- `±` **Instance** `lean-app-2` — **replace (availabilityZone)**" in lines
+    assert "- `±` **VolumeAttach** `lean-app-2-data` — **replace (instanceId → lean-app-2 replaced)**" in lines
     assert "  - `adminPass`: [secret] added" in lines
     assert '  - `availabilityZone`: `"c2"` → `"c1"`' in lines
     assert PASSWORD not in text

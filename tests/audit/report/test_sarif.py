@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -29,15 +30,29 @@ def errors(validator: jsonschema.Draft4Validator, log: dict[str, Any]) -> list[s
 
 def test_diff_sarif(validator: jsonschema.Draft4Validator) -> None:
     report = diff_report()
-    log = sarif_log("kiban diff", "0.1.0", list(DIFF_RULES.values()), report.findings, "states/new.json")
+    log = sarif_log(
+        "kiban diff", "0.1.0", list(DIFF_RULES.values()), report.findings, "states/new.json", changes=report.changes
+    )
     assert errors(validator, log) == []
+    # Replacements ride along: on each result about an updated resource, and listed for the whole run.
+    properties = log["runs"][0]["results"][0]["properties"]
+    assert (properties["action"], properties["replace_keys"]) == ("replace", ["remoteIpPrefix"])
+    replaced = log["runs"][0]["properties"]["replaced"]
+    assert [(item["urn"].rsplit("::", 1)[1], item["replace_keys"]) for item in replaced] == [
+        ("lean-app-2", ["availabilityZone"]),
+        ("integration-hub-secure-in-integration-hub-office-tcp443", ["remoteIpPrefix"]),
+        ("lean-app-2-data", ["instanceId"]),
+    ]
     (run,) = log["runs"]
     rules = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
     assert rules == list(DIFF_RULES)
     first = run["results"][0]
     assert first["ruleId"] == "KB-DIFF-ANYWHERE" and rules[first["ruleIndex"]] == "KB-DIFF-ANYWHERE"
     assert first["level"] == "error"
-    assert first["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "states/new.json"
+    assert first["locations"][0]["physicalLocation"]["artifactLocation"] == {
+        "uri": "states/new.json",
+        "uriBaseId": "%SRCROOT%",
+    }
     assert first["locations"][0]["logicalLocations"][0]["fullyQualifiedName"] == report.findings[0].urn
     assert run["tool"]["driver"]["rules"][0]["properties"]["security-severity"] == "9.5"
     assert PASSWORD not in json.dumps(log)
@@ -46,7 +61,13 @@ def test_diff_sarif(validator: jsonschema.Draft4Validator) -> None:
 def test_audit_sarif_with_suppressions(validator: jsonschema.Draft4Validator) -> None:
     report = audit_report()
     log = sarif_log(
-        "kiban audit", "0.1.0", report.rules, report.findings, "/abs/state.json", {"KB-WAIVER-002": "waivers.yaml"}
+        "kiban audit",
+        "0.1.0",
+        report.rules,
+        report.findings,
+        "/abs/state.json",
+        {"KB-WAIVER-002": "waivers.yaml"},
+        root=Path("/abs"),
     )
     assert errors(validator, log) == []
     results = log["runs"][0]["results"]
@@ -54,10 +75,34 @@ def test_audit_sarif_with_suppressions(validator: jsonschema.Draft4Validator) ->
     assert [(r["ruleId"], r["suppressions"][0]["justification"]) for r in suppressed] == [
         ("KB-HA-002", "chassis c2 is being replaced | until June")
     ]
-    assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "file:///abs/state.json"
+    assert results[0]["locations"][0]["physicalLocation"]["artifactLocation"] == {
+        "uri": "state.json",
+        "uriBaseId": "%SRCROOT%",
+    }
+    assert log["runs"][0]["originalUriBaseIds"] == {"%SRCROOT%": {"uri": "file:///abs/"}}
     assert results[-1]["ruleId"] == "KB-WAIVER-002" and results[-1]["level"] == "note"
     assert results[-1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "waivers.yaml"
     assert "logicalLocations" not in results[-1]
+
+
+def test_absolute_paths_stay_relative_to_the_working_directory(
+    validator: jsonschema.Draft4Validator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A state named by its absolute path, inside and outside the working directory, with a space and kanji."""
+    monkeypatch.chdir(tmp_path)
+    inside = tmp_path / "states" / "新 state.json"
+    outside = tmp_path.parent / "elsewhere.json"
+    report = diff_report()
+    log = sarif_log(
+        "kiban diff", "0.1.0", list(DIFF_RULES.values()), report.findings, str(inside), {"KB-DIFF-PATH": str(outside)}
+    )
+    assert errors(validator, log) == []
+    (run,) = log["runs"]
+    assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": tmp_path.resolve().as_uri() + "/"}}
+    where = {r["ruleId"]: r["locations"][0]["physicalLocation"]["artifactLocation"] for r in run["results"]}
+    assert where["KB-DIFF-ANYWHERE"] == {"uri": "states/%E6%96%B0%20state.json", "uriBaseId": "%SRCROOT%"}
+    assert where["KB-DIFF-PATH"] == {"uri": "../elsewhere.json", "uriBaseId": "%SRCROOT%"}
+    assert "file://" not in json.dumps(run["results"])
 
 
 def test_the_schema_catches_a_broken_log(validator: jsonschema.Draft4Validator) -> None:

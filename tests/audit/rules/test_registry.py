@@ -16,10 +16,13 @@ def test_the_rules_and_their_ids_are_stable() -> None:
         "KB-HA-001",
         "KB-HA-002",
         "KB-IMDS-001",
+        "KB-INV-001",
         "KB-NET-001",
         "KB-NET-002",
         "KB-NET-003",
         "KB-NET-004",
+        "KB-NET-005",
+        "KB-NET-006",
         "KB-TEN-001",
     ]
 
