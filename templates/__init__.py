@@ -120,6 +120,8 @@ def render_user_data(
     if host.vm.middleware_role == MiddlewareRole.DATABASE and database_password is None:
         raise ValueError(f"{host.name}: a database node needs the database admin password")
     inbound = allowed_inbound(flows, host.group, BOOT_RULE_KINDS)
+    # sshd listens where the management path arrives (the spec's management.ssh_port); none: its default.
+    ssh_ports = sorted({allowed.port.first for allowed in inbound})
     is_time_node = host.vm.middleware_role == MiddlewareRole.TIME_NAME
     # Until the playbook lists the nodes one by one, every host follows the area's time service address;
     # a time node itself waits for its peers (the playbook's) and serves its local clock meanwhile.
@@ -133,6 +135,7 @@ def render_user_data(
         services=services,
         ntp_servers=boot_ntp,
         inbound=inbound,
+        ssh_port=ssh_ports[0] if ssh_ports else None,
         firewall_scope="at boot the management path only; `kiban playbook` installs the flow plan's rules",
         database_password=database_password,
         timezone=TIMEZONE,
