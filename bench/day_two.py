@@ -87,7 +87,9 @@ def _stack(city: str, target: str, spec: Path, plan: Path) -> StackConfig:
         stack = spec_stack_config(PROJECT_DIR, spec, target)
         stack.stack = f"{city}-{target}"
         if target == "aws":
-            stack.config[f"{stack.project}:aws"] = json.dumps(AWS_SETTINGS)
+            # The city's region is its chassis' zones' (桜丘市 is in Osaka).
+            zone = str(yaml.safe_load(spec.read_text(encoding="utf-8"))["failure_domains"]["chassis"][0]["cloud_zone"])
+            stack.config[f"{stack.project}:aws"] = json.dumps({**AWS_SETTINGS, "region": zone[:-1]})
     stack.config[f"{stack.project}:spec"] = str(spec)
     stack.config[f"{stack.project}:placement"] = json.dumps({"planFile": str(plan)})
     return stack
