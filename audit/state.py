@@ -9,12 +9,12 @@ replacement (``delete: true``), which are not the stack's live resources.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spec.jsonsource import read_json
 from spec.problems import FieldPath, Problem, SpecError
 
 SUPPORTED_VERSION = 3
@@ -55,21 +55,7 @@ class StackState:
 
 def load_state(path: Path, artifact: str | None = None) -> StackState:
     """Read and check a state file; raise SpecError (FILE: path: message) when it is not a version-3 export."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(path, [Problem((), "file not found")]) from None
-    except IsADirectoryError:
-        raise SpecError(path, [Problem((), "is a folder, not a state file")]) from None
-    except UnicodeDecodeError:
-        raise SpecError(path, [Problem((), "not a text file: expected the JSON of `pulumi stack export`")]) from None
-    except OSError as error:
-        raise SpecError(path, [Problem((), f"cannot be read: {error.strerror}")]) from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        message = f"not JSON ({error.msg}): expected the output of `pulumi stack export`"
-        raise SpecError(path, [Problem((), message, error.lineno)]) from None
+    document = read_json(path, "state file", "expected the output of `pulumi stack export`")
     return state_from_document(document, str(path), artifact or str(path))
 
 
