@@ -12,7 +12,16 @@ import ipaddress
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+    model_validator,
+)
 
 from spec.problems import FieldPath, Problem
 
@@ -119,10 +128,9 @@ class InventoryDocument(_Read):
 MAX_PROBLEMS = 20
 
 
-def inventory_problems(document: Any, where: FieldPath) -> list[Problem]:
-    """What is wrong with an inventory document (found at ``where`` in its file); empty when it can be used."""
+def _problems(model: type[BaseModel], document: Any, where: FieldPath) -> list[Problem]:
     try:
-        InventoryDocument.model_validate(document)
+        model.model_validate(document)
     except ValidationError as error:
         problems = []
         for item in error.errors()[:MAX_PROBLEMS]:
@@ -130,3 +138,56 @@ def inventory_problems(document: Any, where: FieldPath) -> list[Problem]:
             problems.append(Problem((*where, *item["loc"]), message))
         return problems
     return []
+
+
+def inventory_problems(document: Any, where: FieldPath) -> list[Problem]:
+    """What is wrong with an inventory document (found at ``where`` in its file); empty when it can be used."""
+    return _problems(InventoryDocument, document, where)
+
+
+class AnsibleHost(_Read):
+    """A host of the Ansible inventory `kiban inventory` writes (or the lab's), as the testinfra suite reads it."""
+
+    ansible_host: Address
+    kiban_external: bool = False  # a lab's outside network: has no area, role or ports
+    kiban_area: StrictStr | None = None
+    kiban_group: StrictStr | None = None
+    kiban_role: StrictStr | None = None
+    kiban_ports: list[PortText] = []
+    kiban_netns: StrictStr | None = None
+    kiban_python: StrictStr | None = None
+
+    @model_validator(mode="after")
+    def _placed(self) -> AnsibleHost:
+        if not self.kiban_external and not (self.kiban_area and self.kiban_group and self.kiban_role):
+            raise ValueError("needs kiban_area, kiban_group and kiban_role (write it with `kiban inventory`)")
+        return self
+
+
+class AnsibleGroup(_Read):
+    hosts: dict[str, dict[str, Any] | None] = {}
+
+
+class AnsibleVars(_Read):
+    kiban_areas: list[Area]
+    kiban_flows: list[Flow]
+    kiban_management: Management | None = None
+
+
+class AnsibleAll(_Read):
+    hosts: dict[str, AnsibleHost] = Field(min_length=1)
+    children: dict[str, AnsibleGroup] = {}
+    vars: AnsibleVars
+
+
+class AnsibleInventory(_Read):
+    all: AnsibleAll
+
+
+def ansible_inventory_problems(document: Any) -> list[Problem]:
+    """What keeps the testinfra suite from reading an Ansible inventory; empty when it can be used."""
+    if not isinstance(document, dict):
+        return [
+            Problem((), "not an Ansible inventory: expected a mapping with 'all' (write it with `kiban inventory`)")
+        ]
+    return _problems(AnsibleInventory, document, ())
