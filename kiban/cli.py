@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from collections.abc import Callable
@@ -10,8 +11,8 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from typer.core import TyperGroup
 from rich.console import Console
+from typer.core import TyperGroup
 
 from catalog import available_versions, load_catalogue
 from kiban import reports
@@ -44,9 +45,7 @@ class GuardedGroup(TyperGroup):
             return super().invoke(ctx)
         except (RecursionError, MemoryError) as error:
             arguments: list[str] = ctx.meta.get("kiban.arguments", [])
-            outputs = {
-                after for before, after in zip(arguments, arguments[1:], strict=False) if before in ("--out", "-o")
-            }
+            outputs = {after for before, after in itertools.pairwise(arguments) if before in ("--out", "-o")}
             files = [a for a in arguments if a not in outputs and Path(a).is_file()] or ["input"]
             for file in files:
                 typer.echo(
