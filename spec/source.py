@@ -148,6 +148,10 @@ def _walk(
             _walk(item, (*path, index), lines, problems, budget)
 
 
+def _codepoint(character: int | str) -> str:
+    return f"U+{character if isinstance(character, int) else ord(character):04X}"
+
+
 def read_yaml(file: Path, what: str = "spec file") -> YamlSource:
     """Parse ``file``; raise SpecError (never a YAML, OS or recursion exception) when it cannot be read."""
     try:
@@ -172,7 +176,19 @@ def read_yaml(file: Path, what: str = "spec file") -> YamlSource:
     too_deep = _flow_too_deep(text)
     if too_deep is not None:
         raise SpecError(file, [Problem((), f"nested more than {MAX_DEPTH} levels deep: refused", too_deep)])
-    loader = KibanLoader(text)
+    try:
+        loader = KibanLoader(text)
+    except yaml.reader.ReaderError as error:
+        # The reader checks the characters before anything is parsed: control characters are not YAML.
+        line = text.count("\n", 0, error.position) + 1
+        raise SpecError(
+            file,
+            [
+                Problem(
+                    (), f"not YAML text: control character {_codepoint(error.character)} is not allowed in YAML", line
+                )
+            ],
+        ) from None
     lines: dict[FieldPath, int] = {}
     problems: list[Problem] = []
     try:
