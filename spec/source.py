@@ -213,6 +213,9 @@ def read_yaml(file: Path, what: str = "spec file") -> YamlSource:
         raise SpecError(
             file, [Problem((), f"nested too deeply to read (more than {MAX_DEPTH} levels): refused")]
         ) from None
+    except ValueError as error:
+        # Python refuses integers of more than 4,300 digits (int_max_str_digits): no kiban value has them.
+        raise SpecError(file, [Problem((), f"a value kiban cannot read ({error})")]) from None
     finally:
         loader.dispose()
 
