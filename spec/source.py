@@ -151,6 +151,7 @@ def _walk(
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
+            budget[0] -= 1  # a key is a value too: a mapping of many short keys costs as much to read
             key = _scalar_key(key_node)
             if key is None or key == MERGE_KEY:
                 continue
