@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from typer import _click as click
 from typer.core import TyperGroup
 
 from catalog import available_versions, load_catalogue
@@ -36,11 +37,11 @@ class GuardedGroup(TyperGroup):
     are bugs and stay tracebacks, where tests see them.
     """
 
-    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         ctx.meta["kiban.arguments"] = list(args)
         return super().parse_args(ctx, args)
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except (RecursionError, MemoryError) as error:

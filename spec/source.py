@@ -54,12 +54,12 @@ KibanLoader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^(?:~|n
 
 
 try:
-    from yaml.cyaml import CParser
+    from yaml.cyaml import CParser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - PyYAML's wheels ship libyaml
     Loader: type[KibanLoader] = KibanLoader
 else:
 
-    class _FastLoader(CParser, KibanLoader):  # type: ignore[misc]
+    class _FastLoader(CParser, KibanLoader):
         """libyaml's scanner and parser with KibanLoader's resolver and constructor: both read a document
         the same way, libyaml some twenty times faster (PyYAML's own scanner takes seconds for 1 MB)."""
 
