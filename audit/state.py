@@ -9,12 +9,13 @@ replacement (``delete: true``), which are not the stack's live resources.
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from spec.jsonsource import read_json
 from spec.problems import FieldPath, Problem, SpecError
 
 SUPPORTED_VERSION = 3
@@ -55,21 +56,7 @@ class StackState:
 
 def load_state(path: Path, artifact: str | None = None) -> StackState:
     """Read and check a state file; raise SpecError (FILE: path: message) when it is not a version-3 export."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError(path, [Problem((), "file not found")]) from None
-    except IsADirectoryError:
-        raise SpecError(path, [Problem((), "is a folder, not a state file")]) from None
-    except UnicodeDecodeError:
-        raise SpecError(path, [Problem((), "not a text file: expected the JSON of `pulumi stack export`")]) from None
-    except OSError as error:
-        raise SpecError(path, [Problem((), f"cannot be read: {error.strerror}")]) from None
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        message = f"not JSON ({error.msg}): expected the output of `pulumi stack export`"
-        raise SpecError(path, [Problem((), message, error.lineno)]) from None
+    document = read_json(path, "state file", "expected the output of `pulumi stack export`")
     return state_from_document(document, str(path), artifact or str(path))
 
 
@@ -141,16 +128,58 @@ def _deployment(document: Mapping[str, Any], source: str) -> tuple[Mapping[str, 
     return deployment, where
 
 
+# urn:pulumi:<stack>::<project>::<type chain>::<name>; a type chain is types joined by "$", none holding "::".
+URN_GRAMMAR = re.compile(r"^urn:pulumi:[^:]+::[^:]+::[^:]+(?::[^:]+)*::.+$", re.DOTALL)
+
+
 def _resource_problem(resource: Any, path: tuple[str | int, ...]) -> Problem | None:
+    """What is wrong with a resource's envelope (the fields kiban reads), or None; inputs and outputs pass through."""
     if not isinstance(resource, Mapping):
         return Problem(path, "a resource must be an object")
     for key in ("urn", "type"):
-        if not isinstance(resource.get(key), str) or not resource[key]:
+        if key not in resource or resource[key] is None or resource[key] == "":
             return Problem((*path, key), "missing: every resource has a urn and a type")
-    for key in ("inputs", "outputs"):
-        if key in resource and resource[key] is not None and not isinstance(resource[key], Mapping):
-            return Problem((*path, key), "must be an object")
+        if not isinstance(resource[key], str):
+            return Problem((*path, key), f"must be a string, not {_json_type(resource[key])}")
+    if not URN_GRAMMAR.match(resource["urn"]):
+        return Problem((*path, "urn"), "not a URN: expected urn:pulumi:<stack>::<project>::<type>::<name>")
+    checks: tuple[tuple[str, type | tuple[type, ...], str], ...] = (
+        ("custom", bool, "true or false"),
+        ("delete", bool, "true or false"),
+        ("id", str, "a string"),
+        ("parent", str, "a URN"),
+        ("provider", str, "a provider reference (a string)"),
+        ("inputs", Mapping, "an object"),
+        ("outputs", Mapping, "an object"),
+        ("dependencies", list, "a list of URNs"),
+        ("propertyDependencies", Mapping, "an object of lists of URNs"),
+    )
+    for key, wanted, what in checks:
+        # A null is what Pulumi writes for "none"; only a present value of another type is wrong.
+        if resource.get(key) is not None and not isinstance(resource[key], wanted):
+            return Problem((*path, key), f"must be {what}, not {_json_type(resource[key])}")
+    for index, urn in enumerate(resource.get("dependencies") or []):
+        if not isinstance(urn, str):
+            return Problem((*path, "dependencies", index), f"must be a URN, not {_json_type(urn)}")
+    for name, urns in (resource.get("propertyDependencies") or {}).items():
+        if not isinstance(urns, list) or not all(isinstance(urn, str) for urn in urns):
+            return Problem((*path, "propertyDependencies", name), "must be a list of URNs")
     return None
+
+
+def _json_type(value: Any) -> str:
+    """The JSON name of a value's type, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
 
 
 def _pending_operations(raw: Any, path: tuple[str | int, ...], problems: list[Problem]) -> list[PendingOperation]:

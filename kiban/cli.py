@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from typer import _click as click
+from typer.core import TyperGroup
 
 from catalog import available_versions, load_catalogue
 from kiban import reports
@@ -25,7 +28,36 @@ from spec.problems import SpecError
 
 EXIT_BAD_INPUT = 2
 
+
+class GuardedGroup(TyperGroup):
+    """The last resort: input that exhausts the interpreter is bad input (exit 2, the files named), not a traceback.
+
+    Every reader refuses deep nesting and alias bombs itself (spec/source.py, spec/jsonsource.py); this
+    catches what a reader missed, so the documented exit codes hold whatever the input. Other exceptions
+    are bugs and stay tracebacks, where tests see them.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["kiban.arguments"] = list(args)
+        return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (RecursionError, MemoryError) as error:
+            arguments: list[str] = ctx.meta.get("kiban.arguments", [])
+            outputs = {after for before, after in itertools.pairwise(arguments) if before in ("--out", "-o")}
+            files = [a for a in arguments if a not in outputs and Path(a).is_file()] or ["input"]
+            for file in files:
+                typer.echo(
+                    f"{file}: (top level): too large or too deeply nested to read ({type(error).__name__}): refused",
+                    err=True,
+                )
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
 app = typer.Typer(
+    cls=GuardedGroup,
     name="kiban",
     help="kiban (基盤): plan, build and check a city's shared platform (共通基盤) from one spec.",
     no_args_is_help=True,

@@ -73,10 +73,12 @@ def verify_command(
     Arguments after the options go to pytest (for example -x or -k juki). Exit 0 when every check passes, 1 when
     one fails, 2 when the inventory cannot be read.
     """
-    from verify.run import run_suite
+    from kiban.cli import _or_exit
+    from verify.run import check_inventory, run_suite
 
-    if not inventory.is_file():
-        raise _fail(f"{inventory}: (top level): file not found")
+    # Read and checked here, before pytest: a broken inventory is one located message and exit 2,
+    # not a page of collection errors.
+    _or_exit(lambda: check_inventory(inventory))
     raise typer.Exit(run_suite(inventory, list(context.args)))
 
 

@@ -11,7 +11,6 @@ possible (`kiban plan SPEC --previous PLAN --format json --out PLAN`).
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from placement.options import PlacementSettings
 from placement.verify import verify_placement
 from spec.instances import expand_vms
+from spec.jsonsource import read_json
 from spec.model import PlatformSpec
 from spec.problems import Problem, SpecError
 
@@ -85,12 +85,9 @@ def read_plan_document(file: Path) -> tuple[dict[str, tuple[str | None, str]], d
     Only ``placements[].vm``, ``placements[].blade`` (and ``chassis`` when present) and a
     ``summary`` object are required, so plan files of every kiban version stay readable.
     """
-    try:
-        document = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError(file, [Problem((), "plan file not found")]) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise SpecError(file, [Problem((), f"not a kiban plan (JSON): {error}")]) from None
+    if not file.exists():
+        raise SpecError(file, [Problem((), "plan file not found")])
+    document = read_json(file, "plan file", "not a kiban plan (the JSON of `kiban plan --format json`)")
     placements = document.get("placements") if isinstance(document, dict) else None
     summary = document.get("summary") if isinstance(document, dict) else None
     if not isinstance(placements, list) or not isinstance(summary, dict):

@@ -8,14 +8,15 @@ bastion to jump through, become) and its kiban facts.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from spec.problems import Problem, SpecError
+from spec.jsonsource import parse_json, read_json
+from spec.problems import FieldPath, Problem, SpecError
+from verify.schema import inventory_problems
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"
@@ -26,46 +27,67 @@ def _group_name(prefix: str, value: str) -> str:
     return f"{prefix}_{re.sub(r'[^A-Za-z0-9_]', '_', value)}"
 
 
-def _unwrap(value: Any, file: Path) -> Any:
+def _unwrap(value: Any, file: Path, where: FieldPath) -> Any:
     if isinstance(value, dict) and SECRET_SIGNATURE in value:
         if "plaintext" in value:
-            return json.loads(value["plaintext"])
+            plaintext = value["plaintext"]
+            if not isinstance(plaintext, str):
+                raise SpecError(file, [Problem((*where, "plaintext"), "a secret's plaintext must be JSON text")])
+            try:
+                return parse_json(plaintext, file, "secret's plaintext")
+            except SpecError as error:
+                raise SpecError(
+                    file, [Problem((*where, "plaintext"), f"a secret's plaintext {p.message}") for p in error.problems]
+                ) from None
         raise SpecError(
             file,
-            [Problem(("inventory",), "the inventory output is an encrypted secret; export it with --show-secrets")],
+            [Problem(where, "the inventory output is an encrypted secret; export it with --show-secrets")],
         )
     return value
 
 
 def inventory_from_state(file: Path) -> dict[str, Any]:
-    """The inventory document in a `pulumi stack export`, a kiban render, or `pulumi stack output --json`."""
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SpecError(file, [Problem((), "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise SpecError(file, [Problem((), f"cannot be read: {error}")]) from None
-    except json.JSONDecodeError as error:
-        raise SpecError(file, [Problem((), f"not JSON: {error.msg} at line {error.lineno}")]) from None
+    """The inventory document in a `pulumi stack export`, a kiban render, or `pulumi stack output --json`.
+
+    SpecError (FILE: json.path: message) when the file, the stack outputs or the document itself
+    has the wrong shape: every field kiban reads is checked (verify/schema.py) before it is used.
+    """
+    data = read_json(
+        file, "state or stack output file", "expected `pulumi stack export` or `pulumi stack output --json`"
+    )
     if not isinstance(data, dict):
         raise SpecError(file, [Problem((), "expected a JSON object")])
+    where: FieldPath
     if "deployment" in data:
-        resources = (data.get("deployment") or {}).get("resources") or []
-        stack = next((r for r in resources if isinstance(r, dict) and r.get("type") == STACK_TYPE), None)
-        if stack is None:
+        deployment = data["deployment"]
+        if not isinstance(deployment, dict):
+            raise SpecError(file, [Problem(("deployment",), "must be an object with manifest and resources")])
+        resources = deployment.get("resources") or []
+        if not isinstance(resources, list):
+            raise SpecError(file, [Problem(("deployment", "resources"), "must be a list of resources")])
+        found = next(
+            ((i, r) for i, r in enumerate(resources) if isinstance(r, dict) and r.get("type") == STACK_TYPE), None
+        )
+        if found is None:
             raise SpecError(
                 file, [Problem(("deployment", "resources"), f"no {STACK_TYPE} resource: not a stack export")]
             )
+        index, stack = found
         outputs = stack.get("outputs") or {}
-        where: tuple[str | int, ...] = ("deployment", "resources", resources.index(stack), "outputs", "inventory")
+        where = ("deployment", "resources", index, "outputs", "inventory")
+        if not isinstance(outputs, dict):
+            raise SpecError(file, [Problem(where[:-1], "the stack's outputs must be an object")])
     else:
         outputs = data  # `pulumi stack output --json` prints the outputs themselves
         where = ("inventory",)
     if "inventory" not in outputs:
         raise SpecError(file, [Problem(where, "no 'inventory' output: was the stack deployed by kiban?")])
-    inventory = _unwrap(outputs["inventory"], file)
+    inventory = _unwrap(outputs["inventory"], file, where)
     if not isinstance(inventory, dict) or not {"hosts", "areas", "flows"} <= inventory.keys():
         raise SpecError(file, [Problem(where, "the inventory needs 'hosts', 'areas' and 'flows'")])
+    problems = inventory_problems(inventory, where)
+    if problems:
+        raise SpecError(file, problems)
     return inventory
 
 

@@ -6,7 +6,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+from spec.problems import SpecError, with_lines
+from spec.source import read_yaml
+from verify.schema import ansible_inventory_problems
+
 SUITE = Path(__file__).resolve().parent / "suite"
+
+
+def check_inventory(inventory: Path) -> None:
+    """SpecError (FILE: path: message) unless ``inventory`` is an Ansible inventory the suite can run on."""
+    source = read_yaml(inventory, "Ansible inventory")
+    problems = ansible_inventory_problems(source.data)
+    if problems:
+        raise SpecError(inventory, with_lines(problems, source.lines))
 
 
 def suite_command(inventory: Path, pytest_args: list[str] | None = None) -> list[str]:

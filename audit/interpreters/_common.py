@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -55,9 +57,11 @@ def number(inputs: Mapping[str, Any], key: str) -> int | None:
     item = value(inputs, key)
     if isinstance(item, bool):
         return None
-    if isinstance(item, int | float):
-        return int(item)
-    if isinstance(item, str) and item.lstrip("-").isdigit():
+    if isinstance(item, int):
+        return item
+    if isinstance(item, float):
+        return int(item) if math.isfinite(item) else None
+    if isinstance(item, str) and item.lstrip("-").isdigit() and len(item) <= 12:
         return int(item)
     return None
 
@@ -99,19 +103,32 @@ def strings(inputs: Mapping[str, Any], key: str) -> list[str]:
 
 
 def networks(values: Sequence[str]) -> list[Network]:
-    return [network for network in (parse_network(entry) for entry in values) if network is not None]
+    """The address ranges of a rule's remote; one that is not an address range counts as anywhere.
+
+    A rule's fields that cannot be read are read as the widest rule they could be (docs/AUDIT.md):
+    a broken state then shows as a finding, never as "0 findings".
+    """
+    return [parse_network(entry) or ANYWHERE_V4 for entry in values]
+
+
+_PROTOCOL_WORD = re.compile(r"^[a-z0-9-]{1,20}$")
 
 
 def protocol_name(raw: Any) -> str:
-    if raw is None or is_opaque(raw):
+    """A rule's protocol; a value that is not a protocol name or number reads as "any" (the widest)."""
+    if raw is None or is_opaque(raw) or isinstance(raw, bool) or not isinstance(raw, str | int):
         return "any"
     name = str(raw).strip().lower()
+    if not _PROTOCOL_WORD.match(name):
+        return "any"
     return _PROTOCOLS.get(name, name)
 
 
 def port_span(protocol: str, first: int | None, last: int | None) -> tuple[int, int]:
-    """A rule's port range; "any protocol", or no/negative/zero bounds, mean every port."""
+    """A rule's port range; "any protocol", no/negative/zero bounds, or bounds past 65535 mean every port."""
     if protocol == "any" or first is None or last is None or first < 0 or last < 0:
+        return ALL_PORTS
+    if first > 65535 or last > 65535:
         return ALL_PORTS
     if first == 0 and last in (0, 65535):
         return ALL_PORTS

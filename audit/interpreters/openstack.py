@@ -98,7 +98,12 @@ def _sec_group_rule(resource: Resource, view: StackView) -> Facts:
     elif prefix is not None:
         network = parse_network(prefix)
         if network is None:
-            return Facts(notes=(f"remoteIpPrefix {prefix!r} is not an address range",))
+            # Read as the widest remote (docs/AUDIT.md): a broken state shows as findings, not as none.
+            return Facts(
+                permits=(Permit(direction, protocol, first, last, ANYWHERE_V4, scope),),
+                scope=_scope(resource, view),
+                notes=(f"remoteIpPrefix {prefix!r} is not an address range: read as anywhere",),
+            )
         remote = network
     else:
         # No remote at all: Neutron matches every address of the rule's ethertype.

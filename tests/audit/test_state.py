@@ -35,6 +35,9 @@ def test_not_json(tmp_path: Path) -> None:
     ]
 
 
+URN = "urn:pulumi:dev::kiban::kiban:net:Area$openstack:networking/network:Network::mynumber"
+
+
 @pytest.mark.parametrize(
     ("document", "expected"),
     [
@@ -53,8 +56,48 @@ def test_not_json(tmp_path: Path) -> None:
             "deployment.resources[0].urn: missing: every resource has a urn and a type",
         ),
         (
-            {"version": 3, "deployment": {"resources": [{"urn": "u", "type": "t", "inputs": []}]}},
-            "deployment.resources[0].inputs: must be an object",
+            {"version": 3, "deployment": {"resources": [{"urn": URN, "type": "t", "inputs": []}]}},
+            "deployment.resources[0].inputs: must be an object, not a list",
+        ),
+        (
+            {"version": 3, "deployment": {"resources": [{"urn": "u", "type": "t"}]}},
+            "deployment.resources[0].urn: not a URN: expected urn:pulumi:<stack>::<project>::<type>::<name>",
+        ),
+        (
+            {"version": 3, "deployment": {"resources": [{"urn": "urn:pulumi:s::p::::n", "type": "t"}]}},
+            "deployment.resources[0].urn: not a URN: expected urn:pulumi:<stack>::<project>::<type>::<name>",
+        ),
+        (
+            {"version": 3, "deployment": {"resources": [{"urn": 7, "type": "t"}]}},
+            "deployment.resources[0].urn: must be a string, not a number",
+        ),
+        (
+            {"version": 3, "deployment": {"resources": [{"urn": URN, "type": ["t"]}]}},
+            "deployment.resources[0].type: must be a string, not a list",
+        ),
+        (
+            {"version": 3, "deployment": {"resources": [{"urn": URN, "type": "t", "id": 12}]}},
+            "deployment.resources[0].id: must be a string, not a number",
+        ),
+        (
+            {"version": 3, "deployment": {"resources": [{"urn": URN, "type": "t", "custom": "yes"}]}},
+            "deployment.resources[0].custom: must be true or false, not a string",
+        ),
+        (
+            {"version": 3, "deployment": {"resources": [{"urn": URN, "type": "t", "parent": {}}]}},
+            "deployment.resources[0].parent: must be a URN, not an object",
+        ),
+        (
+            {"version": 3, "deployment": {"resources": [{"urn": URN, "type": "t", "dependencies": "x"}]}},
+            "deployment.resources[0].dependencies: must be a list of URNs, not a string",
+        ),
+        (
+            {"version": 3, "deployment": {"resources": [{"urn": URN, "type": "t", "dependencies": [1]}]}},
+            "deployment.resources[0].dependencies[0]: must be a URN, not a number",
+        ),
+        (
+            {"version": 3, "deployment": {"resources": [{"urn": URN, "type": "t", "outputs": "text"}]}},
+            "deployment.resources[0].outputs: must be an object, not a string",
         ),
         (
             {"version": 3, "deployment": {"resources": [], "pending_operations": [{"type": "creating"}]}},
@@ -118,3 +161,20 @@ def test_a_backend_checkpoint_file(tmp_path: Path) -> None:
 def test_an_empty_stack() -> None:
     state = state_from_document({"version": 3, "deployment": {"manifest": {}}}, "empty")
     assert state.resources == [] and state.pending == []
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b'{"version": NaN}', "(top level): not JSON: NaN is not a JSON number: expected the output of"),
+        (b'{"version": -Infinity}', "(top level): not JSON: -Infinity is not a JSON number"),
+        (b"\xff\xfe{}", "(top level): not UTF-8 text (invalid start byte at byte 0); a state file is UTF-8 JSON"),
+        (b"[" * 5000, "(top level): nested more than 128 levels deep: refused as a state file (line 1)"),
+        (b'{"version": 3, "deployment": {"resources": []}', "(top level): not JSON (Expecting ',' delimiter)"),
+    ],
+)
+def test_hostile_json_is_a_located_problem(tmp_path: Path, content: bytes, expected: str) -> None:
+    path = tmp_path / "state.json"
+    path.write_bytes(content)
+    [problem] = problems(path)
+    assert problem.startswith(f"{path}: {expected}")

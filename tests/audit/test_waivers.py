@@ -66,7 +66,7 @@ def test_every_problem_is_located(tmp_path: Path) -> None:
         ("waivers: {}\n", "waivers: must be a list (line 1)"),
         (
             "waivers: [\n",
-            "(top level): YAML syntax error: expected the node content, but found '<stream end>', column 1 (line 2)",
+            "(top level): YAML syntax error: did not find expected node content, column 1 (line 2)",
         ),
     ],
 )

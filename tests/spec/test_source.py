@@ -26,6 +26,20 @@ def test_not_utf8(tmp_path: Path) -> None:
         read_yaml(path)
 
 
+@pytest.mark.parametrize(
+    ("content", "line", "codepoint"), [(b"\x00", 1, "U+0000"), (b"a: 1\nb: 2\nc: x\x1dy\n", 3, "U+001D")]
+)
+def test_control_characters_are_a_located_problem(tmp_path: Path, content: bytes, line: int, codepoint: str) -> None:
+    """Found by the fuzz tests: PyYAML's reader refuses them before parsing, which used to escape as a traceback."""
+    path = tmp_path / "control.yaml"
+    path.write_bytes(content)
+    with pytest.raises(SpecError) as raised:
+        read_yaml(path)
+    assert raised.value.lines() == [
+        f"{path}: (top level): not YAML text: control character {codepoint} is not allowed in YAML (line {line})"
+    ]
+
+
 def test_duplicate_key_inside_a_list_item(tmp_path: Path) -> None:
     path = tmp_path / "dup.yaml"
     path.write_text("items:\n  - id: a\n    id: b\n", encoding="utf-8")

@@ -18,6 +18,10 @@ from verify import run
 from verify.inventory import ansible_inventory, write_ansible_inventory
 
 runner = CliRunner()
+# A "billion laughs": ten aliases of ten aliases, nine levels deep.
+ALIAS_BOMB = b"l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n" + b"".join(
+    f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]\n".encode() for i in range(1, 10)
+)
 OPERATOR_OPTIONS = [
     "--hosts=role_bastion,juki-app-2",
     "--ansible-inventory=/home/ops/site.yaml",
@@ -28,9 +32,10 @@ OPERATOR_OPTIONS = [
 ]
 
 
-def test_kiban_verify_passes_testinfra_options_to_pytest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    inventory = tmp_path / "hosts.yaml"
-    inventory.write_text("all: {hosts: {}}\n", encoding="utf-8")
+def test_kiban_verify_passes_testinfra_options_to_pytest(
+    written_inventory: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inventory = written_inventory
     seen: list[list[str]] = []
 
     def fake_run(command: list[str], **_: Any) -> subprocess.CompletedProcess[str]:
@@ -84,3 +89,39 @@ def test_suite_refuses_hosts_naming_nothing(written_inventory: Path) -> None:
     collected = _collect(written_inventory, "--hosts=nowhere")
     assert collected.returncode == 4, collected.stdout + collected.stderr
     assert "'nowhere' is neither a host nor a group" in collected.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "(top level): not an Ansible inventory: expected a mapping with 'all' (write it with `kiban inventory`)"),
+        (b"garbage\n", "(top level): not an Ansible inventory"),
+        (b"all: {hosts: {}}\n", "all.hosts: Dictionary should have at least 1 item after validation, not 0 (line 1)"),
+        (b"\xff\xfe", "(top level): not UTF-8 text"),
+        (b"all: [", "(top level): YAML syntax error"),
+        (ALIAS_BOMB, "(top level): more than 100,000 values once its aliases are expanded"),
+    ],
+)
+def test_kiban_verify_refuses_a_broken_inventory_before_pytest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, expected: str
+) -> None:
+    inventory = tmp_path / "hosts.yaml"
+    inventory.write_bytes(content)
+    monkeypatch.setattr(subprocess, "run", lambda *_, **__: pytest.fail("pytest must not run on a broken inventory"))
+    result = runner.invoke(app, ["verify", "--inventory", str(inventory)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"{inventory}: {expected}")
+    assert "Traceback" not in result.output
+
+
+def test_kiban_verify_names_a_host_without_an_address(written_inventory: Path, tmp_path: Path) -> None:
+    import yaml
+
+    document = yaml.safe_load(written_inventory.read_text(encoding="utf-8"))
+    first = next(iter(document["all"]["hosts"]))
+    document["all"]["hosts"][first]["ansible_host"] = None
+    inventory = tmp_path / "hosts.yaml"
+    inventory.write_text(yaml.safe_dump(document), encoding="utf-8")
+    result = runner.invoke(app, ["verify", "--inventory", str(inventory)])
+    assert result.exit_code == 2
+    assert f"{inventory}: all.hosts.{first}.ansible_host: Input should be a valid string" in result.stderr

@@ -1,0 +1,165 @@
+"""bench/hostile: each reader's worst time and peak memory on hostile files under 1 MB.
+
+For every reader (state, stack outputs, Ansible inventory, waivers, plan file, spec) the bench
+writes a normal file of its kind (from the tiny test city) and hostile files under 1 MB: a YAML
+alias bomb, deep nesting, a huge number, a long string, many keys. Each file is read in a fresh
+Python process (imports done before the clock starts), which reports the read's wall time and the
+process's peak resident memory. The normal file's figures are the baseline of the same run.
+
+Target: under 2 s and 200 MB for any file under 1 MB. A hostile file is expected to be refused
+(exit 2 in the commands); "refused"/"read" says which happened.
+
+Run: .venv/bin/python bench/hostile.py
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.rendering import TINY_CITY, render_tiny  # noqa: E402
+from verify.inventory import ansible_inventory  # noqa: E402
+
+LIMIT = 1_000_000
+TARGET_SECONDS, TARGET_MB = 2.0, 200
+
+# How each reader is called in the child process; FILE is the input.
+READERS = {
+    "state": "from audit.state import load_state as read\nrun = lambda f: read(f)",
+    "outputs": "from verify.inventory import inventory_from_state as read\nrun = lambda f: read(f)",
+    "ansible": "from verify.run import check_inventory as read\nrun = lambda f: read(f)",
+    "waivers": "from audit.waivers import load_waivers as read\nfrom audit.rules import all_rules\n"
+    "run = lambda f: read(f, [rule.id for rule in all_rules()])",
+    "plan": "from placement.fleet import read_plan_document as read\nrun = lambda f: read(f)",
+    "spec": "from spec.load import load_spec as read\nrun = lambda f: read(f)",
+}
+
+CHILD = """
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, {repo!r})
+sys.setrecursionlimit(10_000)
+{reader}
+from spec.problems import SpecError
+file = Path(sys.argv[1])
+started = time.perf_counter()
+try:
+    run(file)
+    outcome = "read"
+except SpecError as error:
+    outcome = "refused: " + error.lines()[0].split(": ", 1)[1][:70]
+except BaseException as error:
+    outcome = "CRASH " + type(error).__name__ + ": " + str(error)[:60]
+elapsed = time.perf_counter() - started
+# VmHWM: this process's own high-water mark (ru_maxrss would carry the parent's over exec).
+status = Path("/proc/self/status").read_text()
+peak_kb = int(next(l for l in status.splitlines() if l.startswith("VmHWM:")).split()[1])
+print(json.dumps({{"seconds": elapsed, "peak_mb": peak_kb / 1024, "outcome": outcome}}))
+"""
+
+
+def _alias_bomb(levels: int = 12) -> bytes:
+    lines = ["l0: &l0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, levels)]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _json_hostile() -> dict[str, bytes]:
+    body = LIMIT - 100
+    many = json.dumps({f"k{i}": i for i in range(body // 12)})
+    return {
+        "deep-nesting": b"[" * body,
+        "deep-objects": b'{"a":' * (body // 5),
+        "huge-number": b'{"version": ' + b"9" * (body - 20) + b"}",
+        "huge-float": b'{"version": 1e' + b"9" * 100 + b"}",
+        "long-string": b'{"version": 3, "x": "' + b"x" * (body - 40) + b'"}',
+        "many-keys": many.encode()[:body].rsplit(b",", 1)[0] + b"}",
+        "nan": b'{"version": NaN}',
+    }
+
+
+def _yaml_hostile() -> dict[str, bytes]:
+    body = LIMIT - 100
+    return {
+        "alias-bomb": _alias_bomb(),
+        "deep-flow": b"[" * body,
+        "deep-block": b"".join(f"{'  ' * i}k:\n".encode() for i in range(600))[:body],
+        "huge-number": b"a: " + b"9" * (body - 10) + b"\n",
+        "long-string": b"a: " + b"x" * (body - 10) + b"\n",
+        "many-keys": b"".join(f"k{i}: {i}\n".encode() for i in range(body // 14)),
+        "not-utf8": "municipality: 湊川市\n".encode("shift_jis") * 1000,
+    }
+
+
+def _normal_files(folder: Path) -> dict[str, Path]:
+    state = render_tiny(folder)
+    files = {"state": folder / "state.json", "outputs": folder / "outputs.json", "ansible": folder / "ansible.yaml"}
+    files["state"].write_text(json.dumps(state), encoding="utf-8")
+    stack = next(r for r in state["deployment"]["resources"] if r["type"] == "pulumi:pulumi:Stack")
+    files["outputs"].write_text(json.dumps(stack["outputs"]), encoding="utf-8")
+    files["ansible"].write_text(yaml.safe_dump(ansible_inventory(stack["outputs"]["inventory"])), encoding="utf-8")
+    files["waivers"] = folder / "waivers.yaml"
+    files["waivers"].write_text(
+        "waivers:\n  - rule: KB-HA-001\n    resource: 'urn:pulumi:*::kiban::*::juki-batch*'\n"
+        "    justification: one node until 2027 (ticket 1234)\n    expires: 2026-12-31\n",
+        encoding="utf-8",
+    )
+    files["spec"] = folder / "tiny-city.yaml"
+    files["spec"].write_text(TINY_CITY, encoding="utf-8")
+    files["plan"] = folder / "plan.json"
+    subprocess.run(
+        [sys.executable, "-m", "kiban", "plan", str(files["spec"]), "--format", "json", "--out", str(files["plan"])],
+        check=True,
+        cwd=REPO,
+        capture_output=True,
+    )
+    return files
+
+
+def _measure(reader: str, file: Path) -> dict[str, object]:
+    code = CHILD.format(repo=str(REPO), reader=READERS[reader])
+    done = subprocess.run([sys.executable, "-c", code, str(file)], capture_output=True, text=True, check=False)
+    if done.returncode != 0 or not done.stdout.strip():
+        return {"seconds": float("nan"), "peak_mb": float("nan"), "outcome": f"CHILD FAILED: {done.stderr[-200:]}"}
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="kiban-hostile-") as scratch:
+        folder = Path(scratch)
+        normal = _normal_files(folder)
+        worst_overall = (0.0, 0.0)
+        print(f"{'reader':8} {'input':14} {'bytes':>9} {'seconds':>8} {'peak MB':>8}  outcome")
+        for reader, good in normal.items():
+            cases = {"normal": good.read_bytes()}
+            cases |= _json_hostile() if good.suffix == ".json" else _yaml_hostile()
+            worst_seconds, worst_mb = 0.0, 0.0
+            for name, content in cases.items():
+                assert name == "normal" or len(content) < LIMIT, (reader, name, len(content))
+                file = folder / f"{reader}-{name}{good.suffix}"
+                file.write_bytes(content)
+                figures = _measure(reader, file)
+                seconds, peak = float(str(figures["seconds"])), float(str(figures["peak_mb"]))
+                print(f"{reader:8} {name:14} {len(content):>9,} {seconds:>8.3f} {peak:>8.1f}  {figures['outcome']}")
+                if name != "normal":
+                    worst_seconds, worst_mb = max(worst_seconds, seconds), max(worst_mb, peak)
+            print(f"{reader:8} {'WORST hostile':14} {'':>9} {worst_seconds:>8.3f} {worst_mb:>8.1f}")
+            worst_overall = (max(worst_overall[0], worst_seconds), max(worst_overall[1], worst_mb))
+        verdict = worst_overall[0] < TARGET_SECONDS and worst_overall[1] < TARGET_MB
+        print(
+            f"worst over every reader: {worst_overall[0]:.3f} s, {worst_overall[1]:.1f} MB peak "
+            f"(target < {TARGET_SECONDS} s, < {TARGET_MB} MB): {'met' if verdict else 'NOT met'}"
+        )
+
+
+if __name__ == "__main__":
+    main()

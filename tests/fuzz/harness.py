@@ -1,0 +1,172 @@
+"""The good inputs the fuzz tests start from (rendered once per session), and running one case of a reader.
+
+A case is the bytes of one file handed to a real command in-process (typer's CliRunner); it passes
+when the command ends in one of its documented exit codes, with no traceback, in ``CASE_SECONDS``.
+A failing case is saved under tests/fuzz/corpus/<reader>/ when KIBAN_FUZZ_SAVE is set, and every
+file there is replayed by test_corpus.py from then on.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import yaml
+from typer.testing import CliRunner
+
+from kiban.cli import app
+from tests.fuzz.mutations import CASE_SECONDS, Path_, paths
+from tests.rendering import TINY_CITY, render_tiny
+from verify.inventory import ansible_inventory
+
+CORPUS = Path(__file__).resolve().parent / "corpus"
+STACK_TYPE = "pulumi:pulumi:Stack"
+runner = CliRunner()
+
+
+@functools.cache
+def workspace() -> Path:
+    """A folder of good inputs, made once per session: the tiny city, its render, its plan."""
+    folder = Path(tempfile.mkdtemp(prefix="kiban-fuzz-"))
+    state = render_tiny(folder)
+    (folder / "state.json").write_text(json.dumps(state), encoding="utf-8")
+    plan = runner.invoke(
+        app, ["plan", str(folder / "tiny-city.yaml"), "--format", "json", "--out", str(folder / "plan.json")]
+    )
+    assert plan.exit_code == 0, plan.output
+    return folder
+
+
+@functools.cache
+def good_state() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((workspace() / "state.json").read_text(encoding="utf-8"))
+    return loaded
+
+
+def stack_outputs() -> dict[str, Any]:
+    stack = next(r for r in good_state()["deployment"]["resources"] if r["type"] == STACK_TYPE)
+    outputs: dict[str, Any] = stack["outputs"]
+    return outputs
+
+
+def good_plan() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((workspace() / "plan.json").read_text(encoding="utf-8"))
+    return loaded
+
+
+def good_spec() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(TINY_CITY)
+    return loaded
+
+
+def good_ansible_inventory() -> dict[str, Any]:
+    return ansible_inventory(stack_outputs()["inventory"])
+
+
+GOOD_WAIVERS: dict[str, Any] = {
+    "waivers": [
+        {
+            "rule": "KB-HA-001",
+            "resource": "urn:pulumi:*::kiban::*::juki-batch*",
+            "justification": "the vendor's batch keeps state on one node until its 2027 release (ticket 1234)",
+            "expires": "2026-12-31",
+        }
+    ]
+}
+
+
+@functools.cache
+def state_paths() -> list[Path_]:
+    """Where a state is worth changing: its envelope, the stack's outputs, rules, servers and a few others."""
+    resources = good_state()["deployment"]["resources"]
+    interesting = ("Stack", "Rule", "Instance", "Port", "Subnet", "Network", "SecGroup", "SecurityGroup", "Route")
+    chosen: set[int] = set()
+    for word in interesting:
+        chosen.update([i for i, r in enumerate(resources) if r["type"].endswith(word) or word in r["type"]][:4])
+    chosen.update(range(3))
+
+    def keep(path: Path_) -> bool:
+        if len(path) < 3 or path[:2] != ("deployment", "resources"):
+            return len(path) <= 2
+        return path[2] in chosen and len(path) <= 9
+
+    return paths(good_state(), keep)
+
+
+@dataclass(frozen=True)
+class Command:
+    """How to run a reader's command on a case file; ``allowed``: the exit codes its documentation lists."""
+
+    name: str
+    arguments: Callable[[Path, Path], list[str]]  # (the case file, a scratch folder) -> kiban arguments
+    allowed: frozenset[int]
+
+
+def _state_file() -> Path:
+    return workspace() / "state.json"
+
+
+AUDIT = Command("audit", lambda case, _: ["audit", str(case)], frozenset({0, 2, 3}))
+DIFF_NEW = Command("diff-new", lambda case, _: ["diff", str(_state_file()), str(case)], frozenset({0, 1, 2, 3}))
+DIFF_OLD = Command("diff-old", lambda case, _: ["diff", str(case), str(_state_file())], frozenset({0, 1, 2, 3}))
+INVENTORY = Command(
+    "inventory", lambda case, scratch: ["inventory", str(case), "--out", str(scratch / "inv.yaml")], frozenset({0, 2})
+)
+PLAYBOOK = Command(
+    "playbook", lambda case, scratch: ["playbook", str(case), "--out", str(scratch / "site.yml")], frozenset({0, 2})
+)
+VERIFY = Command("verify", lambda case, _: ["verify", "--inventory", str(case)], frozenset({0, 2}))
+WAIVERS = Command(
+    "audit-waivers", lambda case, _: ["audit", str(_state_file()), "--waivers", str(case)], frozenset({0, 2, 3})
+)
+PLAN = Command(
+    "plan-previous",
+    lambda case, _: ["plan", str(workspace() / "tiny-city.yaml"), "--previous", str(case), "--format", "json"],
+    frozenset({0, 2}),
+)
+VALIDATE = Command("validate", lambda case, _: ["validate", str(case)], frozenset({0, 2}))
+
+# Each reader, the commands that read its kind of file, and the suffix its files have.
+READERS: dict[str, tuple[str, tuple[Command, ...]]] = {
+    "state": (".json", (AUDIT, DIFF_NEW, DIFF_OLD, INVENTORY, PLAYBOOK)),
+    "outputs": (".json", (INVENTORY, PLAYBOOK)),
+    "ansible": (".yaml", (VERIFY,)),
+    "waivers": (".yaml", (WAIVERS,)),
+    "plan": (".json", (PLAN,)),
+    "spec": (".yaml", (VALIDATE,)),
+}
+
+
+def run_case(reader: str, command: Command, content: bytes) -> int:
+    """Run ``command`` on ``content``; assert a documented exit code, no traceback, in time. The exit code."""
+    suffix = READERS[reader][0]
+    with tempfile.TemporaryDirectory(prefix="kiban-case-") as scratch:
+        case = Path(scratch) / f"case{suffix}"
+        case.write_bytes(content)
+        started = time.monotonic()
+        # The testinfra suite itself never runs here: only reading the inventory is under test.
+        with mock.patch("verify.run.run_suite", return_value=0):
+            result = runner.invoke(app, command.arguments(case, Path(scratch)))
+        elapsed = time.monotonic() - started
+    try:
+        unexpected = result.exception is not None and not isinstance(result.exception, SystemExit)
+        assert not unexpected, f"{command.name}: {type(result.exception).__name__}: {result.exception}"
+        assert "Traceback" not in result.output, result.output[-2000:]
+        assert result.exit_code in command.allowed, f"{command.name} exit {result.exit_code}: {result.output[-2000:]}"
+        assert elapsed < CASE_SECONDS, f"{command.name} took {elapsed:.1f} s"
+    except AssertionError:
+        if os.environ.get("KIBAN_FUZZ_SAVE"):
+            folder = CORPUS / reader
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{hashlib.sha256(content).hexdigest()[:16]}{suffix}").write_bytes(content)
+        raise
+    return result.exit_code
