@@ -7,6 +7,7 @@ Exit status, like diff(1) plus one: 0 no change (diff) or clean (audit), 1 chang
 from __future__ import annotations
 
 import importlib.metadata
+import io
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -123,7 +124,9 @@ def _emit(text: str, out: Path | None) -> None:
     if out is None:
         typer.echo(text, nl=False)
     else:
-        out.write_text(text, encoding="utf-8")
+        from kiban.cli import write_atomically
+
+        write_atomically(out, text)
         typer.echo(f"wrote {out}", err=True)
 
 
@@ -135,9 +138,9 @@ def _text(renderable: object, out: Path | None) -> None:
     if out is None:
         _console().print(renderable)
         return
-    with out.open("w", encoding="utf-8") as stream:
-        Console(file=stream, width=160, no_color=True, highlight=False).print(renderable)
-    typer.echo(f"wrote {out}", err=True)
+    capture = Console(width=160, no_color=True, highlight=False, record=True, file=io.StringIO())
+    capture.print(renderable)
+    _emit(capture.export_text(), out)
 
 
 def diff_command(

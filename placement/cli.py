@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -94,16 +95,25 @@ def emit_plan(plan: PlacementPlan, output_format: PlanFormat, out: Path | None, 
         if out is None:
             console().print(report.plan_tables(plan))
             return
-        with out.open("w", encoding="utf-8") as handle:
-            Console(file=handle, width=160, no_color=True, highlight=False).print(report.plan_tables(plan))
+        capture = Console(width=160, no_color=True, highlight=False, record=True, file=io.StringIO())
+        capture.print(report.plan_tables(plan))
+        text = capture.export_text()
     else:
         text = report.plan_json_text(plan) if output_format == PlanFormat.JSON else report.plan_csv_text(plan)
         if out is None:
             typer.echo(text, nl=False)
             return
-        try:
-            report.write_atomically(out, text)
-        except OSError as error:
-            typer.echo(f"{out}: (top level): cannot write: {error.strerror}", err=True)
-            raise typer.Exit(2) from None
+    _write(out, text)
     typer.echo(f"wrote {out}", err=True)
+
+
+def _write(out: Path, text: str) -> None:
+    """The whole file or nothing (kiban.output): `--previous PLAN --out PLAN` must never leave half a plan."""
+    from kiban.output import write_output
+
+    try:
+        write_output(out, text)
+    except SpecError as error:
+        for line in error.lines():
+            typer.echo(line, err=True)
+        raise typer.Exit(2) from None

@@ -75,3 +75,20 @@ def _umask() -> int:
     current = os.umask(0)
     os.umask(current)
     return current
+
+
+@pytest.mark.parametrize("output_format", ["table", "json", "csv"])
+def test_kiban_plan_never_creates_a_folder(tmp_path: Path, output_format: str) -> None:
+    result = CliRunner().invoke(
+        app, ["plan", str(SAMPLE_SPEC), "--format", output_format, "--out", str(tmp_path / "typo" / "plan.out")]
+    )
+    assert result.exit_code == 2 and "does not exist (kiban does not create it)" in result.output
+    assert not (tmp_path / "typo").exists()
+
+
+def test_kiban_plan_table_goes_to_the_file_whole(tmp_path: Path) -> None:
+    out = tmp_path / "plan.txt"
+    result = CliRunner().invoke(app, ["plan", str(SAMPLE_SPEC), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    assert "blades used" in text and "\x1b[" not in text
