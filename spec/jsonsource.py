@@ -62,21 +62,30 @@ def _too_deep(text: str) -> int | None:
     return None
 
 
-def read_json_bytes(file: Path | str, what: str) -> bytes:
-    """The bytes of ``file`` (at most ``MAX_BYTES``); SpecError when it is missing, a folder or unreadable."""
+def read_bounded(file: Path | str, what: str, max_bytes: int, folder: str = "a folder") -> bytes:
+    """The bytes of ``file``, at most ``max_bytes``; SpecError when it is missing, a folder, unreadable or larger.
+
+    Shared by both readers (this one and ``spec.source``): the size is checked on the bytes read,
+    so a huge file is refused after ``max_bytes + 1`` bytes, never loaded whole.
+    """
     path = Path(file)
     try:
         with path.open("rb") as stream:
-            raw = stream.read(MAX_BYTES + 1)
+            raw = stream.read(max_bytes + 1)
     except FileNotFoundError:
         raise SpecError(file, [Problem((), "file not found")]) from None
     except IsADirectoryError:
-        raise SpecError(file, [Problem((), f"is a folder, not a {what}")]) from None
+        raise SpecError(file, [Problem((), f"is {folder}, not a {what}")]) from None
     except OSError as error:
         raise SpecError(file, [Problem((), f"cannot be read: {error.strerror}")]) from None
-    if len(raw) > MAX_BYTES:
-        raise SpecError(file, [Problem((), f"larger than {MAX_BYTES // (1024 * 1024)} MB: refused as a {what}")])
+    if len(raw) > max_bytes:
+        raise SpecError(file, [Problem((), f"larger than {max_bytes // (1024 * 1024)} MB: refused as a {what}")])
     return raw
+
+
+def read_json_bytes(file: Path | str, what: str) -> bytes:
+    """The bytes of ``file`` (at most ``MAX_BYTES``); SpecError when it is missing, a folder or unreadable."""
+    return read_bounded(file, what, MAX_BYTES)
 
 
 def parse_json(raw: bytes | str, file: Path | str, what: str, expected: str | None = None) -> Any:

@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from spec.jsonsource import read_bounded
 from spec.problems import FieldPath, Problem, SpecError
 
 MERGE_KEY = "<<"
@@ -178,17 +179,7 @@ def _not_yaml_text(file: Path, text: str, error: yaml.reader.ReaderError) -> Spe
 
 def read_yaml(file: Path, what: str = "spec file") -> YamlSource:
     """Parse ``file``; raise SpecError (never a YAML, OS or recursion exception) when it cannot be read."""
-    try:
-        with file.open("rb") as stream:
-            raw = stream.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise SpecError(file, [Problem((), "file not found")]) from None
-    except IsADirectoryError:
-        raise SpecError(file, [Problem((), f"is a directory, not a {what}")]) from None
-    except OSError as error:
-        raise SpecError(file, [Problem((), f"cannot be read: {error.strerror}")]) from None
-    if len(raw) > MAX_BYTES:
-        raise SpecError(file, [Problem((), f"larger than {MAX_BYTES // (1024 * 1024)} MB: refused as a {what}")])
+    raw = read_bounded(file, what, MAX_BYTES, folder="a directory")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
