@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from audit.changes import Action, ChangeKind, ResourceChange
 from audit.values import resource_name
 
@@ -21,3 +23,14 @@ def action_text(change: ResourceChange) -> str:
         names = ", ".join(resource_name(urn) for urn in change.replaced_because)
         why = f"{why} → {names} replaced" if why else f"{names} replaced"
     return f"replace ({why})" if why else "replace"
+
+
+def action_json(change: ResourceChange) -> dict[str, Any]:
+    """The machine-readable form of the same: action, the force-new keys, and the replaced resources behind it."""
+    data: dict[str, Any] = {
+        "action": (change.action or Action.UNKNOWN).value,
+        "replace_keys": list(change.replace_keys),
+    }
+    if change.replaced_because:
+        data["replaced_because"] = list(change.replaced_because)
+    return data

@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 from audit.changes import Action, ResourceChange
 from audit.findings import Finding, RuleInfo, Severity
+from audit.report.actions import action_json
 from audit.values import resource_name
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -61,16 +62,6 @@ def _fingerprint(finding: Finding) -> str:
     return hashlib.sha256(f"{finding.rule}\0{finding.urn or ''}\0{finding.message}".encode()).hexdigest()[:32]
 
 
-def _action(change: ResourceChange) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "action": (change.action or Action.UNKNOWN).value,
-        "replace_keys": list(change.replace_keys),
-    }
-    if change.replaced_because:
-        data["replaced_because"] = list(change.replaced_because)
-    return data
-
-
 def _result(
     finding: Finding, index: int, artifact: dict[str, str], change: ResourceChange | None = None
 ) -> dict[str, Any]:
@@ -92,7 +83,7 @@ def _result(
             "severity": finding.severity.label,
             **({"area": finding.area} if finding.area else {}),
             **({"tenant": finding.tenant} if finding.tenant else {}),
-            **(_action(change) if change is not None else {}),
+            **(action_json(change) if change is not None else {}),
         },
     }
     if finding.waiver is not None:
@@ -132,7 +123,7 @@ def sarif_log(
     run_properties: dict[str, Any] = {}
     if changes:
         run_properties["replaced"] = [
-            {"urn": change.urn, **_action(change)} for change in changes if change.action == Action.REPLACE
+            {"urn": change.urn, **action_json(change)} for change in changes if change.action == Action.REPLACE
         ]
     return {
         "$schema": SCHEMA_URI,

@@ -6,10 +6,11 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from audit.changes import MISSING, Action, ChangeKind, PropertyChange, ResourceChange
+from audit.changes import MISSING, ChangeKind, PropertyChange, ResourceChange
 from audit.diff import DiffReport
 from audit.engine import AuditReport
 from audit.findings import Finding, Severity
+from audit.report.actions import action_json
 from audit.values import to_json
 
 REPORT_VERSION = 1
@@ -48,12 +49,7 @@ def property_json(change: PropertyChange) -> dict[str, Any]:
 
 
 def _update_json(change: ResourceChange) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "action": (change.action or Action.UNKNOWN).value,
-        "replace_keys": list(change.replace_keys),
-    }
-    if change.replaced_because:
-        data["replaced_because"] = list(change.replaced_because)
+    data = action_json(change)
     data["properties"] = [property_json(p) for p in change.properties]
     return data
 

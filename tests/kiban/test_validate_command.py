@@ -646,19 +646,24 @@ def test_an_unknown_target_exits_2() -> None:
     assert "unknown target 'vsphere'" in result.stderr and "known targets: aws, openstack" in result.stderr
 
 
+def _edited_sample_problems(tmp_path: Path, old: str, new: str, field_path: str) -> list[str]:
+    """Validate the sample with one text edit; exit 2 with no traceback, and the lines naming ``field_path``."""
+    text = SAMPLE_SPEC.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "city.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    code, stderr = _validate(path)
+    assert code == 2 and "Traceback" not in stderr
+    return [line for line in stderr.splitlines() if line.startswith(f"{path}: {field_path}: ")]
+
+
 @pytest.mark.parametrize(
     ("case", "old", "new", "field_path", "shown"), YAML_11_TRAPS, ids=[c[0] for c in YAML_11_TRAPS]
 )
 def test_yaml_1_1_numbers_and_booleans_are_refused(
     tmp_path: Path, case: str, old: str, new: str, field_path: str, shown: str
 ) -> None:
-    text = SAMPLE_SPEC.read_text(encoding="utf-8")
-    assert old in text, case
-    path = tmp_path / "city.yaml"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    code, stderr = _validate(path)
-    assert code == 2 and "Traceback" not in stderr
-    (line,) = [line for line in stderr.splitlines() if line.startswith(f"{path}: {field_path}: ")]
+    (line,) = _edited_sample_problems(tmp_path, old, new, field_path)
     assert f"got the text {shown}: kiban reads YAML 1.2" in line
 
 
@@ -678,11 +683,5 @@ SPECIAL_NETWORKS = [
 def test_networks_must_be_routable_unicast(
     tmp_path: Path, case: str, old: str, new: str, field_path: str, rule: str
 ) -> None:
-    text = SAMPLE_SPEC.read_text(encoding="utf-8")
-    assert old in text, case
-    path = tmp_path / "city.yaml"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    code, stderr = _validate(path)
-    assert code == 2 and "Traceback" not in stderr
-    lines = [line for line in stderr.splitlines() if line.startswith(f"{path}: {field_path}: ")]
-    assert lines and rule in lines[0], stderr
+    lines = _edited_sample_problems(tmp_path, old, new, field_path)
+    assert lines and rule in lines[0], lines
