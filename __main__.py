@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pulumi
 
-from backends import create_backend
-from components import SharedPlatform, SharedPlatformArgs
-from kiban.reports import network_plan_json
-from network.flows import plan_flows
-from network.plan import plan_network
-from placement.fleet import place_fleet
-from placement.options import placement_settings
-from spec.load import load_spec
+from kiban_platform.backends import create_backend
+from kiban_platform.components import SharedPlatform, SharedPlatformArgs
+from kiban_platform.network.flows import plan_flows
+from kiban_platform.network.inventory import network_plan_json
+from kiban_platform.network.plan import plan_network
+from kiban_platform.placement.fleet import place_fleet
+from kiban_platform.placement.options import placement_settings
+from kiban_platform.spec.load import load_spec
 
 config = pulumi.Config()
 # A relative spec path is relative to the project folder, wherever the program is run from.

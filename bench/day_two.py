@@ -97,7 +97,7 @@ def _stack(city: str, target: str, spec: Path, plan: Path) -> StackConfig:
 
 def _forces_replacement(resource: dict[str, Any], later: dict[str, Any], changed: set[str]) -> bool | None:
     try:
-        from audit import replacements
+        from kiban.audit import replacements
     except ImportError:
         return None
     # The providers' force-new properties; the inputs decide conditional ones (AWS user data).

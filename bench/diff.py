@@ -33,8 +33,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from audit.diff import diff_states  # noqa: E402
-from audit.state import state_from_document  # noqa: E402
+from kiban.audit.diff import diff_states  # noqa: E402
+from kiban.audit.state import state_from_document  # noqa: E402
 
 STACK, PROJECT = "bench", "kiban"
 ROOT = f"urn:pulumi:{STACK}::{PROJECT}::pulumi:pulumi:Stack::{PROJECT}-{STACK}"

@@ -25,8 +25,8 @@ import yaml
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from kiban.verify.inventory import ansible_inventory  # noqa: E402
 from tests.rendering import TINY_CITY, render_tiny  # noqa: E402
-from verify.inventory import ansible_inventory  # noqa: E402
 
 LIMIT = 1_000_000
 TARGET_SECONDS, TARGET_MB = 2.0, 200
@@ -48,7 +48,7 @@ from pathlib import Path
 sys.path.insert(0, {repo!r})
 sys.setrecursionlimit(10_000)
 {reader}
-from spec.problems import SpecError
+from kiban_platform.spec.problems import SpecError
 file = Path(sys.argv[1])
 started = time.perf_counter()
 try:

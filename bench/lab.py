@@ -18,8 +18,8 @@ from pyroute2 import IPRoute, netns
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from lab import session  # noqa: E402
-from lab.build import STATE_DIR  # noqa: E402
+from kiban.lab import session  # noqa: E402
+from kiban.lab.build import STATE_DIR  # noqa: E402
 
 TARGET_SECONDS = 60.0
 BENCH_PREFIX = "kbench"

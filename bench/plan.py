@@ -34,19 +34,19 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from catalog import load_catalogue  # noqa: E402
-from placement.binpack import one_dimensional  # noqa: E402
-from placement.bounds import lower_bounds  # noqa: E402
-from placement.first_fit import first_fit, first_fit_decreasing  # noqa: E402
-from placement.options import PlanOptions  # noqa: E402
-from placement.plan import PlacementPlan, plan_placement  # noqa: E402
-from placement.problem import bins_used  # noqa: E402
-from placement.solver import SolverOptions, solve_packing  # noqa: E402
-from placement.verify import verify_assignment  # noqa: E402
-from spec.checks import check_spec  # noqa: E402
-from spec.instances import expand_vms  # noqa: E402
-from spec.load import load_spec  # noqa: E402
-from spec.model import MiddlewareRole, PlatformSpec  # noqa: E402
+from kiban_platform.placement.binpack import one_dimensional  # noqa: E402
+from kiban_platform.placement.bounds import lower_bounds  # noqa: E402
+from kiban_platform.placement.first_fit import first_fit, first_fit_decreasing  # noqa: E402
+from kiban_platform.placement.options import PlanOptions  # noqa: E402
+from kiban_platform.placement.plan import PlacementPlan, plan_placement  # noqa: E402
+from kiban_platform.placement.problem import bins_used  # noqa: E402
+from kiban_platform.placement.solver import SolverOptions, solve_packing  # noqa: E402
+from kiban_platform.placement.verify import verify_assignment  # noqa: E402
+from kiban_platform.spec.catalogue import load_catalogue  # noqa: E402
+from kiban_platform.spec.checks import check_spec  # noqa: E402
+from kiban_platform.spec.instances import expand_vms  # noqa: E402
+from kiban_platform.spec.load import load_spec  # noqa: E402
+from kiban_platform.spec.model import MiddlewareRole, PlatformSpec  # noqa: E402
 
 SAMPLE = REPO / "specs" / "sample-city.yaml"
 AREAS = (

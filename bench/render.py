@@ -34,7 +34,7 @@ from pulumi.runtime.mocks import MockCallArgs, MockMonitor, MockResourceArgs, Mo
 
 from kiban.mock_runtime import run_program  # noqa: E402
 from kiban.render import StackConfig, dumps_state, load_stack_config, render  # noqa: E402
-from spec.load import load_spec  # noqa: E402
+from kiban_platform.spec.load import load_spec  # noqa: E402
 
 SAMPLE_STACK = "sample-city-openstack"
 

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from audit.report import Format
+from kiban.audit.report import Format
 
 if TYPE_CHECKING:
-    from audit.findings import Severity
-    from audit.state import StackState
+    from kiban.audit.findings import Severity
+    from kiban.audit.state import StackState
 
 EXIT_FINDINGS = 3
 
@@ -32,7 +32,7 @@ class FailOn(StrEnum):
     NONE = "none"
 
     def severity(self) -> Severity | None:
-        from audit.findings import Severity
+        from kiban.audit.findings import Severity
 
         return None if self == FailOn.NONE else Severity.parse(self.value)
 
@@ -72,8 +72,8 @@ def _rendered(
     ``stack_name``: render a spec as this stack, so two specs compared render in one namespace (URNs
     and the fingerprints of their secrets then match resource for resource).
     """
-    from audit.state import state_from_document
     from kiban import render as rendering
+    from kiban.audit.state import state_from_document
     from kiban.cli import _or_exit
 
     try:
@@ -108,7 +108,7 @@ def _side(
     target: str | None,
     stack_name: str | None = None,
 ) -> StackState:
-    from audit.state import load_state
+    from kiban.audit.state import load_state
     from kiban.cli import _or_exit
 
     given = [option for option, value in ((name, path), ("stack", stack), ("spec", spec)) if value is not None]
@@ -169,8 +169,8 @@ def diff_command(
 
     Exit 0 no change, 1 changes, 2 bad input, 3 a finding at or above --fail-on.
     """  # noqa: E501 - typer shows each paragraph as written
-    from audit.diff import DIFF_RULES, diff_states
-    from audit.report import markdown, sarif, structure, text
+    from kiban.audit.diff import DIFF_RULES, diff_states
+    from kiban.audit.report import markdown, sarif, structure, text
 
     files = [path for path in (old, new) if path is not None]
     old_path = files.pop(0) if files and old_stack is None and old_spec is None else None
@@ -217,11 +217,11 @@ def audit_command(
 
     Exit 0 clean, 2 bad input, 3 a failure (not waived; an expired waiver is one) at or above --fail-on.
     """
-    from audit.engine import run_audit
-    from audit.report import markdown, sarif, structure, text
-    from audit.rules import all_rules
-    from audit.state import load_state
-    from audit.waivers import EXPIRED, UNUSED, load_waivers
+    from kiban.audit.engine import run_audit
+    from kiban.audit.report import markdown, sarif, structure, text
+    from kiban.audit.rules import all_rules
+    from kiban.audit.state import load_state
+    from kiban.audit.waivers import EXPIRED, UNUSED, load_waivers
     from kiban.cli import _or_exit
 
     if sum(value is not None for value in (state, stack, spec)) != 1:

@@ -15,16 +15,17 @@ from rich.console import Console
 from typer import _click as click
 from typer.core import TyperGroup
 
-from catalog import available_versions, load_catalogue
+from kiban import plan_command as plan_cli
 from kiban import reports
 from kiban.output import write_output
 from kiban.schema import spec_json_schema
-from network.flows import plan_flows
-from network.plan import plan_network
-from placement import cli as plan_cli
-from spec.load import load_spec
-from spec.model import PlatformSpec
-from spec.problems import SpecError
+from kiban_platform.network.flows import plan_flows
+from kiban_platform.network.inventory import network_plan_json
+from kiban_platform.network.plan import plan_network
+from kiban_platform.spec.catalogue import available_versions, load_catalogue
+from kiban_platform.spec.load import load_spec
+from kiban_platform.spec.model import PlatformSpec
+from kiban_platform.spec.problems import SpecError
 
 EXIT_BAD_INPUT = 2
 
@@ -114,7 +115,7 @@ def validate(
         platform = _load(spec)
     else:
         # Imported here: the target registry loads the Pulumi SDK (never a provider SDK), which plain validation skips.
-        from backends import TargetError, check_target, target_problems
+        from kiban_platform.backends import TargetError, check_target, target_problems
 
         try:
             check_target(target)
@@ -155,7 +156,7 @@ def plan_network_command(
     network = plan_network(platform)
     flows = plan_flows(platform, network)
     if output_format == OutputFormat.JSON:
-        typer.echo(json.dumps(reports.network_plan_json(network, flows), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(network_plan_json(network, flows), indent=2, ensure_ascii=False))
         return
     console = _console()
     console.print(reports.segment_table(platform, network))

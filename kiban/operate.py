@@ -37,7 +37,7 @@ def inventory_command(
 ) -> None:
     """Write the stack's inventory as an Ansible inventory: groups by area, role and business."""
     from kiban.cli import _or_exit, write_atomically
-    from verify.inventory import ansible_inventory, ansible_inventory_text, inventory_from_state
+    from kiban.verify.inventory import ansible_inventory, ansible_inventory_text, inventory_from_state
 
     document = _or_exit(lambda: inventory_from_state(state))
     write_atomically(out, ansible_inventory_text(ansible_inventory(document)))
@@ -56,8 +56,8 @@ def playbook_command(
     inventory of `kiban inventory` after every `pulumi up`: ansible-playbook -i inventory.yml site.yml.
     """
     from kiban.cli import _or_exit, write_atomically
-    from templates.config import playbook
-    from verify.inventory import inventory_from_state
+    from kiban.verify.inventory import inventory_from_state
+    from kiban_platform.templates.config import playbook
 
     document = _or_exit(lambda: inventory_from_state(state))
     write_atomically(out, playbook(document, state.name))
@@ -74,7 +74,7 @@ def verify_command(
     one fails, 2 when the inventory cannot be read.
     """
     from kiban.cli import _or_exit
-    from verify.run import check_inventory, run_suite
+    from kiban.verify.run import check_inventory, run_suite
 
     # Read and checked here, before pytest: a broken inventory is one located message and exit 2,
     # not a page of collection errors.
@@ -85,7 +85,7 @@ def verify_command(
 def _run_lab(action: Callable[[], Result]) -> Result:
     """Run a lab action: spec problems and lab problems (not root, no nft) both exit 2 with the reason."""
     from kiban.cli import _or_exit
-    from lab.build import LabError
+    from kiban.lab.build import LabError
 
     try:
         return _or_exit(action)
@@ -96,7 +96,7 @@ def _run_lab(action: Callable[[], Result]) -> Result:
 @lab_app.command("up")
 def lab_up_command(spec: SpecArgument) -> None:
     """Create (or bring up to date) the lab for SPEC; running it twice changes nothing."""
-    from lab import session
+    from kiban.lab import session
 
     topology, inventory = _run_lab(lambda: session.up(spec))
     typer.echo(
@@ -108,7 +108,7 @@ def lab_up_command(spec: SpecArgument) -> None:
 @lab_app.command("verify", context_settings=PASS_THROUGH)
 def lab_verify_command(context: typer.Context, spec: SpecArgument) -> None:
     """Run the testinfra suite against the lab; extra arguments go to pytest."""
-    from lab import session
+    from kiban.lab import session
 
     raise typer.Exit(_run_lab(lambda: session.verify(spec, pytest_args=list(context.args))))
 
@@ -116,7 +116,7 @@ def lab_verify_command(context: typer.Context, spec: SpecArgument) -> None:
 @lab_app.command("down")
 def lab_down_command(spec: SpecArgument) -> None:
     """Remove the lab's namespaces, bridges and listener, and nothing else."""
-    from lab import session
+    from kiban.lab import session
 
     removed = _run_lab(lambda: session.down(spec))
     typer.echo(f"lab down: removed {len(removed)} items" if removed else "lab down: nothing to remove")

@@ -13,7 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from spec.problems import Problem, SpecError
+from kiban_platform.spec.problems import Problem, SpecError
 
 
 def write_output(out: Path, text: str) -> None:

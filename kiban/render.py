@@ -26,7 +26,6 @@ from typing import Any
 
 import yaml
 
-from backends import TargetError, check_target, create_backend
 from kiban.mock_runtime import (
     PROVIDER_TYPE_PREFIX,
     STACK_TYPE,
@@ -44,10 +43,11 @@ from kiban.passphrase import (
     configured_passphrase,
     derived_salt,
 )
-from placement.fleet import load_plan_file, plan_file_for
-from placement.options import placement_settings
-from spec.load import load_spec
-from spec.model import MiddlewareRole, PlatformSpec
+from kiban_platform.backends import TargetError, check_target, create_backend
+from kiban_platform.placement.fleet import load_plan_file, plan_file_for
+from kiban_platform.placement.options import placement_settings
+from kiban_platform.spec.load import load_spec
+from kiban_platform.spec.model import MiddlewareRole, PlatformSpec
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.table import Table
 
-from catalog import Catalogue
-from network.flows import FlowPlan, GroupKind, HostGroup, Rule
-from network.plan import NetworkPlan
-from spec.model import PlatformSpec
+from kiban_platform.network.flows import FlowPlan, GroupKind, HostGroup
+from kiban_platform.network.plan import NetworkPlan
+from kiban_platform.spec.catalogue import Catalogue
+from kiban_platform.spec.model import PlatformSpec
 
 OUTSIDE = "outside"
 DENIED = "-"
@@ -83,54 +81,3 @@ def catalogue_table(catalogue: Catalogue) -> Table:
         peaks = ",".join(map(str, entry.peak_months)) or DENIED
         table.add_row(str(entry.number), entry.id, entry.name, entry.name_en, entry.default_area_level, tiers, peaks)
     return table
-
-
-def _group_json(group: HostGroup) -> dict[str, Any]:
-    return {
-        "id": group.id,
-        "kind": group.kind.value,
-        "area": group.area,
-        "cidr": str(group.cidr),
-        "business": group.business,
-        "tier": group.tier.value if group.tier else None,
-        "role": group.role.value if group.role else None,
-    }
-
-
-def _rule_json(rule: Rule) -> dict[str, Any]:
-    return {
-        "from": _group_json(rule.source),
-        "to": _group_json(rule.destination),
-        "protocol": rule.port.protocol.value,
-        "ports": [rule.port.first, rule.port.last],
-        "kind": rule.kind.value,
-        "flow": rule.flow,
-        "crosses_areas": rule.crosses_areas,
-    }
-
-
-def network_plan_json(network: NetworkPlan, flows: FlowPlan) -> dict[str, Any]:
-    return {
-        "segments": [
-            {
-                "area": segment.area,
-                "segment": segment.name,
-                "business": segment.business,
-                "slot": segment.slot,
-                "vlan": segment.vlan,
-                "cidr": str(segment.cidr),
-                "subnets": [
-                    {
-                        "name": subnet.name,
-                        "cidr": str(subnet.cidr),
-                        "gateway": str(subnet.gateway),
-                        "tier": subnet.tier.value if subnet.tier else None,
-                        "role": subnet.role.value if subnet.role else None,
-                    }
-                    for subnet in segment.subnets
-                ],
-            }
-            for segment in network.segments
-        ],
-        "rules": [_rule_json(rule) for rule in flows.rules],
-    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from spec.model import Business, Disk, PlatformSpec, Tier, Tiers
+from kiban_platform.spec.model import Business, Disk, PlatformSpec, Tier, Tiers
 
 
 def _ref(name: str) -> dict[str, str]:

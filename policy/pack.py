@@ -19,10 +19,10 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
-from audit import crossguard
-from audit.findings import Severity as AuditSeverity
-from audit.rules import Scope, all_rules
-from audit.waivers import EXPIRED, WAIVER_RULES, Waiver
+from kiban.audit import crossguard
+from kiban.audit.findings import Severity as AuditSeverity
+from kiban.audit.rules import Scope, all_rules
+from kiban.audit.waivers import EXPIRED, WAIVER_RULES, Waiver
 
 PACK_NAME = "kiban-audit"
 SEVERITIES = {

@@ -25,8 +25,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, unknown_checking_proxy
 
-from audit.rules import all_rules
-from audit.waivers import Waiver
+from kiban.audit.rules import all_rules
+from kiban.audit.waivers import Waiver
 from policy.pack import policies
 
 STACK = "urn:pulumi:city::kiban::pulumi:pulumi:Stack::kiban-city"

@@ -24,9 +24,9 @@ import yaml
 from typer.testing import CliRunner
 
 from kiban.cli import app
+from kiban.verify.inventory import ansible_inventory
 from tests.fuzz.mutations import CASE_SECONDS, Path_, paths
 from tests.rendering import TINY_CITY, render_tiny
-from verify.inventory import ansible_inventory
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -154,7 +154,7 @@ def run_case(reader: str, command: Command, content: bytes) -> int:
         case.write_bytes(content)
         started = time.monotonic()
         # The testinfra suite itself never runs here: only reading the inventory is under test.
-        with mock.patch("verify.run.run_suite", return_value=0):
+        with mock.patch("kiban.verify.run.run_suite", return_value=0):
             result = runner.invoke(app, command.arguments(case, Path(scratch)))
         elapsed = time.monotonic() - started
     try:

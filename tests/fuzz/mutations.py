@@ -19,7 +19,7 @@ import yaml
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-from spec.problems import FieldPath
+from kiban_platform.spec.problems import FieldPath
 
 Path_ = FieldPath
 # The default run stays quick; KIBAN_FUZZ_EXAMPLES=2000 (say) for a long pass.

@@ -9,8 +9,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from kiban.cli import app
-from tests.audit.builders import Export, ingress, kiban_city, security_group
 from tests.conftest import SMALL_CITY
+from tests.kiban.audit.builders import Export, ingress, kiban_city, security_group
 
 runner = CliRunner()
 

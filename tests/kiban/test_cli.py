@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 import kiban.cli
 from kiban.cli import EXIT_BAD_INPUT, app
-from spec.model import PlatformSpec
+from kiban_platform.spec.model import PlatformSpec
 
 runner = CliRunner()
 

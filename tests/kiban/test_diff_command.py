@@ -11,8 +11,8 @@ import yaml
 from typer.testing import CliRunner
 
 from kiban.cli import app
-from tests.audit.builders import Export, ciphertext, ingress, kiban_city, security_group
 from tests.conftest import SMALL_CITY
+from tests.kiban.audit.builders import Export, ciphertext, ingress, kiban_city, security_group
 
 runner = CliRunner()
 

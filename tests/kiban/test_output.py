@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from kiban.cli import app
 from kiban.output import write_output
-from spec.problems import SpecError
+from kiban_platform.spec.problems import SpecError
 from tests.conftest import SAMPLE_SPEC
 
 

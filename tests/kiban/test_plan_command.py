@@ -10,7 +10,7 @@ import yaml
 from typer.testing import CliRunner
 
 from kiban.cli import app
-from tests.placement.builders import business, chassis, crowded_city_data, spec_data, tier
+from tests.kiban_platform.placement.builders import business, chassis, crowded_city_data, spec_data, tier
 
 runner = CliRunner()
 

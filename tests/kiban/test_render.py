@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 
 from kiban import render as rendering
 from kiban.cli import app
-from spec.instances import expand_vms
-from spec.load import load_spec
+from kiban_platform.spec.instances import expand_vms
+from kiban_platform.spec.load import load_spec
 from tests.conftest import REPO, SAMPLE_SPEC
 from tests.rendering import by_name, render_tiny, resources, tiny_stack, write_tiny_city
 

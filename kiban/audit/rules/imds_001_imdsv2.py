@@ -1,0 +1,36 @@
+"""KB-IMDS-001: instances require IMDSv2."""
+
+from __future__ import annotations
+
+from kiban.audit.facts import Facts
+from kiban.audit.findings import Severity
+from kiban.audit.model import Resource
+from kiban.audit.rules.base import ResourceRule
+
+
+class ImdsV2Required(ResourceRule):
+    """Instances reach their metadata only with IMDSv2 session tokens.
+
+    Applies to AWS instances and launch templates.
+    Passes when ``metadataOptions.httpTokens`` is "required", or the metadata
+    endpoint is "disabled".
+    Fails otherwise, including when ``metadataOptions`` is left out (the
+    provider's default is "optional", which lets IMDSv1 requests through).
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            id="KB-IMDS-001",
+            title="IMDSv2 required",
+            severity=Severity.HIGH,
+            category="compute",
+            reads=("metadata",),
+        )
+
+    def check(self, resource: Resource, facts: Facts) -> list[str] | None:
+        if facts.metadata is None:
+            return None
+        return [] if facts.metadata.tokens_required else [f"{facts.metadata.label} does not require IMDSv2 tokens"]
+
+
+RULE = ImdsV2Required()

@@ -1,0 +1,214 @@
+"""Build and remove the lab on this Linux host, through netlink (pyroute2).
+
+`up` creates what is missing and leaves what exists, so running it twice changes
+nothing; the firewall and the listener are replaced whole each time so they always
+match the spec. `down` removes exactly the names the topology gives, so it never
+touches a namespace, bridge or process it did not make.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyroute2 import IPRoute, NetNS, netns
+
+from kiban.lab.firewall import load_ruleset, router_ruleset
+from kiban.lab.topology import LabHost, LabSegment, LabTopology
+
+STATE_DIR = Path(os.environ.get("KIBAN_LAB_STATE", "/run/kiban-lab"))
+LISTENER_MODULE = "kiban.lab.listener"
+LISTENER_START_SECONDS = 30.0
+
+
+class LabError(Exception):
+    """The lab cannot be built or reached here (not root, no nft, a device in the way)."""
+
+
+@dataclass(frozen=True)
+class LabFiles:
+    directory: Path
+
+    @property
+    def listener_plan(self) -> Path:
+        return self.directory / "listener.json"
+
+    @property
+    def listener_pid(self) -> Path:
+        return self.directory / "listener.pid"
+
+    @property
+    def inventory(self) -> Path:
+        return self.directory / "inventory.yaml"
+
+
+def require_root() -> None:
+    if os.geteuid() != 0:
+        raise LabError("the lab creates network namespaces and bridges: run it as root")
+    for tool in ("ip", "nft"):
+        if shutil.which(tool) is None and shutil.which(tool, path="/usr/sbin:/sbin") is None:
+            raise LabError(f"'{tool}' is not installed (Debian packages iproute2 and nftables)")
+
+
+def _link_index(ipr: IPRoute | NetNS, name: str) -> int | None:
+    found = ipr.link_lookup(ifname=name)
+    return found[0] if found else None
+
+
+def _ensure_veth(ipr: IPRoute, root_end: str, namespace: str, inner: str, bridge: int) -> None:
+    if _link_index(ipr, root_end) is None:
+        ipr.link("add", ifname=root_end, kind="veth", peer={"ifname": inner, "net_ns_fd": namespace})
+    index = _link_index(ipr, root_end)
+    ipr.link("set", index=index, master=bridge, state="up")
+
+
+def _ensure_bridge(ipr: IPRoute, name: str) -> int:
+    if _link_index(ipr, name) is None:
+        # Frames on lab bridges must not visit the host's own iptables (a Docker host drops them there).
+        ipr.link("add", ifname=name, kind="bridge", br_nf_call_iptables=0)
+    index = _link_index(ipr, name)
+    assert index is not None
+    ipr.link("set", index=index, state="up")
+    return index
+
+
+def _ensure_addresses(ns: NetNS, interface: str, addresses: Iterable[str]) -> int:
+    index = _link_index(ns, interface)
+    if index is None:
+        raise LabError(f"{interface} is missing inside its namespace; run 'kiban lab down' and 'up' again")
+    present = {f"{a.get_attr('IFA_ADDRESS')}/{a['prefixlen']}" for a in ns.get_addr(index=index, family=2)}
+    for address in addresses:
+        if address not in present:
+            ip, length = address.split("/")
+            ns.addr("add", index=index, address=ip, prefixlen=int(length))
+    ns.link("set", index=index, state="up")
+    loopback = _link_index(ns, "lo")
+    ns.link("set", index=loopback, state="up")
+    return index
+
+
+def _build_segment(ipr: IPRoute, segment: LabSegment, router_namespace: str) -> None:
+    bridge = _ensure_bridge(ipr, segment.bridge)
+    _ensure_veth(ipr, segment.router_veth, router_namespace, segment.router_interface, bridge)
+    with NetNS(router_namespace) as router:
+        _ensure_addresses(router, segment.router_interface, [str(gateway) for gateway in segment.gateways])
+
+
+def _build_host(ipr: IPRoute, host: LabHost) -> None:
+    bridge = _ensure_bridge(ipr, host.bridge)
+    _ensure_veth(ipr, host.veth, host.namespace, "eth0", bridge)
+    with NetNS(host.namespace) as ns:
+        _ensure_addresses(ns, "eth0", [str(host.address)])
+        ns.route("replace", dst="0.0.0.0/0", gateway=str(host.gateway))
+
+
+def _sysctl(namespace: str, *settings: str) -> None:
+    subprocess.run(["ip", "netns", "exec", namespace, "sysctl", "-qw", *settings], check=True, capture_output=True)
+
+
+def _configure_router(namespace: str) -> None:
+    # Subnets of one segment share a bridge, so the router forwards some packets back out of the
+    # interface they came in on; an ICMP redirect would then teach the hosts to go around it, and
+    # around its firewall. A real router between VLANs sends none, and neither does this one.
+    _sysctl(
+        namespace,
+        "net.ipv4.ip_forward=1",
+        "net.ipv4.conf.all.send_redirects=0",
+        "net.ipv4.conf.default.send_redirects=0",
+    )
+
+
+def _listener_running(files: LabFiles) -> int | None:
+    try:
+        pid = int(files.listener_pid.read_text())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return pid if LISTENER_MODULE.encode() in cmdline else None
+
+
+def _stop_listener(files: LabFiles) -> None:
+    pid = _listener_running(files)
+    if pid is not None:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 5
+        while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    files.listener_pid.unlink(missing_ok=True)
+
+
+def _start_listener(files: LabFiles, topology: LabTopology) -> None:
+    plan = {host.namespace: list(host.ports) for host in topology.hosts if host.ports}
+    files.listener_plan.write_text(json.dumps(plan, indent=1), encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", LISTENER_MODULE, str(files.listener_plan)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # the listener outlives `kiban lab up`
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if line.strip() != "ready":
+        process.kill()
+        error = process.stderr.read() if process.stderr else ""
+        raise LabError(f"the service stand-ins did not start: {error.strip() or line.strip()}")
+    process.stdout.close()
+    files.listener_pid.write_text(str(process.pid), encoding="utf-8")
+
+
+def lab_up(topology: LabTopology, files: LabFiles) -> None:
+    require_root()
+    files.directory.mkdir(parents=True, exist_ok=True)
+    existing = set(netns.listnetns())
+    for namespace in topology.namespaces:
+        if namespace not in existing:
+            netns.create(namespace)
+    # Set before the router has interfaces, so every interface inherits it from 'default'.
+    _configure_router(topology.router)
+    with IPRoute() as ipr:
+        for segment in topology.segments:
+            _build_segment(ipr, segment, topology.router)
+        for host in topology.hosts:
+            _build_host(ipr, host)
+    load_ruleset(topology.router, router_ruleset(topology.rules))
+    _stop_listener(files)
+    _start_listener(files, topology)
+
+
+def lab_down(topology: LabTopology, files: LabFiles) -> list[str]:
+    """Remove the lab's namespaces, devices, listener and files; return what was removed."""
+    require_root()
+    removed: list[str] = []
+    if _listener_running(files) is not None:
+        removed.append("listener")
+    _stop_listener(files)
+    existing = set(netns.listnetns())
+    for namespace in topology.namespaces:
+        if namespace in existing:
+            netns.remove(namespace)  # its ends of the veth pairs go with it
+            removed.append(f"netns {namespace}")
+    with IPRoute() as ipr:
+        for name in topology.links:
+            index = _link_index(ipr, name)
+            if index is not None:
+                ipr.link("del", index=index)
+                removed.append(f"link {name}")
+    for path in (files.listener_plan, files.inventory):
+        path.unlink(missing_ok=True)
+    if files.directory.exists() and not any(files.directory.iterdir()):
+        files.directory.rmdir()
+    return removed
+
+
+def lab_is_up(topology: LabTopology, files: LabFiles) -> bool:
+    return set(topology.namespaces) <= set(netns.listnetns()) and _listener_running(files) is not None

@@ -1,0 +1,73 @@
+"""`kiban lab up|verify|down`: from a spec to a running lab and back."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from kiban.lab.build import STATE_DIR, LabError, LabFiles, lab_down, lab_is_up, lab_up
+from kiban.lab.topology import PREFIX, LabTopology, lab_topology
+from kiban.verify.inventory import ansible_inventory, write_ansible_inventory
+from kiban.verify.run import run_suite
+from kiban_platform.network.flows import plan_flows
+from kiban_platform.network.hosts import plan_hosts
+from kiban_platform.network.inventory import build_inventory
+from kiban_platform.network.plan import plan_network
+from kiban_platform.spec.load import load_spec
+
+LAB_TARGET = "lab"
+
+
+def platform_inventory(spec_file: Path) -> dict[str, Any]:
+    """The inventory document the spec's platform would publish, computed without deploying."""
+    spec = load_spec(spec_file)
+    network = plan_network(spec)
+    flows = plan_flows(spec, network)
+    return build_inventory(spec, network, flows, plan_hosts(spec, network), LAB_TARGET)
+
+
+def lab_ansible_inventory(document: dict[str, Any], topology: LabTopology) -> dict[str, Any]:
+    """The lab's hosts only (one per group, plus outside networks), each reached through its namespace."""
+    represented = {host.host: host for host in topology.hosts}
+    lab_document = {**document, "hosts": [h for h in document["hosts"] if h["name"] in represented]}
+    extra: dict[str, dict[str, Any]] = {}
+    for lab_host in topology.hosts:
+        # The probe runs on this machine: name its interpreter rather than go through PATH shims.
+        facts: dict[str, Any] = {"kiban_netns": lab_host.namespace, "kiban_python": sys.executable}
+        if lab_host.external:
+            facts |= {
+                "ansible_host": str(lab_host.address.ip),
+                "kiban_role": "external",
+                "kiban_area": lab_host.area,
+                "kiban_group": lab_host.group,
+                "kiban_external": True,
+                "kiban_ports": [],
+            }
+        extra[lab_host.host] = facts
+    result = ansible_inventory(lab_document, extra)
+    result["all"]["vars"]["kiban_lab_router"] = topology.router
+    return result
+
+
+def up(spec_file: Path, state_dir: Path = STATE_DIR, prefix: str = PREFIX) -> tuple[LabTopology, Path]:
+    document = platform_inventory(spec_file)
+    topology = lab_topology(document, prefix)
+    files = LabFiles(state_dir)
+    lab_up(topology, files)
+    write_ansible_inventory(lab_ansible_inventory(document, topology), files.inventory)
+    return topology, files.inventory
+
+
+def verify(
+    spec_file: Path, state_dir: Path = STATE_DIR, pytest_args: list[str] | None = None, prefix: str = PREFIX
+) -> int:
+    topology = lab_topology(platform_inventory(spec_file), prefix)
+    files = LabFiles(state_dir)
+    if not lab_is_up(topology, files) or not files.inventory.exists():
+        raise LabError(f"the lab for {spec_file} is not up: run 'kiban lab up {spec_file}' first")
+    return run_suite(files.inventory, pytest_args)
+
+
+def down(spec_file: Path, state_dir: Path = STATE_DIR, prefix: str = PREFIX) -> list[str]:
+    return lab_down(lab_topology(platform_inventory(spec_file), prefix), LabFiles(state_dir))

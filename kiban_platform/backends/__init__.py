@@ -1,0 +1,158 @@
+"""Targets: the provider-specific half of each component, chosen by the stack's ``kiban:target``.
+
+Components know the model and the plans; a backend turns one component's
+neutral description into provider resources, parented to that component. The
+registry maps a target name to a factory, imported lazily so a stack for one
+target never imports another target's provider SDK.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from kiban_platform.network.flows import HostGroup, Rule
+from kiban_platform.network.hosts import PlannedHost
+from kiban_platform.network.plan import Segment, Subnet
+from kiban_platform.spec.model import (
+    Area,
+    Business,
+    FailureDomains,
+    MiddlewareRole,
+    MiddlewareService,
+    PlatformSpec,
+    Port,
+)
+from kiban_platform.spec.problems import Problem, format_path
+
+
+class TargetError(ValueError):
+    """The stack's target or its settings cannot be used; the message says which key to fix."""
+
+
+def target_error(problems: Sequence[Problem]) -> TargetError:
+    """One TargetError for a target's located problems: each once, with its field path in the spec."""
+    messages = [f"{format_path(p.path)}: {p.message}" if p.path else p.message for p in problems]
+    return TargetError("; ".join(dict.fromkeys(messages)))
+
+
+@dataclass(frozen=True)
+class HostGroupDeployment:
+    """One host group of the flow plan as it is deployed: its hosts, their user data and their rules."""
+
+    group: HostGroup
+    subnet: Subnet
+    hosts: tuple[PlannedHost, ...]
+    user_data: Mapping[str, pulumi.Input[str]]  # by host name
+    ingress: tuple[Rule, ...]  # rules whose destination is this group
+    egress: tuple[Rule, ...]  # rules whose source is this group
+    balanced_ports: tuple[Port, ...]  # ports behind a load balancer at the subnet's service address; () = none
+    anti_affinity: bool
+
+    @property
+    def name(self) -> str:
+        """A resource-name form of the group id: "juki-app", "integration-hub-mynumber"."""
+        return self.group.id.replace("/", "-").replace("@", "-").replace("_", "-")
+
+
+class Backend(ABC):
+    """What a target builds for each component; every resource it makes is parented to ``parent``."""
+
+    target: str
+    # True where a subnet lives in one zone (AWS): hosts take addresses in their zone's block of the
+    # planned subnet (``inventory.plan_hosts(zonal_subnets=True)``), so the inventory matches the cloud.
+    zonal_subnets: bool = False
+
+    @abstractmethod
+    def check(self, spec: PlatformSpec) -> None:
+        """Raise TargetError when the spec needs something the target's settings lack (e.g. a flavor)."""
+
+    @abstractmethod
+    def hardware_pool(self, parent: pulumi.Resource, failure_domains: FailureDomains) -> dict[str, Any]:
+        """Make each chassis a placement zone; return outputs (chassis id -> zone)."""
+
+    @abstractmethod
+    def vendor_access(self, parent: pulumi.Resource, vendors: Sequence[str]) -> dict[str, Any]:
+        """Find or make each business vendor's identity group; return outputs."""
+
+    @abstractmethod
+    def security_area(
+        self,
+        parent: pulumi.Resource,
+        area: Area,
+        platform_segment: Segment | None,
+        hosts_per_subnet: Mapping[str, int],
+        dns_servers: Sequence[str],
+    ) -> dict[str, Any]:
+        """Make the area's platform segment (the middleware's VLAN and subnets); return outputs."""
+
+    @abstractmethod
+    def middleware_tier(
+        self,
+        parent: pulumi.Resource,
+        role: MiddlewareRole,
+        service: MiddlewareService,
+        deployment: HostGroupDeployment,
+    ) -> dict[str, Any]:
+        """Deploy one middleware role in one area; return outputs."""
+
+    @abstractmethod
+    def business_tenant(
+        self,
+        parent: pulumi.Resource,
+        business: Business,
+        segment: Segment,
+        tiers: Sequence[HostGroupDeployment],
+        dns_servers: Sequence[str],
+    ) -> dict[str, Any]:
+        """Make the business's tenancy, its segment and its tiers; return outputs."""
+
+
+BackendFactory = Callable[[Mapping[str, Any]], Backend]
+
+# target name -> "module:factory"; the module is imported only when its target is chosen.
+BACKENDS: dict[str, str] = {
+    "openstack": "kiban_platform.backends.openstack:create_backend",
+    "aws": "kiban_platform.backends.aws:create_backend",
+}
+
+
+# target name -> "module:function" of its pure checks: the spec against what the target refuses, with
+# default settings. The modules import no provider SDK, so `kiban validate --target` stays light.
+SPEC_CHECKS: dict[str, str] = {
+    "openstack": "kiban_platform.backends.openstack.checks:validation_problems",
+    "aws": "kiban_platform.backends.aws.plan:validation_problems",
+}
+
+
+def known_targets() -> list[str]:
+    return sorted(BACKENDS)
+
+
+def check_target(target: str) -> None:
+    if target not in BACKENDS:
+        raise TargetError(f"unknown target {target!r} (kiban:target); known targets: {', '.join(known_targets())}")
+
+
+def create_backend(target: str, settings: Mapping[str, Any]) -> Backend:
+    """The backend of ``target``, configured from the stack's ``kiban:<target>`` settings."""
+    check_target(target)
+    module_name, factory_name = BACKENDS[target].split(":")
+    factory: BackendFactory = getattr(importlib.import_module(module_name), factory_name)
+    return factory(settings)
+
+
+def target_problems(target: str, spec: PlatformSpec) -> list[Problem]:
+    """What ``target`` would refuse of a valid ``spec`` with default settings, located at the field to change.
+
+    Each target's backend runs the very same function with its stack's settings in ``check``.
+    """
+    check_target(target)
+    module_name, function_name = SPEC_CHECKS[target].split(":")
+    check: Callable[[PlatformSpec], list[Problem]] = getattr(importlib.import_module(module_name), function_name)
+    return check(spec)

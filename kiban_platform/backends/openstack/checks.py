@@ -1,0 +1,78 @@
+"""What the OpenStack target refuses of a valid spec, before any resource is declared.
+
+No Pulumi import: the backend's render-time ``check`` and ``kiban validate --target openstack``
+both call ``spec_problems``, so the two cannot drift. Nova's own rules for the names kiban
+gives it (nova/api/validation/parameter_types.py: ``name`` and ``az_name``) are checked here,
+since a spec carries them; flavors, images and volume types are the stack's settings.
+"""
+
+from __future__ import annotations
+
+from kiban_platform.backends.openstack.settings import OpenStackSettings
+from kiban_platform.spec.checks import replicated_shapes
+from kiban_platform.spec.model import PlatformSpec
+from kiban_platform.spec.problems import FieldPath, Problem
+
+# Nova's name and availability-zone name: 1-255 printable characters, no leading or trailing
+# whitespace; an availability zone also has no ':' (Nova reads "zone:host" as a forced host).
+NOVA_NAME_MAX = 255
+# Nova stores a flavor's memory in MB as a 32-bit integer.
+NOVA_MAX_INT = 2**31 - 1
+
+
+def _nova_name_problem(name: str, what: str, zone: bool) -> str | None:
+    if not name:
+        return f"an empty {what} name: Nova needs 1-{NOVA_NAME_MAX} characters"
+    if len(name) > NOVA_NAME_MAX:
+        return f"{what} name is {len(name)} characters; Nova allows {NOVA_NAME_MAX}"
+    if name != name.strip():
+        return f"{what} name {name!r} starts or ends with whitespace, which Nova refuses"
+    if not name.isprintable():
+        return f"{what} name {name!r} has a control character, which Nova refuses"
+    if zone and ":" in name:
+        return f"{what} name {name!r} has a ':', which Nova refuses (it reads zone:host as a forced host)"
+    return None
+
+
+def spec_problems(spec: PlatformSpec, settings: OpenStackSettings) -> list[Problem]:
+    """Every chassis's zone and aggregate names as Nova accepts them, and a flavor for every VM size."""
+    problems: list[Problem] = []
+    aggregates: dict[str, str] = {}
+    for index, chassis in enumerate(spec.failure_domains.chassis):
+        path: FieldPath = ("failure_domains", "chassis", index)
+        zone = _nova_name_problem(chassis.openstack_zone, "availability zone", zone=True)
+        if zone is not None:
+            problems.append(Problem((*path, "availability_zone"), zone))
+        aggregate = chassis.openstack_aggregate
+        named = _nova_name_problem(aggregate, "host aggregate", zone=False)
+        if named is not None:
+            problems.append(Problem((*path, "host_aggregate"), named))
+        elif aggregate in aggregates:
+            problems.append(
+                Problem(
+                    (*path, "host_aggregate"),
+                    f"host aggregate {aggregate!r} is also chassis {aggregates[aggregate]}'s: Nova refuses a second "
+                    "aggregate of the same name",
+                )
+            )
+        else:
+            aggregates[aggregate] = chassis.id
+    shapes = list(replicated_shapes(spec))
+    missing = settings.missing_flavors((shape.vcpu, shape.ram_gb) for _, shape, _, _, _ in shapes)
+    if missing:
+        problems.append(
+            Problem(
+                (),
+                f"kiban:openstack.flavors has no flavor for size(s) {', '.join(missing)} (vCPU x RAM GB); "
+                "map each size the spec uses, or remove the key to use kiban-<vcpu>c<ram>g flavors",
+            )
+        )
+    for path, shape, _, _, _ in shapes:
+        if shape.ram_gb * 1024 > NOVA_MAX_INT:
+            problems.append(Problem((*path, "ram_gb"), f"{shape.ram_gb} GB is more memory than a Nova flavor holds"))
+    return problems
+
+
+def validation_problems(spec: PlatformSpec) -> list[Problem]:
+    """``kiban validate --target openstack``: what the OpenStack target would refuse with default settings."""
+    return spec_problems(spec, OpenStackSettings())

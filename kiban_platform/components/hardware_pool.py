@@ -1,0 +1,36 @@
+"""HardwarePool: the blades and chassis; each chassis becomes one failure domain the target can place into."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+
+from kiban_platform.backends import Backend
+from kiban_platform.placement.fleet import PlacedFleet
+from kiban_platform.spec.model import FailureDomains
+
+
+@dataclass
+class HardwarePoolArgs:
+    failure_domains: FailureDomains
+    backend: Backend
+    placement: PlacedFleet | None = None
+
+
+class HardwarePool(pulumi.ComponentResource):
+    zones: dict[str, Any]
+
+    def __init__(self, name: str, args: HardwarePoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("kiban:compute:HardwarePool", name, None, opts)
+        outputs = args.backend.hardware_pool(self, args.failure_domains)
+        self.zones = outputs.get("zones", {})
+        self.register_outputs(
+            {
+                "chassis": [chassis.id for chassis in args.failure_domains.chassis],
+                "blades": sum(len(chassis.blades) for chassis in args.failure_domains.chassis),
+                **({"placement": dict(args.placement.sizing)} if args.placement is not None else {}),
+                **outputs,
+            }
+        )

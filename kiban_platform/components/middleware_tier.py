@@ -1,0 +1,34 @@
+"""MiddlewareTier: one shared middleware role (scheduler, hub, LB, database, monitoring, time) in one area."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+
+from kiban_platform.backends import Backend, HostGroupDeployment
+from kiban_platform.spec.model import MiddlewareRole, MiddlewareService
+
+
+@dataclass
+class MiddlewareTierArgs:
+    role: MiddlewareRole
+    service: MiddlewareService
+    deployment: HostGroupDeployment
+    backend: Backend
+
+
+class MiddlewareTier(pulumi.ComponentResource):
+    def __init__(self, name: str, args: MiddlewareTierArgs, opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("kiban:middleware:MiddlewareTier", name, None, opts)
+        deployment = args.deployment
+        outputs = args.backend.middleware_tier(self, args.role, args.service, deployment)
+        self.register_outputs(
+            {
+                "role": args.role.value,
+                "area": deployment.group.area,
+                "product": args.service.product,
+                "hosts": [host.name for host in deployment.hosts],
+                **outputs,
+            }
+        )

@@ -1,0 +1,217 @@
+"""Where the Pulumi program puts each VM: from a committed plan file, or from a plan made now.
+
+A plan made on every `pulumi up` is optimal for today's spec, but a small edit can move many
+VMs to other blades and zones, and a zone change replaces an instance. So the program takes
+placements from a reviewed plan file (the JSON of `kiban plan --format json`) whenever there is
+one: the file named by `kiban:placement.planFile`, or else `plans/<spec file stem>.json` of the
+project. It takes every VM's blade from the file, re-checks every rule against the current
+spec, and refuses a stale file with the command that updates it while moving as few VMs as
+possible (`kiban plan SPEC --previous PLAN --format json --out PLAN`).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from kiban_platform.placement.options import PlacementSettings
+from kiban_platform.placement.verify import verify_placement
+from kiban_platform.spec.instances import expand_vms
+from kiban_platform.spec.jsonsource import read_json
+from kiban_platform.spec.model import PlatformSpec
+from kiban_platform.spec.problems import Problem, SpecError
+
+# The summary figures procurement reads; a plan file carries them as `kiban plan` printed them.
+SIZING_KEYS = ("blades_used", "chassis_used", "lower_bound", "first_fit", "dedicated_baseline", "optimal", "gap")
+if TYPE_CHECKING:
+    from kiban_platform.placement.plan import PlacementPlan
+
+PLANS_FOLDER = "plans"
+
+
+def replan_command(plan_file: Path | str, spec_file: Path | str | None = None) -> str:
+    """The command that brings a stale plan file up to date, keeping every VM it can where it is."""
+    spec = str(spec_file) if spec_file is not None else "SPEC"
+    return f"kiban plan {spec} --previous {plan_file} --format json --out {plan_file}"
+
+
+def _replan(plan_file: Path, spec_file: Path | None) -> str:
+    return f"run `{replan_command(_shown(plan_file), _shown(spec_file) if spec_file else None)}` and review the moves"
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it: relative to the working directory when it is below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+@dataclass(frozen=True)
+class PlacedFleet:
+    where: Mapping[str, tuple[str, str]]  # VM name -> (chassis id, blade id)
+    sizing: Mapping[str, Any]  # SIZING_KEYS, plus "blades": blade -> its VMs
+    source: str  # "planned now" or the plan file's path
+
+
+def _blades_map(where: Mapping[str, tuple[str, str]]) -> dict[str, list[str]]:
+    blades: dict[str, list[str]] = {}
+    for vm, (_, blade) in where.items():
+        blades.setdefault(blade, []).append(vm)
+    return dict(sorted(blades.items()))
+
+
+def fleet_from_plan(plan: PlacementPlan) -> PlacedFleet:
+    where = {p.vm.name: (p.chassis, p.blade) for p in plan.placements}
+    sizing = {
+        "blades_used": plan.blades_used,
+        "chassis_used": plan.chassis_used,
+        "lower_bound": plan.lower_bound,
+        "first_fit": plan.first_fit,
+        "dedicated_baseline": plan.dedicated_baseline,
+        "optimal": plan.optimal,
+        "gap": round(plan.gap, 4),
+        "blades": _blades_map(where),
+    }
+    return PlacedFleet(where, sizing, "planned now")
+
+
+def read_plan_document(file: Path) -> tuple[dict[str, tuple[str | None, str]], dict[str, Any]]:
+    """The placements (VM -> chassis as written or None, blade) and summary of a plan file; SpecError if it is not one.
+
+    Only ``placements[].vm``, ``placements[].blade`` (and ``chassis`` when present) and a
+    ``summary`` object are required, so plan files of every kiban version stay readable.
+    """
+    if not file.exists():
+        raise SpecError(file, [Problem((), "plan file not found")])
+    document = read_json(file, "plan file", "not a kiban plan (the JSON of `kiban plan --format json`)")
+    placements = document.get("placements") if isinstance(document, dict) else None
+    summary = document.get("summary") if isinstance(document, dict) else None
+    if not isinstance(placements, list) or not isinstance(summary, dict):
+        raise SpecError(file, [Problem((), "not a kiban plan: expected 'placements' and 'summary'")])
+    where: dict[str, tuple[str | None, str]] = {}
+    first_seen: dict[str, int] = {}
+    problems: list[Problem] = []
+    for index, entry in enumerate(placements):
+        if not isinstance(entry, dict):
+            problems.append(Problem(("placements", index), "expected an object with 'vm' and 'blade'"))
+            continue
+        for key in ("vm", "blade"):
+            if not isinstance(entry.get(key), str) or not entry[key]:
+                problems.append(Problem(("placements", index, key), f"needs '{key}' (a name)"))
+        chassis = entry.get("chassis")
+        if chassis is not None and not isinstance(chassis, str):
+            problems.append(Problem(("placements", index, "chassis"), "must be a chassis id"))
+        vm, blade = entry.get("vm"), entry.get("blade")
+        if not (isinstance(vm, str) and vm and isinstance(blade, str) and blade):
+            continue
+        if vm in first_seen:
+            problems.append(
+                Problem(("placements", index, "vm"), f"{vm} is placed twice (also placements[{first_seen[vm]}])")
+            )
+            continue
+        first_seen[vm] = index
+        where[vm] = (chassis if isinstance(chassis, str) else None, blade)
+    if problems:
+        raise SpecError(file, problems)
+    return where, summary
+
+
+def load_plan_file(file: Path, spec: PlatformSpec, spec_file: Path | None = None) -> PlacedFleet:
+    """The placements of a `kiban plan --format json` file, checked against ``spec``; SpecError if unusable.
+
+    A stale file (the spec has VMs it lacks, or a placement it has breaks a rule of the spec
+    now) is refused with the command that brings it up to date, naming ``spec_file`` when given.
+    """
+    try:
+        placed, summary = read_plan_document(file)
+    except SpecError as error:
+        if error.problems[0].message == "plan file not found":
+            raise SpecError(file, [Problem((), f"plan file not found; {_replan(file, spec_file)}")]) from None
+        raise
+    chassis_of = {blade.id: chassis.id for chassis, blade in spec.failure_domains.blades()}
+    order = list(placed)
+    problems: list[Problem] = []
+    for vm, (chassis, blade) in placed.items():
+        if blade in chassis_of and chassis not in (None, chassis_of[blade]):
+            problems.append(
+                Problem(
+                    ("placements", order.index(vm), "chassis"),
+                    f"blade {blade} is in chassis {chassis_of[blade]}, not {chassis}",
+                )
+            )
+    if problems:
+        raise SpecError(file, problems)
+    assignment = {vm: blade for vm, (_, blade) in placed.items()}
+
+    vms = expand_vms(spec)
+    violations = verify_placement(vms, spec, assignment)
+    if violations:
+        missing = [vm.name for vm in vms if vm.name not in assignment]
+        gone = [vm for vm in assignment if vm not in {v.name for v in vms}]
+        what = []
+        if missing:
+            shown = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+            what.append(f"{len(missing)} VMs of the spec are not in it ({shown})")
+        if gone:
+            what.append(f"{len(gone)} VMs in it are no longer in the spec")
+        broken = len(violations) - len(missing) - len(gone)
+        if broken > 0:
+            what.append(f"{broken} placements break the spec's rules now")
+        lines = [Problem(("placements",), f"stale plan: {'; '.join(what)}; {_replan(file, spec_file)}")]
+        lines += [Problem(("placements",), str(violation)) for violation in violations[:20]]
+        if len(violations) > 20:
+            lines.append(Problem(("placements",), f"... and {len(violations) - 20} more"))
+        raise SpecError(file, lines)
+
+    where = {vm: (chassis_of[blade], blade) for vm, blade in assignment.items()}
+    # Counts come from the placements themselves; bounds and baselines are as the plan computed them.
+    sizing = {key: summary[key] for key in SIZING_KEYS if key in summary} | {
+        "blades_used": len({blade for _, blade in where.values()}),
+        "chassis_used": len({chassis for chassis, _ in where.values()}),
+        "blades": _blades_map(where),
+    }
+    return PlacedFleet(where, sizing, str(file))
+
+
+def default_plan_file(spec_file: Path, project_dir: Path) -> Path:
+    """Where the reviewed plan of a spec lives: ``plans/<spec file stem>.json`` in the project."""
+    return project_dir / PLANS_FOLDER / f"{spec_file.stem}.json"
+
+
+def plan_file_for(settings: PlacementSettings, spec_file: Path, project_dir: Path) -> Path | None:
+    """The plan file the program takes placements from, or None when it plans now or not at all.
+
+    ``planFile`` when set; otherwise, unless placement is disabled or ``discoverPlanFile`` is
+    false, the project's ``plans/<spec file stem>.json`` when it exists and the spec is a file
+    of the project (a spec elsewhere, such as a copy being edited, is never matched by name).
+    """
+    if settings.plan_file is not None:
+        return project_dir / settings.plan_file
+    if not settings.enabled or not settings.discover_plan_file:
+        return None
+    candidate = default_plan_file(spec_file, project_dir)
+    inside = (project_dir / spec_file).resolve().is_relative_to(project_dir.resolve())
+    return candidate if inside and candidate.is_file() else None
+
+
+def place_fleet(
+    spec: PlatformSpec, spec_file: Path, settings: PlacementSettings, project_dir: Path
+) -> PlacedFleet | None:
+    """The fleet's placement as the stack asks: from its plan file, planned now, or none (round robin)."""
+    plan_file = plan_file_for(settings, spec_file, project_dir)
+    if plan_file is not None:
+        return load_plan_file(plan_file, spec, spec_file)
+    options = settings.plan_options()
+    if options is None:
+        return None
+    # Imported here: OR-Tools loads slowly and a stack with a plan file never needs it.
+    from kiban_platform.placement.plan import plan_placement
+
+    plan = plan_placement(spec, options, spec_file)
+    if plan.stopped_by_time_limit:
+        print(f"warning: {plan.time_limit_warning()}", file=sys.stderr)
+    return fleet_from_plan(plan)
