@@ -25,7 +25,8 @@ from enum import StrEnum
 from kiban.audit.facts import Facts
 from kiban.audit.findings import RuleInfo, Severity
 from kiban.audit.interpreters import KINDS
-from kiban.audit.model import Resource, StackView
+from kiban.audit.model import StackView
+from kiban.audit.resource import Resource
 
 RULE_ID = re.compile(r"^KB-[A-Z]+-\d{3}$")
 
