@@ -46,26 +46,35 @@ class DiffReport:
         return 1 if self.changes or self.findings else 0
 
 
-def diff_states(old: StackState, new: StackState) -> DiffReport:
-    notes = []
+def compare(old: StackState, new: StackState) -> Comparison:
+    """What the checks read: both states' views, OLD in NEW's namespace when they are two stacks, the changes."""
     old_prefix, new_prefix = urn_prefix(old), urn_prefix(new)
     if old_prefix is not None and new_prefix is not None and old_prefix != new_prefix:
         # Two stacks (staging and production, or two renders): the same resource differs only in the
         # URN's stack and project, so the old side is read in the new side's namespace.
         old = rebase(old, old_prefix, new_prefix, root_urn(new))
+    old_view, new_view = StackView.from_state(old), StackView.from_state(new)
+    changes, providers = resource_changes(old_view, new_view)
+    return Comparison(old, new, old_view, new_view, classify(old_view, new_view, changes), providers)
+
+
+def diff_states(old: StackState, new: StackState) -> DiffReport:
+    comparison = compare(old, new)
+    notes = []
+    old_prefix, new_prefix = urn_prefix(old), urn_prefix(new)
+    if old_prefix is not None and new_prefix is not None and old_prefix != new_prefix:
         notes.append(
             f"OLD and NEW are different stacks: resources matched by type and name ({old_prefix} → {new_prefix})"
         )
-    old_view, new_view = StackView.from_state(old), StackView.from_state(new)
-    changes, providers = resource_changes(old_view, new_view)
-    changes = classify(old_view, new_view, changes)
-    comparison = Comparison(old, new, old_view, new_view, changes)
     findings = [finding for check in all_checks() for finding in check.find(comparison)]
     notes += [
         f"{label} state: {len(state.pending_deletes)} replaced resource(s) waiting to be deleted, not compared"
-        for label, state in (("OLD", old), ("NEW", new))
+        for label, state in (("OLD", comparison.old_state), ("NEW", comparison.new_state))
         if state.pending_deletes
     ]
-    if not new_view.topology.areas:
+    if not comparison.new.topology.areas:
         notes.append("NEW state has no area map (no kiban inventory or SecurityArea): paths are not resolved to areas")
-    return DiffReport(old, new, changes, sorted(findings, key=sort_key), providers, notes)
+    findings.sort(key=sort_key)
+    return DiffReport(
+        comparison.old_state, comparison.new_state, comparison.changes, findings, comparison.providers_ignored, notes
+    )

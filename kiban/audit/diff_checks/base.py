@@ -48,6 +48,7 @@ class Comparison:
     old: StackView
     new: StackView
     changes: list[ResourceChange]
+    providers_ignored: int = 0  # provider resources, left out of the changes
     # Values several checks need, computed by the first that asks (e.g. the widened firewall rules).
     memo: dict[str, Any] = field(default_factory=dict)
 
