@@ -9,9 +9,10 @@ after it are for developers (why it is not simply an audit rule, what it shares
 with other checks).
 
 A check reads a ``Comparison``: the two states, their views, and the classified
-changes. Findings are computed from the facts of the resources that changed and
-of their context only (the same security group, the same replica group), so a
-diff of thousands of resources costs little more than reading them.
+changes. Most checks read the facts of the resources that changed and of their
+context only (the same security group, the same replica group), so a diff of
+thousands of resources costs little more than reading them; a check derived from
+a stack rule (routes, the inventory) runs the rule on both states.
 
 Two shapes:
 - ``DiffCheck``: a meaning of its own (a path widened, replicas lost, a move);
