@@ -74,9 +74,9 @@ def endpoint_ceiling(spec: PlatformSpec, endpoint: Endpoint) -> DataClass | None
     if endpoint.external is not None:
         return None
     ceiling = spec.area(spec.endpoint_area(endpoint)).effective_ceiling
-    site_id = endpoint_site(spec, endpoint)
-    if site_id is not None:
-        ceiling = min(ceiling, spec.site(site_id).effective_ceiling, key=lambda data: data.rank)
+    site = next((site for site in spec.sites if site.id == endpoint_site(spec, endpoint)), None)
+    if site is not None:  # an unknown site is reported where it is named
+        ceiling = min(ceiling, site.effective_ceiling, key=lambda data: data.rank)
     return ceiling
 
 
