@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -555,3 +556,15 @@ def test_validate_with_a_target_refuses_a_spec_with_sites(target: str) -> None:
     result = CliRunner().invoke(app, ["validate", str(HYBRID_SPEC), "--target", target])
     assert result.exit_code == 2
     assert "sample-hybrid.yaml: sites: this spec names the target of each of its sites" in result.output
+
+
+def test_the_hybrid_specs_match_the_committed_json_schema() -> None:
+    """Editors validate with docs/spec.schema.json: it knows sites, links, public services and data classes."""
+    schema = json.loads((REPO / "docs" / "spec.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    for file in [HYBRID_SPEC, *sorted(MIGRATION.glob("step-*.yaml"))]:
+        errors = [error.message for error in validator.iter_errors(yaml.safe_load(file.read_text(encoding="utf-8")))]
+        assert errors == [], file
+    broken = copy.deepcopy(_HYBRID)
+    _flow(broken, "portal-shinsei")["data"] = "secret"
+    assert any("secret" in error.message for error in validator.iter_errors(broken))
