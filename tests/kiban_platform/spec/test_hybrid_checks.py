@@ -509,7 +509,7 @@ NEW_FIELD_DEFAULTS: dict[str, Any] = {
     "basis": None,
     "personal_file": None,
 }
-NEW_TOP_LEVEL = {"sites": [], "links": [], "public_services": []}
+NEW_TOP_LEVEL: dict[str, list[Any]] = {"sites": [], "links": [], "public_services": []}
 
 
 def _without_new_fields(node: Any) -> Any:
