@@ -12,6 +12,7 @@ Accelerator checks them); 番号法第19条 and 個人情報保護法 for what m
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from collections.abc import Iterable, Iterator
@@ -78,6 +79,10 @@ RESERVED_ASNS: tuple[tuple[int, int, str], ...] = (
     (9059, 9059, "reserved by AWS for customer gateways (eu-west-1)"),
     (10124, 10124, "reserved by AWS for customer gateways (ap-northeast-1)"),
 )
+
+
+def _at(parent: FieldPath, index: int) -> FieldPath:
+    return (*parent, index)
 
 
 def _known(ids: Iterable[str]) -> str:
@@ -341,6 +346,7 @@ def _check_links(spec: PlatformSpec) -> Iterator[Problem]:
         if first == second:
             yield Problem((*path, "between"), f"a link joins two different sites, not {first!r} to itself")
             continue
+        yield from duplicate_problems(link.areas, lambda area: area, functools.partial(_at, (*path, "areas")), "area")
         for position, area_id in enumerate(link.areas):
             if not any(area_id in spec.site(site).areas for site in link.between):
                 yield Problem((*path, "areas", position), f"neither {first!r} nor {second!r} carries area {area_id!r}")

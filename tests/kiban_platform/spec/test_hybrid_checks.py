@@ -238,6 +238,11 @@ CASES: dict[str, tuple[Mutation, str, str]] = {
         _link_path("portal-dc1", "areas[2]"),
         "carries area",
     ),
+    "link listing an area twice": (
+        _set(("links", "dc1-gc", "areas"), ["mynumber", "mynumber"]),
+        _link_path("dc1-gc", "areas[1]"),
+        "duplicate area",
+    ),
     "link initiated by a third site": (
         _set(("links", "portal-dc1", "initiated_by"), "gc"),
         _link_path("portal-dc1", "initiated_by"),
