@@ -49,6 +49,8 @@ class Steps:
                 TimeElapsedColumn(),
                 console=console,
                 transient=True,
+                # stdout stays the command's own: rich would otherwise carry prints during the display to stderr.
+                redirect_stdout=False,
             )
 
     def __enter__(self) -> Steps:
