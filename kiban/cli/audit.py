@@ -147,7 +147,6 @@ def diff_command(
     Exit 0 no change, 1 changes, 2 bad input, 3 a finding at or above --fail-on.
     """  # noqa: E501 - typer shows each paragraph as written
     from kiban.audit.diff import DIFF_RULES, diff_states
-    from kiban.audit.report import markdown, sarif, structure, text
     from kiban.cli.progress import Steps
 
     files = [path for path in (old, new) if path is not None]
@@ -164,15 +163,23 @@ def diff_command(
         after = _side("diff", "new", new_path, new_stack, new_spec, target, steps, shared)
         steps.step("comparing", len(after.resources))
         report = diff_states(before, after)
+    # Each form imports only its own writer: JSON needs no rich.
     if output_format == Format.TEXT:
+        from kiban.audit.report.text import diff_text
         from kiban.cli.terminal import show
 
-        show(text.diff_text(report), out)
+        show(diff_text(report), out)
     elif output_format == Format.MARKDOWN:
-        emit(markdown.diff_markdown(report), out)
+        from kiban.audit.report.markdown import diff_markdown
+
+        emit(diff_markdown(report), out)
     elif output_format == Format.JSON:
-        emit(json.dumps(structure.diff_json(report), indent=2, ensure_ascii=False) + "\n", out)
+        from kiban.audit.report.structure import diff_json
+
+        emit(json.dumps(diff_json(report), indent=2, ensure_ascii=False) + "\n", out)
     else:
+        from kiban.audit.report import sarif
+
         log = sarif.sarif_log(
             "kiban diff",
             _version(),
@@ -203,7 +210,6 @@ def audit_command(
     Exit 0 clean, 2 bad input, 3 a failure (not waived; an expired waiver is one) at or above --fail-on.
     """
     from kiban.audit.engine import run_audit
-    from kiban.audit.report import markdown, sarif, structure, text
     from kiban.audit.rules import all_rules
     from kiban.audit.state import load_state
     from kiban.audit.waivers import EXPIRED, UNUSED, load_waivers
@@ -220,14 +226,21 @@ def audit_command(
         steps.step("checking the rules", len(subject.resources))
         report = run_audit(subject, accepted)
     if output_format == Format.TEXT:
+        from kiban.audit.report.text import audit_text
         from kiban.cli.terminal import show
 
-        show(text.audit_text(report), out)
+        show(audit_text(report), out)
     elif output_format == Format.MARKDOWN:
-        emit(markdown.audit_markdown(report), out)
+        from kiban.audit.report.markdown import audit_markdown
+
+        emit(audit_markdown(report), out)
     elif output_format == Format.JSON:
-        emit(json.dumps(structure.audit_json(report), indent=2, ensure_ascii=False) + "\n", out)
+        from kiban.audit.report.structure import audit_json
+
+        emit(json.dumps(audit_json(report), indent=2, ensure_ascii=False) + "\n", out)
     else:
+        from kiban.audit.report import sarif
+
         elsewhere = {EXPIRED: str(waivers), UNUSED: str(waivers)} if waivers else {}
         log = sarif.sarif_log("kiban audit", _version(), report.rules, report.findings, subject.artifact, elsewhere)
         emit(json.dumps(log, indent=2, ensure_ascii=False) + "\n", out)

@@ -92,8 +92,13 @@ def test_lab_verify_asks_pytest_to_count_checks_only_on_a_terminal(
     if shown:
         monkeypatch.setattr(kiban.cli.progress, "stderr_console", lambda: Console(stderr=True, force_terminal=True))
     asked: list[list[str]] = []
+
+    def run_suite(inventory: Path, args: list[str]) -> int:
+        asked.append(args)
+        return 0
+
     monkeypatch.setattr(session, "ready_inventory", lambda spec, progress: Path("inventory.yaml"))
-    monkeypatch.setattr("kiban.verify.run.run_suite", lambda inventory, args: asked.append(args) or 0)
+    monkeypatch.setattr("kiban.verify.run.run_suite", run_suite)
     result = runner.invoke(app, ["lab", "verify", str(small_city), "-x"])
     assert result.exit_code == 0, result.output
     assert asked == [[*counting, "-x"]]
