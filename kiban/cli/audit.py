@@ -6,7 +6,6 @@ Exit status, like diff(1) plus one: 0 no change (diff) or clean (audit), 1 chang
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -51,6 +50,8 @@ TargetOption = Annotated[
 
 
 def _version() -> str:
+    import importlib.metadata  # for SARIF only: it costs a listing of the installed packages' metadata
+
     try:
         return importlib.metadata.version("kiban")
     except importlib.metadata.PackageNotFoundError:
