@@ -1,7 +1,9 @@
 """SecurityArea: one area of the three-layer separation (三層): its VLANs, its middleware and its businesses.
 
 Nothing connects one area to another here: the only paths between areas are
-the declared flows, which appear as rules in the groups at each end.
+the declared flows, which appear as rules in the groups at each end, and the
+links ``SharedPlatform`` asks the backend for once every area exists (from the
+``network`` and ``groups`` each area hands back).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass
 import pulumi
 
 from kiban_platform.backends import Backend
+from kiban_platform.backends.handles import AreaNetwork, DeployedGroup, VendorAccess, Zones
 from kiban_platform.components.business_tenant import BusinessTenant, BusinessTenantArgs
 from kiban_platform.components.deployments import describe_group
 from kiban_platform.components.middleware_tier import MiddlewareTier, MiddlewareTierArgs
@@ -32,18 +35,26 @@ class SecurityAreaArgs:
     hosts: Sequence[PlannedHost]  # the hosts of this area
     services: AreaServices
     backend: Backend
+    zones: Zones  # the HardwarePool's zones
+    access: VendorAccess  # the vendors' access, from ``Backend.vendor_access``
     database_password: pulumi.Input[str] | None = None
 
 
 class SecurityArea(pulumi.ComponentResource):
+    network: AreaNetwork  # the area's network as made
+    groups: tuple[DeployedGroup, ...]  # its middleware and business tiers as made
+
     def __init__(self, name: str, args: SecurityAreaArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kiban:network:SecurityArea", name, None, opts)
         area, network, flows = args.area, args.network, args.flows
         segments = network.in_area(area.id)
         platform_segment = next((s for s in segments if s.name == PLATFORM_SEGMENT), None)
         hosts_per_subnet = Counter(host.subnet.name for host in args.hosts)
-        outputs = args.backend.security_area(self, area, platform_segment, hosts_per_subnet, args.services.time_name)
+        self.network = args.backend.security_area(
+            self, area, platform_segment, hosts_per_subnet, args.services.time_name, args.zones
+        )
         child = pulumi.ResourceOptions(parent=self)
+        groups: list[DeployedGroup] = []
 
         for role, service in args.spec.platform_services():
             if area.id not in service.areas:
@@ -62,7 +73,12 @@ class SecurityArea(pulumi.ComponentResource):
                 anti_affinity=service.anti_affinity,
                 database_password=args.database_password,
             )
-            MiddlewareTier(deployment.name, MiddlewareTierArgs(role, service, deployment, args.backend), child)
+            component = MiddlewareTier(
+                deployment.name,
+                MiddlewareTierArgs(role, service, deployment, args.backend, self.network, args.zones),
+                child,
+            )
+            groups.append(component.deployed)
 
         for business in args.spec.businesses:
             if business.area != area.id:
@@ -91,13 +107,22 @@ class SecurityArea(pulumi.ComponentResource):
                         anti_affinity=tier.anti_affinity,
                     )
                 )
-            BusinessTenant(
+            tenant = BusinessTenant(
                 business.id,
                 BusinessTenantArgs(
-                    business, network.segment(area.id, business.id), tiers, args.services.time_name, args.backend
+                    business=business,
+                    segment=network.segment(area.id, business.id),
+                    tiers=tiers,
+                    dns_servers=args.services.time_name,
+                    backend=args.backend,
+                    network=self.network,
+                    zones=args.zones,
+                    access=args.access,
                 ),
                 child,
             )
+            groups.extend(tenant.groups)
+        self.groups = tuple(groups)
 
         self.register_outputs(
             {
@@ -105,6 +130,6 @@ class SecurityArea(pulumi.ComponentResource):
                 "level": area.level.value,
                 "cidr": str(area.supernet),
                 "vlans": [segment.vlan for segment in segments],
-                **outputs,
+                **self.network.outputs,
             }
         )

@@ -17,7 +17,7 @@ No internet gateway, NAT gateway or transit gateway is made anywhere: no planned
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -35,8 +35,9 @@ from kiban_platform.backends.aws.plan import (
     zones_of,
 )
 from kiban_platform.backends.aws.settings import AwsSettings
-from kiban_platform.network.flows import FlowPlan, plan_flows
-from kiban_platform.network.plan import Segment, Subnet, plan_network
+from kiban_platform.backends.handles import AreaNetwork, DeployedGroup, DeployedTenant, VendorAccess, Zones, own
+from kiban_platform.network.flows import FlowPlan
+from kiban_platform.network.plan import NetworkPlan, Segment, Subnet
 from kiban_platform.spec.model import (
     Area,
     AreaLevel,
@@ -64,12 +65,29 @@ _INHERITED_PROVIDER_KEYS = {
 }
 
 
-@dataclass
-class _AreaNetwork:
-    area: Area
+@dataclass(frozen=True)
+class AwsAreaNetwork(AreaNetwork):
+    """An area's VPC, the area component its peerings belong to, and its platform subnets per role and zone."""
+
     vpc: aws.ec2.Vpc
     component: pulumi.Resource
-    platform_subnets: dict[MiddlewareRole, tuple[ZoneSubnet, ...]] = field(default_factory=dict)
+    platform_subnets: Mapping[MiddlewareRole, tuple[ZoneSubnet, ...]]
+
+
+@dataclass(frozen=True)
+class AwsVendorAccess(VendorAccess):
+    """The deploying (platform) account's number, which owns every subnet RAM shares; None in one account."""
+
+    owner_account_id: pulumi.Output[str] | None
+
+
+@dataclass(frozen=True)
+class AwsDeployedGroup(DeployedGroup):
+    """A host group's route table, and the CIDRs (with their areas) its declared flows reach in other areas."""
+
+    name: str
+    route_table: aws.ec2.RouteTable
+    peers: tuple[tuple[str, str], ...]
 
 
 @dataclass
@@ -87,55 +105,52 @@ class AwsBackend(Backend):
 
     def __init__(self, settings: AwsSettings) -> None:
         self.settings = settings
-        self._zones: dict[str, str] = {}
-        self._flows: FlowPlan | None = None
-        self._pairs: set[tuple[str, str]] = set()
-        self._areas: dict[str, _AreaNetwork] = {}
-        self._peerings: dict[tuple[str, str], aws.ec2.VpcPeeringConnection] = {}
-        # Routes to a peer area whose VPC (and so whose peering) does not exist yet.
-        self._pending_routes: list[tuple[tuple[str, str], aws.ec2.RouteTable, str, str]] = []
-        self._account_id: pulumi.Output[str] | None = None
 
-    def check(self, spec: PlatformSpec) -> None:
-        network = plan_network(spec)
-        flows = plan_flows(spec, network)
-        check_spec(spec, network, flows, self.settings)
-        self._zones = zones_of(spec, self.settings)
-        self._flows = flows
-        self._pairs = peer_pairs(spec, flows)
+    def check(self, spec: PlatformSpec, network: NetworkPlan | None = None, flows: FlowPlan | None = None) -> None:
+        check_spec(spec, self.settings, network, flows)
 
     @property
     def _region(self) -> str:
         return self.settings.region
 
     # -- hardware -------------------------------------------------------------------------------------
-    def hardware_pool(self, parent: pulumi.Resource, failure_domains: FailureDomains) -> dict[str, Any]:
+    def hardware_pool(self, parent: pulumi.Resource, failure_domains: FailureDomains) -> Zones:
         configured = pulumi.Config("aws").get("region")
         if configured is not None and configured != self._region:
             raise TargetError(
                 f"aws:region is {configured} but kiban:aws.region is {self._region}: set both to the same region"
             )
-        if not self._zones:
-            raise TargetError("check(spec) must run before hardware_pool")
         # AWS owns the hardware: a chassis becomes an availability zone, and nothing is created for it.
-        return {"zones": {chassis.id: self._zones[chassis.id] for chassis in failure_domains.chassis}}
+        return Zones(zones_of(failure_domains, self.settings))
 
     # -- identity -------------------------------------------------------------------------------------
-    def vendor_access(self, parent: pulumi.Resource, vendors: Sequence[str]) -> dict[str, Any]:
+    def vendor_access(self, parent: pulumi.Resource, vendors: Sequence[str]) -> AwsVendorAccess:
         # A vendor's people reach its business account through the organisation's IAM Identity Center
         # permission sets, which the city manages centrally (as Control Tower does); kiban makes none.
-        return {"tenancy": self.settings.tenancy, "environment": self.settings.environment}
+        outputs = {"tenancy": self.settings.tenancy, "environment": self.settings.environment}
+        if self.settings.tenancy != "account":
+            return AwsVendorAccess(outputs, None)
+        # The caller identity's id is the deploying account's number: the owner of every subnet shared by RAM.
+        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent))
+        return AwsVendorAccess(outputs, identity.id)
 
     # -- networks -------------------------------------------------------------------------------------
     def _subnets(
-        self, parent: pulumi.Resource, name: str, cidr: Any, area: Area, labels: Mapping[str, str]
+        self,
+        parent: pulumi.Resource,
+        name: str,
+        cidr: Any,
+        area: Area,
+        vpc: aws.ec2.Vpc,
+        zones: Zones,
+        labels: Mapping[str, str],
     ) -> tuple[ZoneSubnet, ...]:
-        zones = []
-        for chassis, block in zonal_subnets(cidr, list(self._zones)):
-            zone = self._zones[chassis]
+        made = []
+        for chassis, block in zonal_subnets(cidr, list(zones.by_chassis)):
+            zone = zones.of(chassis)
             subnet = aws.ec2.Subnet(
                 f"{name}-{chassis}",
-                vpc_id=self._areas[area.id].vpc.id,
+                vpc_id=vpc.id,
                 cidr_block=str(block),
                 availability_zone=zone,
                 # No area gets public addresses: nothing in the plan is reachable from the internet.
@@ -144,8 +159,8 @@ class AwsBackend(Backend):
                 tags=tags(f"{name}-{zone}", area=area.id, subnet=name, **{"failure-domain": chassis}, **labels),
                 opts=pulumi.ResourceOptions(parent=parent),
             )
-            zones.append(ZoneSubnet(f"{name}-{chassis}", chassis, zone, block, subnet))
-        return tuple(zones)
+            made.append(ZoneSubnet(f"{name}-{chassis}", chassis, zone, block, subnet))
+        return tuple(made)
 
     def security_area(
         self,
@@ -154,7 +169,8 @@ class AwsBackend(Backend):
         platform_segment: Segment | None,
         hosts_per_subnet: Mapping[str, int],
         dns_servers: Sequence[str],
-    ) -> dict[str, Any]:
+        zones: Zones,
+    ) -> AwsAreaNetwork:
         opts = pulumi.ResourceOptions(parent=parent)
         vpc = aws.ec2.Vpc(
             area.id,
@@ -167,7 +183,6 @@ class AwsBackend(Backend):
             tags=tags(f"kiban-{area.id}", area=area.id, level=area.level.value),
             opts=opts,
         )
-        self._areas[area.id] = _AreaNetwork(area, vpc, parent)
         outputs: dict[str, Any] = {"vpc_id": vpc.id}
         if dns_servers:
             # Hosts resolve through their area's time and name nodes, as on-prem; not through AWS's resolver.
@@ -182,26 +197,23 @@ class AwsBackend(Backend):
             aws.ec2.VpcDhcpOptionsAssociation(
                 area.id, vpc_id=vpc.id, dhcp_options_id=options.id, region=self._region, opts=opts
             )
+        platform_subnets = {}
         if platform_segment is not None:
             for subnet in platform_segment.subnets:
                 assert subnet.role is not None  # the platform segment is cut by middleware role
-                self._areas[area.id].platform_subnets[subnet.role] = self._subnets(
-                    parent, f"{area.id}-{subnet.name}", subnet.cidr, area, {"role": subnet.role.value}
+                platform_subnets[subnet.role] = self._subnets(
+                    parent, f"{area.id}-{subnet.name}", subnet.cidr, area, vpc, zones, {"role": subnet.role.value}
                 )
         if area.level == AreaLevel.HIGH and self.settings.high_area_endpoints:
-            outputs["endpoints"] = self._endpoints(parent, area)
-        for pair in sorted(self._pairs):
-            if area.id in pair and all(member in self._areas for member in pair):
-                self._peer(pair)
-        return outputs
+            outputs["endpoints"] = self._endpoints(parent, area, vpc, zones)
+        return AwsAreaNetwork(area, outputs, vpc, parent, platform_subnets)
 
-    def _endpoints(self, parent: pulumi.Resource, area: Area) -> list[str]:
+    def _endpoints(self, parent: pulumi.Resource, area: Area, vpc: aws.ec2.Vpc, zones: Zones) -> list[str]:
         """The high area's only way to AWS services: interface endpoints, no internet or NAT gateway."""
         opts = pulumi.ResourceOptions(parent=parent)
         name = f"{area.id}-endpoints"
         cidr = endpoint_subnet(area)
-        subnets = self._subnets(parent, name, cidr, area, {"role": "vpc-endpoints"})
-        vpc = self._areas[area.id].vpc
+        subnets = self._subnets(parent, name, cidr, area, vpc, zones, {"role": "vpc-endpoints"})
         group = aws.ec2.SecurityGroup(
             name,
             name=name,
@@ -262,41 +274,55 @@ class AwsBackend(Backend):
             services.append(service_name)
         return services
 
-    def _peer(self, pair: tuple[str, str]) -> None:
-        """Join two areas' VPCs for their declared flows; routes are added per host group, per flow CIDR."""
-        first, second = (self._areas[member] for member in pair)
-        peering = aws.ec2.VpcPeeringConnection(
-            f"{pair[0]}-{pair[1]}",
-            vpc_id=first.vpc.id,
-            peer_vpc_id=second.vpc.id,
-            # Both VPCs are the platform account's: the request accepts itself.
-            auto_accept=True,
-            region=self._region,
-            tags=tags(f"kiban-{pair[0]}-{pair[1]}", areas=f"{pair[0]},{pair[1]}"),
-            opts=pulumi.ResourceOptions(parent=self._areas[pair[1]].component),
-        )
-        self._peerings[pair] = peering
-        waiting = [route for route in self._pending_routes if route[0] == pair]
-        self._pending_routes = [route for route in self._pending_routes if route[0] != pair]
-        for _, table, cidr, name in waiting:
-            self._route(table, cidr, name, peering)
+    # -- between areas --------------------------------------------------------------------------------
+    def area_links(
+        self,
+        parent: pulumi.Resource,
+        areas: Mapping[str, AreaNetwork],
+        groups: Sequence[DeployedGroup],
+        flows: FlowPlan,
+    ) -> None:
+        """A VPC peering per pair of areas a declared flow joins, and a route per group per flow CIDR.
 
-    def _route(self, table: aws.ec2.RouteTable, cidr: str, name: str, peering: aws.ec2.VpcPeeringConnection) -> None:
-        aws.ec2.Route(
-            name,
-            route_table_id=table.id,
-            destination_cidr_block=cidr,
-            vpc_peering_connection_id=peering.id,
-            region=self._region,
-            opts=pulumi.ResourceOptions(parent=table),
-        )
+        Each peering belongs to the area component named second in its pair, each route to its group's
+        route table: where they have always been, so their URNs stay put.
+        """
+        networks = {area_id: own(network, AwsAreaNetwork, self.target) for area_id, network in areas.items()}
+        peerings = {}
+        for pair in sorted(peer_pairs([network.area for network in networks.values()], flows)):
+            first, second = networks[pair[0]], networks[pair[1]]
+            peerings[pair] = aws.ec2.VpcPeeringConnection(
+                f"{pair[0]}-{pair[1]}",
+                vpc_id=first.vpc.id,
+                peer_vpc_id=second.vpc.id,
+                # Both VPCs are the platform account's: the request accepts itself.
+                auto_accept=True,
+                region=self._region,
+                tags=tags(f"kiban-{pair[0]}-{pair[1]}", areas=f"{pair[0]},{pair[1]}"),
+                opts=pulumi.ResourceOptions(parent=second.component),
+            )
+        for deployed in groups:
+            routed = own(deployed, AwsDeployedGroup, self.target)
+            area_id = routed.group.area
+            for cidr, other_area in routed.peers:
+                aws.ec2.Route(
+                    f"{routed.name}-to-{cidr.replace('/', '-')}",
+                    route_table_id=routed.route_table.id,
+                    destination_cidr_block=cidr,
+                    vpc_peering_connection_id=peerings[(min(area_id, other_area), max(area_id, other_area))].id,
+                    region=self._region,
+                    opts=pulumi.ResourceOptions(parent=routed.route_table),
+                )
 
     def _group_network(
-        self, parent: pulumi.Resource, deployment: HostGroupDeployment, zones: tuple[ZoneSubnet, ...]
+        self,
+        parent: pulumi.Resource,
+        deployment: HostGroupDeployment,
+        area: AwsAreaNetwork,
+        zones: tuple[ZoneSubnet, ...],
     ) -> GroupNetwork:
-        """The owner's side of a host group: its network ACL and its route table (with peering routes)."""
+        """The owner's side of a host group: its network ACL and its route table (peering routes: ``area_links``)."""
         group = deployment.group
-        area = self._areas[group.area]
         name = deployment.name
         opts = pulumi.ResourceOptions(parent=parent)
         entries = acl_entries(
@@ -344,20 +370,19 @@ class AwsBackend(Backend):
                 region=self._region,
                 opts=pulumi.ResourceOptions(parent=table),
             )
-        # Only the CIDRs of the groups at the other end of a declared flow, never a whole area.
+        return GroupNetwork(area.vpc, zones, acl, table)
+
+    def _deployed(
+        self, deployment: HostGroupDeployment, network: GroupNetwork, outputs: dict[str, Any]
+    ) -> AwsDeployedGroup:
+        """The group as ``area_links`` needs it: only the CIDRs at the other end of a declared flow, never an area."""
+        group = deployment.group
         peers: dict[str, str] = {}
         for rule in (*deployment.ingress, *deployment.egress):
             if needs_peering(rule):
                 other = rule.source if rule.destination.id == group.id else rule.destination
                 peers[str(other.cidr)] = other.area
-        for cidr, other_area in sorted(peers.items()):
-            pair = (min(group.area, other_area), max(group.area, other_area))
-            route_name = f"{name}-to-{cidr.replace('/', '-')}"
-            if pair in self._peerings:
-                self._route(table, cidr, route_name, self._peerings[pair])
-            else:
-                self._pending_routes.append((pair, table, cidr, route_name))
-        return GroupNetwork(area.vpc, zones, acl, table)
+        return AwsDeployedGroup(group, outputs, deployment.name, network.route_table, tuple(sorted(peers.items())))
 
     # -- middleware -----------------------------------------------------------------------------------
     def middleware_tier(
@@ -366,10 +391,15 @@ class AwsBackend(Backend):
         role: MiddlewareRole,
         service: MiddlewareService,
         deployment: HostGroupDeployment,
-    ) -> dict[str, Any]:
-        zones = self._areas[deployment.group.area].platform_subnets[role]
-        network = self._group_network(parent, deployment, zones)
-        return deploy_group(parent, deployment, network, None, [], self._image(parent), self.settings)
+        network: AreaNetwork,
+        zones: Zones,
+    ) -> AwsDeployedGroup:
+        area = own(network, AwsAreaNetwork, self.target)
+        if role not in area.platform_subnets:
+            raise TargetError(f"{deployment.group.id}: area {area.area.id} has no platform subnet for {role.value}")
+        group_network = self._group_network(parent, deployment, area, area.platform_subnets[role])
+        outputs = deploy_group(parent, deployment, group_network, None, [], self._image(parent), self.settings)
+        return self._deployed(deployment, group_network, outputs)
 
     # -- businesses -----------------------------------------------------------------------------------
     def business_tenant(
@@ -379,33 +409,47 @@ class AwsBackend(Backend):
         segment: Segment,
         tiers: Sequence[HostGroupDeployment],
         dns_servers: Sequence[str],
-    ) -> dict[str, Any]:
-        area = self._areas[business.area].area
+        network: AreaNetwork,
+        zones: Zones,
+        access: VendorAccess,
+    ) -> DeployedTenant:
+        area = own(network, AwsAreaNetwork, self.target)
+        owner = own(access, AwsVendorAccess, self.target).owner_account_id
         networks = []
         for deployment in tiers:
             subnet: Subnet = deployment.subnet
             assert subnet.tier is not None
-            zones = self._subnets(
-                parent, subnet.name, subnet.cidr, area, {"business": business.id, "tier": subnet.tier.value}
+            labels = {"business": business.id, "tier": subnet.tier.value}
+            blocks = self._subnets(parent, subnet.name, subnet.cidr, area.area, area.vpc, zones, labels)
+            networks.append(self._group_network(parent, deployment, area, blocks))
+        tenancy = self._tenancy(parent, business, networks, owner)
+        groups = []
+        image = self._image(parent, tenancy.provider)
+        for deployment, group_network in zip(tiers, networks, strict=True):
+            group_outputs = deploy_group(
+                parent, deployment, group_network, tenancy.provider, tenancy.ready, image, self.settings
             )
-            networks.append(self._group_network(parent, deployment, zones))
-        tenancy = self._tenancy(parent, business, networks)
-        outputs: dict[str, Any] = {"tenancy": self.settings.tenancy, "tiers": {}}
+            groups.append(self._deployed(deployment, group_network, group_outputs))
+        outputs: dict[str, Any] = {"tenancy": self.settings.tenancy}
         if self.settings.tenancy == "account":
             outputs["account_name"] = self._account_name(business)
-        image = self._image(parent, tenancy.provider)
-        for deployment, network in zip(tiers, networks, strict=True):
-            outputs["tiers"][deployment.group.id] = deploy_group(
-                parent, deployment, network, tenancy.provider, tenancy.ready, image, self.settings
-            )
-        return outputs
+        outputs["tiers"] = {group.group.id: group.outputs for group in groups}
+        return DeployedTenant(outputs, tuple(groups))
 
     def _account_name(self, business: Business) -> str:
         return f"kiban-{business.id}-{self.settings.environment}"
 
-    def _tenancy(self, parent: pulumi.Resource, business: Business, networks: Sequence[GroupNetwork]) -> _Tenancy:
+    def _tenancy(
+        self,
+        parent: pulumi.Resource,
+        business: Business,
+        networks: Sequence[GroupNetwork],
+        owner: pulumi.Output[str] | None,
+    ) -> _Tenancy:
         if self.settings.tenancy == "single":
             return _Tenancy(None, [])
+        if owner is None:
+            raise TargetError("a business account's subnets are shared by RAM: vendor_access gives no owner account")
         opts = pulumi.ResourceOptions(parent=parent)
         account = aws.organizations.Account(
             business.id,
@@ -470,7 +514,6 @@ class AwsBackend(Backend):
                 opts=share_opts,
             )
         ]
-        owner = self._owner_account_id(parent)
         for network in networks:
             for zone in network.zones:
                 ready.append(
@@ -485,13 +528,6 @@ class AwsBackend(Backend):
                     )
                 )
         return _Tenancy(provider, ready, share)
-
-    def _owner_account_id(self, parent: pulumi.Resource) -> pulumi.Output[str]:
-        if self._account_id is None:
-            # The caller identity's id is the deploying account's number: the owner of every subnet.
-            identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent))
-            self._account_id = identity.id
-        return self._account_id
 
     def _image(self, parent: pulumi.Resource, provider: pulumi.ProviderResource | None = None) -> pulumi.Input[str]:
         if self.settings.ami is not None:
