@@ -17,12 +17,12 @@ import pulumi
 from kiban_platform.backends import Backend
 from kiban_platform.backends.handles import AreaNetwork, DeployedGroup, VendorAccess, Zones
 from kiban_platform.components.business_tenant import BusinessTenant, BusinessTenantArgs
-from kiban_platform.components.deployments import describe_group
+from kiban_platform.components.deployments import business_deployments, middleware_deployments
 from kiban_platform.components.middleware_tier import MiddlewareTier, MiddlewareTierArgs
-from kiban_platform.network.flows import FlowPlan, GroupKind, HostGroup
+from kiban_platform.network.flows import FlowPlan
 from kiban_platform.network.hosts import PlannedHost
 from kiban_platform.network.plan import PLATFORM_SEGMENT, NetworkPlan
-from kiban_platform.spec.model import Area, MiddlewareRole, PlatformSpec, TierName, tier_ports
+from kiban_platform.spec.model import Area, PlatformSpec
 from kiban_platform.templates import AreaServices
 
 
@@ -56,23 +56,10 @@ class SecurityArea(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         groups: list[DeployedGroup] = []
 
-        for role, service in args.spec.platform_services():
-            if area.id not in service.areas:
-                continue
-            subnet = network.role_subnet(area.id, role)
-            group = HostGroup(f"{role.value}@{area.id}", GroupKind.MIDDLEWARE, area.id, subnet.cidr, role=role)
-            deployment = describe_group(
-                group,
-                subnet,
-                [host for host in args.hosts if host.group == group.id],
-                flows,
-                args.services,
-                service.ports,
-                # Operators jump through one named bastion: a balancer would hide which host key answers.
-                balanced=role != MiddlewareRole.BASTION,
-                anti_affinity=service.anti_affinity,
-                database_password=args.database_password,
-            )
+        described = middleware_deployments(
+            args.spec, area.id, network, flows, args.hosts, args.services, args.database_password
+        )
+        for role, service, deployment in described:
             component = MiddlewareTier(
                 deployment.name,
                 MiddlewareTierArgs(role, service, deployment, args.backend, self.network, args.zones),
@@ -83,30 +70,7 @@ class SecurityArea(pulumi.ComponentResource):
         for business in args.spec.businesses:
             if business.area != area.id:
                 continue
-            tiers = []
-            for tier_name, tier in business.tiers.items():
-                subnet = network.tier_subnet(business.id, tier_name)
-                group = HostGroup(
-                    f"{business.id}/{tier_name.value}",
-                    GroupKind.BUSINESS_TIER,
-                    area.id,
-                    subnet.cidr,
-                    business=business.id,
-                    tier=tier_name,
-                )
-                tiers.append(
-                    describe_group(
-                        group,
-                        subnet,
-                        [host for host in args.hosts if host.group == group.id],
-                        flows,
-                        args.services,
-                        tier_ports(tier_name, tier),
-                        # Web tiers are reached through a load balancer; app, db and batch are called directly.
-                        balanced=tier_name == TierName.WEB,
-                        anti_affinity=tier.anti_affinity,
-                    )
-                )
+            tiers = business_deployments(business, network, flows, args.hosts, args.services)
             tenant = BusinessTenant(
                 business.id,
                 BusinessTenantArgs(
