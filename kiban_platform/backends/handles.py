@@ -70,5 +70,6 @@ HandleT = TypeVar("HandleT")
 def own(handle: object, kind: type[HandleT], target: str) -> HandleT:
     """``handle`` as this target's ``kind``; a handle made by another target (or a plain one) is refused."""
     if not isinstance(handle, kind):
-        raise TypeError(f"the {target} backend was given a {type(handle).__name__}, not its own {kind.__name__}")
+        given = type(handle).__name__
+        raise TypeError(f"the {target} backend was given a handle of type {given}, not its own {kind.__name__}")
     return handle
