@@ -11,7 +11,7 @@ Two scopes of resources, as in the Government Cloud:
   subnets shared to that account with AWS RAM. ``tenancy: single`` puts them in the platform's
   account instead, separated by subnets, security groups and tags.
 No internet gateway, NAT gateway or transit gateway is made anywhere: no planned flow reaches
-"anywhere", and the only paths between areas are the peerings below.
+"anywhere", and the only paths between areas are the peerings of ``network.area_links``.
 """
 
 from __future__ import annotations
@@ -24,23 +24,23 @@ import pulumi
 import pulumi_aws as aws
 
 from kiban_platform.backends import Backend, HostGroupDeployment, TargetError
-from kiban_platform.backends.aws.groups import GroupNetwork, ZoneSubnet, deploy_group, tags
-from kiban_platform.backends.aws.plan import (
-    acl_entries,
-    check_spec,
-    endpoint_subnet,
-    needs_peering,
-    peer_pairs,
-    zonal_subnets,
-    zones_of,
+from kiban_platform.backends.aws.groups import GroupNetwork, deploy_group, tags
+from kiban_platform.backends.aws.network import (
+    AwsAreaNetwork,
+    AwsDeployedGroup,
+    area_network,
+    deployed_group,
+    group_network,
+    zone_subnets,
 )
+from kiban_platform.backends.aws.network import area_links as link_areas
+from kiban_platform.backends.aws.plan import check_spec, zones_of
 from kiban_platform.backends.aws.settings import AwsSettings
 from kiban_platform.backends.handles import AreaNetwork, DeployedGroup, DeployedTenant, VendorAccess, Zones, own
 from kiban_platform.network.flows import FlowPlan
 from kiban_platform.network.plan import NetworkPlan, Segment, Subnet
 from kiban_platform.spec.model import (
     Area,
-    AreaLevel,
     Business,
     FailureDomains,
     MiddlewareRole,
@@ -48,7 +48,6 @@ from kiban_platform.spec.model import (
     PlatformSpec,
 )
 
-HTTPS = 443
 # Provider settings a business account's provider inherits from the stack's ``aws:`` config, so a
 # local endpoint profile (moto) or a named profile reaches the same place for every account.
 _INHERITED_PROVIDER_KEYS = {
@@ -66,28 +65,10 @@ _INHERITED_PROVIDER_KEYS = {
 
 
 @dataclass(frozen=True)
-class AwsAreaNetwork(AreaNetwork):
-    """An area's VPC, the area component its peerings belong to, and its platform subnets per role and zone."""
-
-    vpc: aws.ec2.Vpc
-    component: pulumi.Resource
-    platform_subnets: Mapping[MiddlewareRole, tuple[ZoneSubnet, ...]]
-
-
-@dataclass(frozen=True)
 class AwsVendorAccess(VendorAccess):
     """The deploying (platform) account's number, which owns every subnet RAM shares; None in one account."""
 
     owner_account_id: pulumi.Output[str] | None
-
-
-@dataclass(frozen=True)
-class AwsDeployedGroup(DeployedGroup):
-    """A host group's route table, and the CIDRs (with their areas) its declared flows reach in other areas."""
-
-    name: str
-    route_table: aws.ec2.RouteTable
-    peers: tuple[tuple[str, str], ...]
 
 
 @dataclass
@@ -135,33 +116,6 @@ class AwsBackend(Backend):
         return AwsVendorAccess(outputs, identity.id)
 
     # -- networks -------------------------------------------------------------------------------------
-    def _subnets(
-        self,
-        parent: pulumi.Resource,
-        name: str,
-        cidr: Any,
-        area: Area,
-        vpc: aws.ec2.Vpc,
-        zones: Zones,
-        labels: Mapping[str, str],
-    ) -> tuple[ZoneSubnet, ...]:
-        made = []
-        for chassis, block in zonal_subnets(cidr, list(zones.by_chassis)):
-            zone = zones.of(chassis)
-            subnet = aws.ec2.Subnet(
-                f"{name}-{chassis}",
-                vpc_id=vpc.id,
-                cidr_block=str(block),
-                availability_zone=zone,
-                # No area gets public addresses: nothing in the plan is reachable from the internet.
-                map_public_ip_on_launch=False,
-                region=self._region,
-                tags=tags(f"{name}-{zone}", area=area.id, subnet=name, **{"failure-domain": chassis}, **labels),
-                opts=pulumi.ResourceOptions(parent=parent),
-            )
-            made.append(ZoneSubnet(f"{name}-{chassis}", chassis, zone, block, subnet))
-        return tuple(made)
-
     def security_area(
         self,
         parent: pulumi.Resource,
@@ -171,108 +125,7 @@ class AwsBackend(Backend):
         dns_servers: Sequence[str],
         zones: Zones,
     ) -> AwsAreaNetwork:
-        opts = pulumi.ResourceOptions(parent=parent)
-        vpc = aws.ec2.Vpc(
-            area.id,
-            cidr_block=str(area.supernet),
-            # Interface endpoints answer on their private DNS names only with both on.
-            enable_dns_support=True,
-            enable_dns_hostnames=True,
-            instance_tenancy="default",
-            region=self._region,
-            tags=tags(f"kiban-{area.id}", area=area.id, level=area.level.value),
-            opts=opts,
-        )
-        outputs: dict[str, Any] = {"vpc_id": vpc.id}
-        if dns_servers:
-            # Hosts resolve through their area's time and name nodes, as on-prem; not through AWS's resolver.
-            options = aws.ec2.VpcDhcpOptions(
-                area.id,
-                domain_name_servers=list(dns_servers),
-                ntp_servers=list(dns_servers),
-                region=self._region,
-                tags=tags(f"kiban-{area.id}", area=area.id),
-                opts=opts,
-            )
-            aws.ec2.VpcDhcpOptionsAssociation(
-                area.id, vpc_id=vpc.id, dhcp_options_id=options.id, region=self._region, opts=opts
-            )
-        platform_subnets = {}
-        if platform_segment is not None:
-            for subnet in platform_segment.subnets:
-                assert subnet.role is not None  # the platform segment is cut by middleware role
-                platform_subnets[subnet.role] = self._subnets(
-                    parent, f"{area.id}-{subnet.name}", subnet.cidr, area, vpc, zones, {"role": subnet.role.value}
-                )
-        if area.level == AreaLevel.HIGH and self.settings.high_area_endpoints:
-            outputs["endpoints"] = self._endpoints(parent, area, vpc, zones)
-        return AwsAreaNetwork(area, outputs, vpc, parent, platform_subnets)
-
-    def _endpoints(self, parent: pulumi.Resource, area: Area, vpc: aws.ec2.Vpc, zones: Zones) -> list[str]:
-        """The high area's only way to AWS services: interface endpoints, no internet or NAT gateway."""
-        opts = pulumi.ResourceOptions(parent=parent)
-        name = f"{area.id}-endpoints"
-        cidr = endpoint_subnet(area)
-        subnets = self._subnets(parent, name, cidr, area, vpc, zones, {"role": "vpc-endpoints"})
-        group = aws.ec2.SecurityGroup(
-            name,
-            name=name,
-            description="kiban: HTTPS from inside the area to its VPC endpoints",
-            vpc_id=vpc.id,
-            region=self._region,
-            tags=tags(name, area=area.id),
-            opts=opts,
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-in-https",
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
-            cidr_ipv4=str(area.supernet),
-            description="hosts of this area only",
-            region=self._region,
-            opts=pulumi.ResourceOptions(parent=group),
-        )
-        acl = aws.ec2.NetworkAcl(
-            name,
-            vpc_id=vpc.id,
-            subnet_ids=[zone.subnet.id for zone in subnets],
-            region=self._region,
-            tags=tags(name, area=area.id),
-            opts=opts,
-        )
-        for number, (egress, first, last) in enumerate(((False, HTTPS, HTTPS), (True, 1024, 65535)), start=1):
-            aws.ec2.NetworkAclRule(
-                f"{name}-{'out' if egress else 'in'}-{number * 100}",
-                network_acl_id=acl.id,
-                rule_number=number * 100,
-                egress=egress,
-                protocol="6",
-                rule_action="allow",
-                cidr_block=str(area.supernet),
-                from_port=first,
-                to_port=last,
-                region=self._region,
-                opts=pulumi.ResourceOptions(parent=acl),
-            )
-        services = []
-        for service in self.settings.high_area_endpoints:
-            service_name = f"com.amazonaws.{self._region}.{service}"
-            aws.ec2.VpcEndpoint(
-                f"{name}-{service}",
-                vpc_id=vpc.id,
-                service_name=service_name,
-                vpc_endpoint_type="Interface",
-                subnet_ids=[zone.subnet.id for zone in subnets],
-                security_group_ids=[group.id],
-                private_dns_enabled=True,
-                region=self._region,
-                tags=tags(f"{name}-{service}", area=area.id),
-                opts=opts,
-            )
-            services.append(service_name)
-        return services
+        return area_network(self.settings, parent, area, platform_segment, dns_servers, zones)
 
     # -- between areas --------------------------------------------------------------------------------
     def area_links(
@@ -282,107 +135,14 @@ class AwsBackend(Backend):
         groups: Sequence[DeployedGroup],
         flows: FlowPlan,
     ) -> None:
-        """A VPC peering per pair of areas a declared flow joins, and a route per group per flow CIDR.
-
-        Each peering belongs to the area component named second in its pair, each route to its group's
-        route table: where they have always been, so their URNs stay put.
-        """
-        networks = {area_id: own(network, AwsAreaNetwork, self.target) for area_id, network in areas.items()}
-        peerings = {}
-        for pair in sorted(peer_pairs([network.area for network in networks.values()], flows)):
-            first, second = networks[pair[0]], networks[pair[1]]
-            peerings[pair] = aws.ec2.VpcPeeringConnection(
-                f"{pair[0]}-{pair[1]}",
-                vpc_id=first.vpc.id,
-                peer_vpc_id=second.vpc.id,
-                # Both VPCs are the platform account's: the request accepts itself.
-                auto_accept=True,
-                region=self._region,
-                tags=tags(f"kiban-{pair[0]}-{pair[1]}", areas=f"{pair[0]},{pair[1]}"),
-                opts=pulumi.ResourceOptions(parent=second.component),
-            )
-        for deployed in groups:
-            routed = own(deployed, AwsDeployedGroup, self.target)
-            area_id = routed.group.area
-            for cidr, other_area in routed.peers:
-                aws.ec2.Route(
-                    f"{routed.name}-to-{cidr.replace('/', '-')}",
-                    route_table_id=routed.route_table.id,
-                    destination_cidr_block=cidr,
-                    vpc_peering_connection_id=peerings[(min(area_id, other_area), max(area_id, other_area))].id,
-                    region=self._region,
-                    opts=pulumi.ResourceOptions(parent=routed.route_table),
-                )
-
-    def _group_network(
-        self,
-        parent: pulumi.Resource,
-        deployment: HostGroupDeployment,
-        area: AwsAreaNetwork,
-        zones: tuple[ZoneSubnet, ...],
-    ) -> GroupNetwork:
-        """The owner's side of a host group: its network ACL and its route table (peering routes: ``area_links``)."""
-        group = deployment.group
-        name = deployment.name
-        opts = pulumi.ResourceOptions(parent=parent)
-        entries = acl_entries(
-            group.cidr,
-            area.area,
-            deployment.ingress,
-            deployment.egress,
-            deployment.balanced_ports,
-            self.settings.nacl_rule_limit,
+        # Each peering is parented to an area, each route to its group's route table (``network.area_links``),
+        # where they were made before links had a call of their own, so their URNs stay put.
+        link_areas(
+            self.settings,
+            {area_id: own(network, AwsAreaNetwork, self.target) for area_id, network in areas.items()},
+            [own(group, AwsDeployedGroup, self.target) for group in groups],
+            flows,
         )
-        acl = aws.ec2.NetworkAcl(
-            name,
-            vpc_id=area.vpc.id,
-            subnet_ids=[zone.subnet.id for zone in zones],
-            region=self._region,
-            tags=tags(name, area=group.area, group=group.id),
-            opts=opts,
-        )
-        for entry in entries:
-            aws.ec2.NetworkAclRule(
-                f"{name}-{entry.identity}",
-                network_acl_id=acl.id,
-                rule_number=entry.number,
-                egress=entry.egress,
-                protocol=entry.protocol,
-                rule_action="allow",
-                cidr_block=entry.cidr,
-                from_port=entry.first,
-                to_port=entry.last,
-                region=self._region,
-                opts=pulumi.ResourceOptions(parent=acl),
-            )
-        table = aws.ec2.RouteTable(
-            name,
-            vpc_id=area.vpc.id,
-            region=self._region,
-            tags=tags(name, area=group.area, group=group.id),
-            opts=opts,
-        )
-        for zone in zones:
-            aws.ec2.RouteTableAssociation(
-                f"{name}-{zone.chassis}",
-                route_table_id=table.id,
-                subnet_id=zone.subnet.id,
-                region=self._region,
-                opts=pulumi.ResourceOptions(parent=table),
-            )
-        return GroupNetwork(area.vpc, zones, acl, table)
-
-    def _deployed(
-        self, deployment: HostGroupDeployment, network: GroupNetwork, outputs: dict[str, Any]
-    ) -> AwsDeployedGroup:
-        """The group as ``area_links`` needs it: only the CIDRs at the other end of a declared flow, never an area."""
-        group = deployment.group
-        peers: dict[str, str] = {}
-        for rule in (*deployment.ingress, *deployment.egress):
-            if needs_peering(rule):
-                other = rule.source if rule.destination.id == group.id else rule.destination
-                peers[str(other.cidr)] = other.area
-        return AwsDeployedGroup(group, outputs, deployment.name, network.route_table, tuple(sorted(peers.items())))
 
     # -- middleware -----------------------------------------------------------------------------------
     def middleware_tier(
@@ -397,9 +157,9 @@ class AwsBackend(Backend):
         area = own(network, AwsAreaNetwork, self.target)
         if role not in area.platform_subnets:
             raise TargetError(f"{deployment.group.id}: area {area.area.id} has no platform subnet for {role.value}")
-        group_network = self._group_network(parent, deployment, area, area.platform_subnets[role])
-        outputs = deploy_group(parent, deployment, group_network, None, [], self._image(parent), self.settings)
-        return self._deployed(deployment, group_network, outputs)
+        own_network = group_network(self.settings, parent, deployment, area, area.platform_subnets[role])
+        outputs = deploy_group(parent, deployment, own_network, None, [], self._image(parent), self.settings)
+        return deployed_group(deployment, own_network, outputs)
 
     # -- businesses -----------------------------------------------------------------------------------
     def business_tenant(
@@ -420,16 +180,16 @@ class AwsBackend(Backend):
             subnet: Subnet = deployment.subnet
             assert subnet.tier is not None
             labels = {"business": business.id, "tier": subnet.tier.value}
-            blocks = self._subnets(parent, subnet.name, subnet.cidr, area.area, area.vpc, zones, labels)
-            networks.append(self._group_network(parent, deployment, area, blocks))
+            blocks = zone_subnets(self.settings, parent, subnet.name, subnet.cidr, area.area, area.vpc, zones, labels)
+            networks.append(group_network(self.settings, parent, deployment, area, blocks))
         tenancy = self._tenancy(parent, business, networks, owner)
         groups = []
         image = self._image(parent, tenancy.provider)
-        for deployment, group_network in zip(tiers, networks, strict=True):
+        for deployment, own_network in zip(tiers, networks, strict=True):
             group_outputs = deploy_group(
-                parent, deployment, group_network, tenancy.provider, tenancy.ready, image, self.settings
+                parent, deployment, own_network, tenancy.provider, tenancy.ready, image, self.settings
             )
-            groups.append(self._deployed(deployment, group_network, group_outputs))
+            groups.append(deployed_group(deployment, own_network, group_outputs))
         outputs: dict[str, Any] = {"tenancy": self.settings.tenancy}
         if self.settings.tenancy == "account":
             outputs["account_name"] = self._account_name(business)

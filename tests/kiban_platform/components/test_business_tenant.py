@@ -15,7 +15,8 @@ import pytest
 
 from kiban.mock_runtime import STACK_TYPE, Registration, mock_id, qualified_type
 from kiban_platform.backends import create_backend
-from kiban_platform.backends.aws.backend import AwsAreaNetwork, AwsDeployedGroup, AwsVendorAccess
+from kiban_platform.backends.aws.backend import AwsVendorAccess
+from kiban_platform.backends.aws.network import AwsAreaNetwork, AwsDeployedGroup
 from kiban_platform.backends.handles import Zones
 from kiban_platform.components import BusinessTenant, BusinessTenantArgs
 from kiban_platform.components.deployments import business_deployments

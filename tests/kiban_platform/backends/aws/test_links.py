@@ -16,7 +16,7 @@ import pytest
 
 from kiban.mock_runtime import Registration, mock_id
 from kiban_platform.backends import create_backend
-from kiban_platform.backends.aws.backend import AwsAreaNetwork, AwsDeployedGroup
+from kiban_platform.backends.aws.network import AwsAreaNetwork, AwsDeployedGroup
 from kiban_platform.backends.handles import AreaNetwork
 from kiban_platform.network.flows import FlowPlan, GroupKind, HostGroup, plan_flows
 from kiban_platform.network.plan import plan_network
