@@ -3,7 +3,9 @@
 Components know the model and the plans; a backend turns one component's
 neutral description into provider resources, parented to that component. The
 registry maps a target name to a factory, imported lazily so a stack for one
-target never imports another target's provider SDK.
+target never imports another target's provider SDK. A backend keeps nothing
+between calls: what one call makes for a later one comes back as a handle
+(``handles``) that the components pass on through their Args.
 """
 
 from __future__ import annotations

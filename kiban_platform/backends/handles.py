@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, TypeVar
 
 from kiban_platform.network.flows import HostGroup
@@ -28,6 +29,10 @@ class Zones:
     """The hardware pool as a target places into it: chassis id -> placement zone, in the spec's chassis order."""
 
     by_chassis: Mapping[str, str]
+
+    def __post_init__(self) -> None:
+        # A read-only copy: a caller's later change to its dict must not move a replica.
+        object.__setattr__(self, "by_chassis", MappingProxyType(dict(self.by_chassis)))
 
     def of(self, chassis_id: str) -> str:
         return self.by_chassis[chassis_id]

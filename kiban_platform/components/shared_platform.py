@@ -1,4 +1,10 @@
-"""SharedPlatform: the city's shared platform (共通基盤), the root of every kiban stack."""
+"""SharedPlatform: the city's shared platform (共通基盤), the root of every kiban stack.
+
+It wires the components with explicit data: the program's plans go to every component and to the
+backend's ``check``; the HardwarePool's ``zones`` and the backend's ``VendorAccess`` go to each
+SecurityArea, which hands its ``network`` to its MiddlewareTiers and BusinessTenants and gets back
+their ``groups``; once every area exists, the areas' networks and groups go to ``area_links``.
+"""
 
 from __future__ import annotations
 

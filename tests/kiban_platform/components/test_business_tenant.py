@@ -41,7 +41,7 @@ def built(plans: Plans) -> tuple[dict[str, Registration], dict[str, Any]]:
     area = plans.spec.area(business.area)
     services = area_services(plans.spec, plans.network, plans.hosts, area.id)
     tiers = business_deployments(business, plans.network, plans.flows, plans.in_area(area.id), services)
-    made: dict[str, Any] = {}
+    made: dict[str, Any] = {"backend": backend}
 
     def build() -> None:
         vpc = aws.ec2.Vpc("vpc-from-test", cidr_block=str(area.supernet))
@@ -109,3 +109,8 @@ def test_the_tenant_makes_no_link_and_hands_back_its_route_tables(
         assert isinstance(group, AwsDeployedGroup)
         assert group.name in tables
         assert group.peers == ()  # its flows stay inside its area: nothing for area_links to route
+
+
+def test_the_backend_keeps_nothing_between_calls(built: tuple[dict[str, Registration], dict[str, Any]]) -> None:
+    _, made = built
+    assert vars(made["backend"]) == {"settings": made["backend"].settings}
