@@ -3,7 +3,9 @@
 Components know the model and the plans; a backend turns one component's
 neutral description into provider resources, parented to that component. The
 registry maps a target name to a factory, imported lazily so a stack for one
-target never imports another target's provider SDK.
+target never imports another target's provider SDK. A backend keeps nothing
+between calls: what one call makes for a later one comes back as a handle
+(``handles``) that the components pass on through their Args.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from typing import Any
 
 import pulumi
 
-from kiban_platform.network.flows import HostGroup, Rule
+from kiban_platform.backends.handles import AreaNetwork, DeployedGroup, DeployedTenant, VendorAccess, Zones
+from kiban_platform.network.flows import FlowPlan, HostGroup, Rule
 from kiban_platform.network.hosts import PlannedHost
-from kiban_platform.network.plan import Segment, Subnet
+from kiban_platform.network.plan import NetworkPlan, Segment, Subnet
 from kiban_platform.spec.model import (
     Area,
     Business,
@@ -61,7 +64,12 @@ class HostGroupDeployment:
 
 
 class Backend(ABC):
-    """What a target builds for each component; every resource it makes is parented to ``parent``."""
+    """What a target builds for each component; every resource it makes is parented to ``parent``.
+
+    A backend holds its settings and nothing else: each call gets what it needs as arguments (the
+    plans, and the handles earlier calls returned) and returns a handle for the calls after it,
+    so no call depends on another having run first on the same object (see ``handles``).
+    """
 
     target: str
     # True where a subnet lives in one zone (AWS): hosts take addresses in their zone's block of the
@@ -69,16 +77,19 @@ class Backend(ABC):
     zonal_subnets: bool = False
 
     @abstractmethod
-    def check(self, spec: PlatformSpec) -> None:
-        """Raise TargetError when the spec needs something the target's settings lack (e.g. a flavor)."""
+    def check(self, spec: PlatformSpec, network: NetworkPlan | None = None, flows: FlowPlan | None = None) -> None:
+        """Raise TargetError when the spec needs something the target's settings lack (e.g. a flavor).
+
+        The program passes its own plans; without them (a check before any program runs) they are made here.
+        """
 
     @abstractmethod
-    def hardware_pool(self, parent: pulumi.Resource, failure_domains: FailureDomains) -> dict[str, Any]:
-        """Make each chassis a placement zone; return outputs (chassis id -> zone)."""
+    def hardware_pool(self, parent: pulumi.Resource, failure_domains: FailureDomains) -> Zones:
+        """Make each chassis a placement zone; return the zones."""
 
     @abstractmethod
-    def vendor_access(self, parent: pulumi.Resource, vendors: Sequence[str]) -> dict[str, Any]:
-        """Find or make each business vendor's identity group; return outputs."""
+    def vendor_access(self, parent: pulumi.Resource, vendors: Sequence[str]) -> VendorAccess:
+        """Find or make each business vendor's identity group; return the access the tenants use."""
 
     @abstractmethod
     def security_area(
@@ -88,8 +99,9 @@ class Backend(ABC):
         platform_segment: Segment | None,
         hosts_per_subnet: Mapping[str, int],
         dns_servers: Sequence[str],
-    ) -> dict[str, Any]:
-        """Make the area's platform segment (the middleware's VLAN and subnets); return outputs."""
+        zones: Zones,
+    ) -> AreaNetwork:
+        """Make the area's network and its platform segment (the middleware's VLAN and subnets)."""
 
     @abstractmethod
     def middleware_tier(
@@ -98,8 +110,10 @@ class Backend(ABC):
         role: MiddlewareRole,
         service: MiddlewareService,
         deployment: HostGroupDeployment,
-    ) -> dict[str, Any]:
-        """Deploy one middleware role in one area; return outputs."""
+        network: AreaNetwork,
+        zones: Zones,
+    ) -> DeployedGroup:
+        """Deploy one middleware role in one area, in the area's platform segment."""
 
     @abstractmethod
     def business_tenant(
@@ -109,8 +123,21 @@ class Backend(ABC):
         segment: Segment,
         tiers: Sequence[HostGroupDeployment],
         dns_servers: Sequence[str],
-    ) -> dict[str, Any]:
-        """Make the business's tenancy, its segment and its tiers; return outputs."""
+        network: AreaNetwork,
+        zones: Zones,
+        access: VendorAccess,
+    ) -> DeployedTenant:
+        """Make the business's tenancy, its segment and its tiers in its area's network."""
+
+    @abstractmethod
+    def area_links(
+        self,
+        parent: pulumi.Resource,
+        areas: Mapping[str, AreaNetwork],
+        groups: Sequence[DeployedGroup],
+        flows: FlowPlan,
+    ) -> None:
+        """Join areas for the declared flows between them, once every area and group exists (one call)."""
 
 
 BackendFactory = Callable[[Mapping[str, Any]], Backend]

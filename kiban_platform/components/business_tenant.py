@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pulumi
 
 from kiban_platform.backends import Backend, HostGroupDeployment
+from kiban_platform.backends.handles import AreaNetwork, DeployedGroup, VendorAccess, Zones
 from kiban_platform.network.plan import Segment
 from kiban_platform.spec.model import Business
 
@@ -19,19 +20,27 @@ class BusinessTenantArgs:
     tiers: Sequence[HostGroupDeployment]
     dns_servers: Sequence[str]
     backend: Backend
+    network: AreaNetwork  # its area's network (the SecurityArea's ``network``)
+    zones: Zones  # the HardwarePool's zones
+    access: VendorAccess  # the vendors' access, from ``Backend.vendor_access``
 
 
 class BusinessTenant(pulumi.ComponentResource):
+    groups: tuple[DeployedGroup, ...]  # its tiers as made: what links to other areas attach to
+
     def __init__(self, name: str, args: BusinessTenantArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kiban:tenancy:BusinessTenant", name, None, opts)
         business = args.business
-        outputs = args.backend.business_tenant(self, business, args.segment, args.tiers, args.dns_servers)
+        deployed = args.backend.business_tenant(
+            self, business, args.segment, args.tiers, args.dns_servers, args.network, args.zones, args.access
+        )
+        self.groups = deployed.groups
         self.register_outputs(
             {
                 "business": business.id,
                 "vendor": business.vendor,
                 "area": business.area,
                 "hosts": [host.name for tier in args.tiers for host in tier.hosts],
-                **outputs,
+                **deployed.outputs,
             }
         )

@@ -1,4 +1,8 @@
-"""Describe one host group for a backend: its hosts, their cloud-init user data and the flow plan's rules."""
+"""Describe host groups for a backend: their hosts, their cloud-init user data and the flow plan's rules.
+
+Pure description from the plans (no resource is made here), so a test can describe one business's
+tiers or one area's middleware and build that component alone.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,18 @@ from collections.abc import Sequence
 import pulumi
 
 from kiban_platform.backends import HostGroupDeployment
-from kiban_platform.network.flows import FlowPlan, HostGroup, balanced_ports
+from kiban_platform.network.flows import FlowPlan, GroupKind, HostGroup, balanced_ports
 from kiban_platform.network.hosts import PlannedHost
-from kiban_platform.network.plan import Subnet
-from kiban_platform.spec.model import MiddlewareRole, Port
+from kiban_platform.network.plan import NetworkPlan, Subnet
+from kiban_platform.spec.model import (
+    Business,
+    MiddlewareRole,
+    MiddlewareService,
+    PlatformSpec,
+    Port,
+    TierName,
+    tier_ports,
+)
 from kiban_platform.templates import AreaServices, render_user_data
 
 
@@ -52,3 +64,70 @@ def describe_group(
         balanced_ports=balanced_ports(ports) if balanced else (),
         anti_affinity=anti_affinity,
     )
+
+
+def middleware_deployments(
+    spec: PlatformSpec,
+    area_id: str,
+    network: NetworkPlan,
+    flows: FlowPlan,
+    hosts: Sequence[PlannedHost],
+    services: AreaServices,
+    database_password: pulumi.Input[str] | None = None,
+) -> list[tuple[MiddlewareRole, MiddlewareService, HostGroupDeployment]]:
+    """Each platform role the area runs, its service, and its host group."""
+    described = []
+    for role, service in spec.platform_services():
+        if area_id not in service.areas:
+            continue
+        subnet = network.role_subnet(area_id, role)
+        group = HostGroup(f"{role.value}@{area_id}", GroupKind.MIDDLEWARE, area_id, subnet.cidr, role=role)
+        deployment = describe_group(
+            group,
+            subnet,
+            [host for host in hosts if host.group == group.id],
+            flows,
+            services,
+            service.ports,
+            # Operators jump through one named bastion: a balancer would hide which host key answers.
+            balanced=role != MiddlewareRole.BASTION,
+            anti_affinity=service.anti_affinity,
+            database_password=database_password,
+        )
+        described.append((role, service, deployment))
+    return described
+
+
+def business_deployments(
+    business: Business,
+    network: NetworkPlan,
+    flows: FlowPlan,
+    hosts: Sequence[PlannedHost],
+    services: AreaServices,
+) -> list[HostGroupDeployment]:
+    """The business's tiers as host groups, in the spec's tier order."""
+    tiers = []
+    for tier_name, tier in business.tiers.items():
+        subnet = network.tier_subnet(business.id, tier_name)
+        group = HostGroup(
+            f"{business.id}/{tier_name.value}",
+            GroupKind.BUSINESS_TIER,
+            business.area,
+            subnet.cidr,
+            business=business.id,
+            tier=tier_name,
+        )
+        tiers.append(
+            describe_group(
+                group,
+                subnet,
+                [host for host in hosts if host.group == group.id],
+                flows,
+                services,
+                tier_ports(tier_name, tier),
+                # Web tiers are reached through a load balancer; app, db and batch are called directly.
+                balanced=tier_name == TierName.WEB,
+                anti_affinity=tier.anti_affinity,
+            )
+        )
+    return tiers

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import pulumi
 
 from kiban_platform.backends import Backend
+from kiban_platform.backends.handles import Zones
 from kiban_platform.placement.fleet import PlacedFleet
 from kiban_platform.spec.model import FailureDomains
 
@@ -20,17 +20,16 @@ class HardwarePoolArgs:
 
 
 class HardwarePool(pulumi.ComponentResource):
-    zones: dict[str, Any]
+    zones: Zones  # the target's zone of each chassis: every area and group places replicas by it
 
     def __init__(self, name: str, args: HardwarePoolArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kiban:compute:HardwarePool", name, None, opts)
-        outputs = args.backend.hardware_pool(self, args.failure_domains)
-        self.zones = outputs.get("zones", {})
+        self.zones = args.backend.hardware_pool(self, args.failure_domains)
         self.register_outputs(
             {
                 "chassis": [chassis.id for chassis in args.failure_domains.chassis],
                 "blades": sum(len(chassis.blades) for chassis in args.failure_domains.chassis),
                 **({"placement": dict(args.placement.sizing)} if args.placement is not None else {}),
-                **outputs,
+                "zones": dict(self.zones.by_chassis),
             }
         )

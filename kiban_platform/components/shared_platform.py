@@ -1,4 +1,10 @@
-"""SharedPlatform: the city's shared platform (共通基盤), the root of every kiban stack."""
+"""SharedPlatform: the city's shared platform (共通基盤), the root of every kiban stack.
+
+It wires the components with explicit data: the program's plans go to every component and to the
+backend's ``check``; the HardwarePool's ``zones`` and the backend's ``VendorAccess`` go to each
+SecurityArea, which hands its ``network`` to its MiddlewareTiers and BusinessTenants and gets back
+their ``groups``; once every area exists, the areas' networks and groups go to ``area_links``.
+"""
 
 from __future__ import annotations
 
@@ -37,17 +43,18 @@ class SharedPlatform(pulumi.ComponentResource):
         super().__init__("kiban:platform:SharedPlatform", name, None, opts)
         spec, network, flows, backend = args.spec, args.network, args.flows, args.backend
         # Refuse before making anything: a missing flavor found half-way would leave a partial graph.
-        backend.check(spec)
+        backend.check(spec, network, flows)
         placed = args.placement
         where = placed.where if placed is not None else None
         hosts = plan_hosts(spec, network, zonal_subnets=backend.zonal_subnets, placement=where)
         child = pulumi.ResourceOptions(parent=self)
 
-        HardwarePool("hardware", HardwarePoolArgs(spec.failure_domains, backend, placed), child)
+        pool = HardwarePool("hardware", HardwarePoolArgs(spec.failure_domains, backend, placed), child)
         vendors = list(dict.fromkeys(business.vendor for business in spec.businesses))
         access = backend.vendor_access(self, vendors)
+        areas: dict[str, SecurityArea] = {}
         for area in spec.areas:
-            SecurityArea(
+            areas[area.id] = SecurityArea(
                 area.id,
                 SecurityAreaArgs(
                     spec=spec,
@@ -57,10 +64,19 @@ class SharedPlatform(pulumi.ComponentResource):
                     hosts=[host for host in hosts if host.vm.area == area.id],
                     services=area_services(spec, network, hosts, area.id),
                     backend=backend,
+                    zones=pool.zones,
+                    access=access,
                     database_password=args.database_password,
                 ),
                 child,
             )
+        # Only now does every area's network and group exist: the links between areas are made in one call.
+        backend.area_links(
+            self,
+            {area_id: component.network for area_id, component in areas.items()},
+            [group for component in areas.values() for group in component.groups],
+            flows,
+        )
 
         self.inventory = build_inventory(spec, network, flows, hosts, backend.target)
         self.register_outputs(
@@ -69,6 +85,6 @@ class SharedPlatform(pulumi.ComponentResource):
                 "target": backend.target,
                 "areas": [area.id for area in spec.areas],
                 "hosts": len(hosts),
-                **access,
+                **access.outputs,
             }
         )

@@ -11,35 +11,36 @@ Two scopes of resources, as in the Government Cloud:
   subnets shared to that account with AWS RAM. ``tenancy: single`` puts them in the platform's
   account instead, separated by subnets, security groups and tags.
 No internet gateway, NAT gateway or transit gateway is made anywhere: no planned flow reaches
-"anywhere", and the only paths between areas are the peerings below.
+"anywhere", and the only paths between areas are the peerings of ``network.area_links``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_aws as aws
 
 from kiban_platform.backends import Backend, HostGroupDeployment, TargetError
-from kiban_platform.backends.aws.groups import GroupNetwork, ZoneSubnet, deploy_group, tags
-from kiban_platform.backends.aws.plan import (
-    acl_entries,
-    check_spec,
-    endpoint_subnet,
-    needs_peering,
-    peer_pairs,
-    zonal_subnets,
-    zones_of,
+from kiban_platform.backends.aws.groups import GroupNetwork, deploy_group, tags
+from kiban_platform.backends.aws.network import (
+    AwsAreaNetwork,
+    AwsDeployedGroup,
+    area_network,
+    deployed_group,
+    group_network,
+    zone_subnets,
 )
+from kiban_platform.backends.aws.network import area_links as link_areas
+from kiban_platform.backends.aws.plan import check_spec, zones_of
 from kiban_platform.backends.aws.settings import AwsSettings
-from kiban_platform.network.flows import FlowPlan, plan_flows
-from kiban_platform.network.plan import Segment, Subnet, plan_network
+from kiban_platform.backends.handles import AreaNetwork, DeployedGroup, DeployedTenant, VendorAccess, Zones, own
+from kiban_platform.network.flows import FlowPlan
+from kiban_platform.network.plan import NetworkPlan, Segment, Subnet
 from kiban_platform.spec.model import (
     Area,
-    AreaLevel,
     Business,
     FailureDomains,
     MiddlewareRole,
@@ -47,7 +48,6 @@ from kiban_platform.spec.model import (
     PlatformSpec,
 )
 
-HTTPS = 443
 # Provider settings a business account's provider inherits from the stack's ``aws:`` config, so a
 # local endpoint profile (moto) or a named profile reaches the same place for every account.
 _INHERITED_PROVIDER_KEYS = {
@@ -64,12 +64,11 @@ _INHERITED_PROVIDER_KEYS = {
 }
 
 
-@dataclass
-class _AreaNetwork:
-    area: Area
-    vpc: aws.ec2.Vpc
-    component: pulumi.Resource
-    platform_subnets: dict[MiddlewareRole, tuple[ZoneSubnet, ...]] = field(default_factory=dict)
+@dataclass(frozen=True)
+class AwsVendorAccess(VendorAccess):
+    """The deploying (platform) account's number, which owns every subnet RAM shares; None in one account."""
+
+    owner_account_id: pulumi.Output[str] | None
 
 
 @dataclass
@@ -87,66 +86,36 @@ class AwsBackend(Backend):
 
     def __init__(self, settings: AwsSettings) -> None:
         self.settings = settings
-        self._zones: dict[str, str] = {}
-        self._flows: FlowPlan | None = None
-        self._pairs: set[tuple[str, str]] = set()
-        self._areas: dict[str, _AreaNetwork] = {}
-        self._peerings: dict[tuple[str, str], aws.ec2.VpcPeeringConnection] = {}
-        # Routes to a peer area whose VPC (and so whose peering) does not exist yet.
-        self._pending_routes: list[tuple[tuple[str, str], aws.ec2.RouteTable, str, str]] = []
-        self._account_id: pulumi.Output[str] | None = None
 
-    def check(self, spec: PlatformSpec) -> None:
-        network = plan_network(spec)
-        flows = plan_flows(spec, network)
-        check_spec(spec, network, flows, self.settings)
-        self._zones = zones_of(spec, self.settings)
-        self._flows = flows
-        self._pairs = peer_pairs(spec, flows)
+    def check(self, spec: PlatformSpec, network: NetworkPlan | None = None, flows: FlowPlan | None = None) -> None:
+        check_spec(spec, self.settings, network, flows)
 
     @property
     def _region(self) -> str:
         return self.settings.region
 
     # -- hardware -------------------------------------------------------------------------------------
-    def hardware_pool(self, parent: pulumi.Resource, failure_domains: FailureDomains) -> dict[str, Any]:
+    def hardware_pool(self, parent: pulumi.Resource, failure_domains: FailureDomains) -> Zones:
         configured = pulumi.Config("aws").get("region")
         if configured is not None and configured != self._region:
             raise TargetError(
                 f"aws:region is {configured} but kiban:aws.region is {self._region}: set both to the same region"
             )
-        if not self._zones:
-            raise TargetError("check(spec) must run before hardware_pool")
         # AWS owns the hardware: a chassis becomes an availability zone, and nothing is created for it.
-        return {"zones": {chassis.id: self._zones[chassis.id] for chassis in failure_domains.chassis}}
+        return Zones(zones_of(failure_domains, self.settings))
 
     # -- identity -------------------------------------------------------------------------------------
-    def vendor_access(self, parent: pulumi.Resource, vendors: Sequence[str]) -> dict[str, Any]:
+    def vendor_access(self, parent: pulumi.Resource, vendors: Sequence[str]) -> AwsVendorAccess:
         # A vendor's people reach its business account through the organisation's IAM Identity Center
         # permission sets, which the city manages centrally (as Control Tower does); kiban makes none.
-        return {"tenancy": self.settings.tenancy, "environment": self.settings.environment}
+        outputs = {"tenancy": self.settings.tenancy, "environment": self.settings.environment}
+        if self.settings.tenancy != "account":
+            return AwsVendorAccess(outputs, None)
+        # The caller identity's id is the deploying account's number: the owner of every subnet shared by RAM.
+        identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent))
+        return AwsVendorAccess(outputs, identity.id)
 
     # -- networks -------------------------------------------------------------------------------------
-    def _subnets(
-        self, parent: pulumi.Resource, name: str, cidr: Any, area: Area, labels: Mapping[str, str]
-    ) -> tuple[ZoneSubnet, ...]:
-        zones = []
-        for chassis, block in zonal_subnets(cidr, list(self._zones)):
-            zone = self._zones[chassis]
-            subnet = aws.ec2.Subnet(
-                f"{name}-{chassis}",
-                vpc_id=self._areas[area.id].vpc.id,
-                cidr_block=str(block),
-                availability_zone=zone,
-                # No area gets public addresses: nothing in the plan is reachable from the internet.
-                map_public_ip_on_launch=False,
-                region=self._region,
-                tags=tags(f"{name}-{zone}", area=area.id, subnet=name, **{"failure-domain": chassis}, **labels),
-                opts=pulumi.ResourceOptions(parent=parent),
-            )
-            zones.append(ZoneSubnet(f"{name}-{chassis}", chassis, zone, block, subnet))
-        return tuple(zones)
-
     def security_area(
         self,
         parent: pulumi.Resource,
@@ -154,210 +123,26 @@ class AwsBackend(Backend):
         platform_segment: Segment | None,
         hosts_per_subnet: Mapping[str, int],
         dns_servers: Sequence[str],
-    ) -> dict[str, Any]:
-        opts = pulumi.ResourceOptions(parent=parent)
-        vpc = aws.ec2.Vpc(
-            area.id,
-            cidr_block=str(area.supernet),
-            # Interface endpoints answer on their private DNS names only with both on.
-            enable_dns_support=True,
-            enable_dns_hostnames=True,
-            instance_tenancy="default",
-            region=self._region,
-            tags=tags(f"kiban-{area.id}", area=area.id, level=area.level.value),
-            opts=opts,
-        )
-        self._areas[area.id] = _AreaNetwork(area, vpc, parent)
-        outputs: dict[str, Any] = {"vpc_id": vpc.id}
-        if dns_servers:
-            # Hosts resolve through their area's time and name nodes, as on-prem; not through AWS's resolver.
-            options = aws.ec2.VpcDhcpOptions(
-                area.id,
-                domain_name_servers=list(dns_servers),
-                ntp_servers=list(dns_servers),
-                region=self._region,
-                tags=tags(f"kiban-{area.id}", area=area.id),
-                opts=opts,
-            )
-            aws.ec2.VpcDhcpOptionsAssociation(
-                area.id, vpc_id=vpc.id, dhcp_options_id=options.id, region=self._region, opts=opts
-            )
-        if platform_segment is not None:
-            for subnet in platform_segment.subnets:
-                assert subnet.role is not None  # the platform segment is cut by middleware role
-                self._areas[area.id].platform_subnets[subnet.role] = self._subnets(
-                    parent, f"{area.id}-{subnet.name}", subnet.cidr, area, {"role": subnet.role.value}
-                )
-        if area.level == AreaLevel.HIGH and self.settings.high_area_endpoints:
-            outputs["endpoints"] = self._endpoints(parent, area)
-        for pair in sorted(self._pairs):
-            if area.id in pair and all(member in self._areas for member in pair):
-                self._peer(pair)
-        return outputs
+        zones: Zones,
+    ) -> AwsAreaNetwork:
+        return area_network(self.settings, parent, area, platform_segment, dns_servers, zones)
 
-    def _endpoints(self, parent: pulumi.Resource, area: Area) -> list[str]:
-        """The high area's only way to AWS services: interface endpoints, no internet or NAT gateway."""
-        opts = pulumi.ResourceOptions(parent=parent)
-        name = f"{area.id}-endpoints"
-        cidr = endpoint_subnet(area)
-        subnets = self._subnets(parent, name, cidr, area, {"role": "vpc-endpoints"})
-        vpc = self._areas[area.id].vpc
-        group = aws.ec2.SecurityGroup(
-            name,
-            name=name,
-            description="kiban: HTTPS from inside the area to its VPC endpoints",
-            vpc_id=vpc.id,
-            region=self._region,
-            tags=tags(name, area=area.id),
-            opts=opts,
+    # -- between areas --------------------------------------------------------------------------------
+    def area_links(
+        self,
+        parent: pulumi.Resource,
+        areas: Mapping[str, AreaNetwork],
+        groups: Sequence[DeployedGroup],
+        flows: FlowPlan,
+    ) -> None:
+        # Each peering is parented to an area, each route to its group's route table (``network.area_links``),
+        # where they were made before links had a call of their own, so their URNs stay put.
+        link_areas(
+            self.settings,
+            {area_id: own(network, AwsAreaNetwork, self.target) for area_id, network in areas.items()},
+            [own(group, AwsDeployedGroup, self.target) for group in groups],
+            flows,
         )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{name}-in-https",
-            security_group_id=group.id,
-            ip_protocol="tcp",
-            from_port=HTTPS,
-            to_port=HTTPS,
-            cidr_ipv4=str(area.supernet),
-            description="hosts of this area only",
-            region=self._region,
-            opts=pulumi.ResourceOptions(parent=group),
-        )
-        acl = aws.ec2.NetworkAcl(
-            name,
-            vpc_id=vpc.id,
-            subnet_ids=[zone.subnet.id for zone in subnets],
-            region=self._region,
-            tags=tags(name, area=area.id),
-            opts=opts,
-        )
-        for number, (egress, first, last) in enumerate(((False, HTTPS, HTTPS), (True, 1024, 65535)), start=1):
-            aws.ec2.NetworkAclRule(
-                f"{name}-{'out' if egress else 'in'}-{number * 100}",
-                network_acl_id=acl.id,
-                rule_number=number * 100,
-                egress=egress,
-                protocol="6",
-                rule_action="allow",
-                cidr_block=str(area.supernet),
-                from_port=first,
-                to_port=last,
-                region=self._region,
-                opts=pulumi.ResourceOptions(parent=acl),
-            )
-        services = []
-        for service in self.settings.high_area_endpoints:
-            service_name = f"com.amazonaws.{self._region}.{service}"
-            aws.ec2.VpcEndpoint(
-                f"{name}-{service}",
-                vpc_id=vpc.id,
-                service_name=service_name,
-                vpc_endpoint_type="Interface",
-                subnet_ids=[zone.subnet.id for zone in subnets],
-                security_group_ids=[group.id],
-                private_dns_enabled=True,
-                region=self._region,
-                tags=tags(f"{name}-{service}", area=area.id),
-                opts=opts,
-            )
-            services.append(service_name)
-        return services
-
-    def _peer(self, pair: tuple[str, str]) -> None:
-        """Join two areas' VPCs for their declared flows; routes are added per host group, per flow CIDR."""
-        first, second = (self._areas[member] for member in pair)
-        peering = aws.ec2.VpcPeeringConnection(
-            f"{pair[0]}-{pair[1]}",
-            vpc_id=first.vpc.id,
-            peer_vpc_id=second.vpc.id,
-            # Both VPCs are the platform account's: the request accepts itself.
-            auto_accept=True,
-            region=self._region,
-            tags=tags(f"kiban-{pair[0]}-{pair[1]}", areas=f"{pair[0]},{pair[1]}"),
-            opts=pulumi.ResourceOptions(parent=self._areas[pair[1]].component),
-        )
-        self._peerings[pair] = peering
-        waiting = [route for route in self._pending_routes if route[0] == pair]
-        self._pending_routes = [route for route in self._pending_routes if route[0] != pair]
-        for _, table, cidr, name in waiting:
-            self._route(table, cidr, name, peering)
-
-    def _route(self, table: aws.ec2.RouteTable, cidr: str, name: str, peering: aws.ec2.VpcPeeringConnection) -> None:
-        aws.ec2.Route(
-            name,
-            route_table_id=table.id,
-            destination_cidr_block=cidr,
-            vpc_peering_connection_id=peering.id,
-            region=self._region,
-            opts=pulumi.ResourceOptions(parent=table),
-        )
-
-    def _group_network(
-        self, parent: pulumi.Resource, deployment: HostGroupDeployment, zones: tuple[ZoneSubnet, ...]
-    ) -> GroupNetwork:
-        """The owner's side of a host group: its network ACL and its route table (with peering routes)."""
-        group = deployment.group
-        area = self._areas[group.area]
-        name = deployment.name
-        opts = pulumi.ResourceOptions(parent=parent)
-        entries = acl_entries(
-            group.cidr,
-            area.area,
-            deployment.ingress,
-            deployment.egress,
-            deployment.balanced_ports,
-            self.settings.nacl_rule_limit,
-        )
-        acl = aws.ec2.NetworkAcl(
-            name,
-            vpc_id=area.vpc.id,
-            subnet_ids=[zone.subnet.id for zone in zones],
-            region=self._region,
-            tags=tags(name, area=group.area, group=group.id),
-            opts=opts,
-        )
-        for entry in entries:
-            aws.ec2.NetworkAclRule(
-                f"{name}-{entry.identity}",
-                network_acl_id=acl.id,
-                rule_number=entry.number,
-                egress=entry.egress,
-                protocol=entry.protocol,
-                rule_action="allow",
-                cidr_block=entry.cidr,
-                from_port=entry.first,
-                to_port=entry.last,
-                region=self._region,
-                opts=pulumi.ResourceOptions(parent=acl),
-            )
-        table = aws.ec2.RouteTable(
-            name,
-            vpc_id=area.vpc.id,
-            region=self._region,
-            tags=tags(name, area=group.area, group=group.id),
-            opts=opts,
-        )
-        for zone in zones:
-            aws.ec2.RouteTableAssociation(
-                f"{name}-{zone.chassis}",
-                route_table_id=table.id,
-                subnet_id=zone.subnet.id,
-                region=self._region,
-                opts=pulumi.ResourceOptions(parent=table),
-            )
-        # Only the CIDRs of the groups at the other end of a declared flow, never a whole area.
-        peers: dict[str, str] = {}
-        for rule in (*deployment.ingress, *deployment.egress):
-            if needs_peering(rule):
-                other = rule.source if rule.destination.id == group.id else rule.destination
-                peers[str(other.cidr)] = other.area
-        for cidr, other_area in sorted(peers.items()):
-            pair = (min(group.area, other_area), max(group.area, other_area))
-            route_name = f"{name}-to-{cidr.replace('/', '-')}"
-            if pair in self._peerings:
-                self._route(table, cidr, route_name, self._peerings[pair])
-            else:
-                self._pending_routes.append((pair, table, cidr, route_name))
-        return GroupNetwork(area.vpc, zones, acl, table)
 
     # -- middleware -----------------------------------------------------------------------------------
     def middleware_tier(
@@ -366,10 +151,15 @@ class AwsBackend(Backend):
         role: MiddlewareRole,
         service: MiddlewareService,
         deployment: HostGroupDeployment,
-    ) -> dict[str, Any]:
-        zones = self._areas[deployment.group.area].platform_subnets[role]
-        network = self._group_network(parent, deployment, zones)
-        return deploy_group(parent, deployment, network, None, [], self._image(parent), self.settings)
+        network: AreaNetwork,
+        zones: Zones,
+    ) -> AwsDeployedGroup:
+        area = own(network, AwsAreaNetwork, self.target)
+        if role not in area.platform_subnets:
+            raise TargetError(f"{deployment.group.id}: area {area.area.id} has no platform subnet for {role.value}")
+        own_network = group_network(self.settings, parent, deployment, area, area.platform_subnets[role])
+        outputs = deploy_group(parent, deployment, own_network, None, [], self._image(parent), self.settings)
+        return deployed_group(deployment, own_network, outputs)
 
     # -- businesses -----------------------------------------------------------------------------------
     def business_tenant(
@@ -379,33 +169,47 @@ class AwsBackend(Backend):
         segment: Segment,
         tiers: Sequence[HostGroupDeployment],
         dns_servers: Sequence[str],
-    ) -> dict[str, Any]:
-        area = self._areas[business.area].area
+        network: AreaNetwork,
+        zones: Zones,
+        access: VendorAccess,
+    ) -> DeployedTenant:
+        area = own(network, AwsAreaNetwork, self.target)
+        owner = own(access, AwsVendorAccess, self.target).owner_account_id
         networks = []
         for deployment in tiers:
             subnet: Subnet = deployment.subnet
             assert subnet.tier is not None
-            zones = self._subnets(
-                parent, subnet.name, subnet.cidr, area, {"business": business.id, "tier": subnet.tier.value}
+            labels = {"business": business.id, "tier": subnet.tier.value}
+            blocks = zone_subnets(self.settings, parent, subnet.name, subnet.cidr, area.area, area.vpc, zones, labels)
+            networks.append(group_network(self.settings, parent, deployment, area, blocks))
+        tenancy = self._tenancy(parent, business, networks, owner)
+        groups = []
+        image = self._image(parent, tenancy.provider)
+        for deployment, own_network in zip(tiers, networks, strict=True):
+            group_outputs = deploy_group(
+                parent, deployment, own_network, tenancy.provider, tenancy.ready, image, self.settings
             )
-            networks.append(self._group_network(parent, deployment, zones))
-        tenancy = self._tenancy(parent, business, networks)
-        outputs: dict[str, Any] = {"tenancy": self.settings.tenancy, "tiers": {}}
+            groups.append(deployed_group(deployment, own_network, group_outputs))
+        outputs: dict[str, Any] = {"tenancy": self.settings.tenancy}
         if self.settings.tenancy == "account":
             outputs["account_name"] = self._account_name(business)
-        image = self._image(parent, tenancy.provider)
-        for deployment, network in zip(tiers, networks, strict=True):
-            outputs["tiers"][deployment.group.id] = deploy_group(
-                parent, deployment, network, tenancy.provider, tenancy.ready, image, self.settings
-            )
-        return outputs
+        outputs["tiers"] = {group.group.id: group.outputs for group in groups}
+        return DeployedTenant(outputs, tuple(groups))
 
     def _account_name(self, business: Business) -> str:
         return f"kiban-{business.id}-{self.settings.environment}"
 
-    def _tenancy(self, parent: pulumi.Resource, business: Business, networks: Sequence[GroupNetwork]) -> _Tenancy:
+    def _tenancy(
+        self,
+        parent: pulumi.Resource,
+        business: Business,
+        networks: Sequence[GroupNetwork],
+        owner: pulumi.Output[str] | None,
+    ) -> _Tenancy:
         if self.settings.tenancy == "single":
             return _Tenancy(None, [])
+        if owner is None:
+            raise TargetError("a business account's subnets are shared by RAM: vendor_access gives no owner account")
         opts = pulumi.ResourceOptions(parent=parent)
         account = aws.organizations.Account(
             business.id,
@@ -470,7 +274,6 @@ class AwsBackend(Backend):
                 opts=share_opts,
             )
         ]
-        owner = self._owner_account_id(parent)
         for network in networks:
             for zone in network.zones:
                 ready.append(
@@ -485,13 +288,6 @@ class AwsBackend(Backend):
                     )
                 )
         return _Tenancy(provider, ready, share)
-
-    def _owner_account_id(self, parent: pulumi.Resource) -> pulumi.Output[str]:
-        if self._account_id is None:
-            # The caller identity's id is the deploying account's number: the owner of every subnet.
-            identity = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=parent))
-            self._account_id = identity.id
-        return self._account_id
 
     def _image(self, parent: pulumi.Resource, provider: pulumi.ProviderResource | None = None) -> pulumi.Input[str]:
         if self.settings.ami is not None:

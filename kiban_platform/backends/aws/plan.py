@@ -25,7 +25,7 @@ from kiban_platform.backends.aws.settings import (
 from kiban_platform.network.flows import FlowPlan, GroupKind, Rule, plan_flows
 from kiban_platform.network.plan import NetworkPlan, plan_network
 from kiban_platform.spec.checks import replicated_shapes
-from kiban_platform.spec.model import Area, AreaLevel, MiddlewareRole, PlatformSpec, Port, Protocol
+from kiban_platform.spec.model import Area, AreaLevel, FailureDomains, MiddlewareRole, PlatformSpec, Port, Protocol
 from kiban_platform.spec.numbering import (
     PLATFORM_SLOT,
     ROLE_SUBNET_BITS,
@@ -119,7 +119,7 @@ def _zone_problem(zone: str, chassis_id: str, settings: AwsSettings) -> str | No
     return None
 
 
-def zone_problems(spec: PlatformSpec, settings: AwsSettings) -> tuple[dict[str, str], list[Problem]]:
+def zone_problems(failure_domains: FailureDomains, settings: AwsSettings) -> tuple[dict[str, str], list[Problem]]:
     """Chassis id -> availability zone, and what is wrong with them: one distinct real zone per chassis.
 
     A zone from the spec's ``cloud_zone`` is located there; one from ``kiban:aws.zones`` names that key.
@@ -127,7 +127,7 @@ def zone_problems(spec: PlatformSpec, settings: AwsSettings) -> tuple[dict[str, 
     zones: dict[str, str] = {}
     problems: list[Problem] = []
     first_of: dict[str, str] = {}
-    for index, chassis in enumerate(spec.failure_domains.chassis):
+    for index, chassis in enumerate(failure_domains.chassis):
         path: FieldPath = ("failure_domains", "chassis", index, "cloud_zone")
         from_settings = chassis.id in settings.zones
         zone = settings.zones.get(chassis.id) or chassis.cloud_zone
@@ -158,15 +158,15 @@ def zone_problems(spec: PlatformSpec, settings: AwsSettings) -> tuple[dict[str, 
             continue
         first_of[zone] = chassis.id
         zones[chassis.id] = zone
-    unknown = sorted(set(settings.zones) - {chassis.id for chassis in spec.failure_domains.chassis})
+    unknown = sorted(set(settings.zones) - {chassis.id for chassis in failure_domains.chassis})
     if unknown:
         problems.append(Problem((), f"kiban:aws.zones names chassis the spec does not have: {', '.join(unknown)}"))
     return zones, problems
 
 
-def zones_of(spec: PlatformSpec, settings: AwsSettings) -> dict[str, str]:
-    """Chassis id -> availability zone; one distinct zone per chassis, all in the stack's region."""
-    zones, problems = zone_problems(spec, settings)
+def zones_of(failure_domains: FailureDomains, settings: AwsSettings) -> dict[str, str]:
+    """Chassis id -> availability zone, in the spec's chassis order; one distinct zone per chassis, in one region."""
+    zones, problems = zone_problems(failure_domains, settings)
     if problems:
         raise target_error(problems)
     return zones
@@ -199,7 +199,9 @@ def instance_type(vcpu: int, ram_gb: int, overrides: Mapping[str, str] | None) -
     raise TargetError(f"no c7i/m7i/r7i instance type fits {key}; map it in kiban:aws.instanceTypes")
 
 
-def check_spec(spec: PlatformSpec, network: NetworkPlan, flows: FlowPlan, settings: AwsSettings) -> None:
+def check_spec(
+    spec: PlatformSpec, settings: AwsSettings, network: NetworkPlan | None = None, flows: FlowPlan | None = None
+) -> None:
     """Everything the AWS target refuses, found before any resource is declared (``spec_problems``)."""
     problems = spec_problems(spec, settings, network, flows)
     if problems:
@@ -240,7 +242,7 @@ def spec_problems(
     region = _region_problem(settings)
     if region is not None:
         problems.append(Problem((), region))
-    problems += zone_problems(spec, settings)[1]
+    problems += zone_problems(spec.failure_domains, settings)[1]
     chassis_count = len(spec.failure_domains.chassis)
     bits = zone_bits(chassis_count)
     index_of = {area.id: index for index, area in enumerate(spec.areas)}
@@ -291,7 +293,7 @@ def spec_problems(
             located = path if settings.instance_types is not None else (*path, field)
             problems.append(Problem(located, str(error)))
     try:
-        peer_pairs(spec, flows)
+        peer_pairs(spec.areas, flows)
     except TargetError as error:
         problems.append(Problem(("flows",), str(error)))
     return problems
@@ -315,12 +317,12 @@ def volume_size(volume_type: str, size_gb: int) -> int:
     return max(size_gb, HDD_MINIMUM_GB) if volume_type in HDD_VOLUME_TYPES else size_gb
 
 
-def peer_pairs(spec: PlatformSpec, flows: FlowPlan) -> set[tuple[str, str]]:
+def peer_pairs(areas: Iterable[Area], flows: FlowPlan) -> set[tuple[str, str]]:
     """(area, area) pairs, sorted, whose VPCs a declared flow between hosts must join by peering.
 
     Refuses any pair of a high area and an internet area: no path may join them, whatever the spec says.
     """
-    levels = {area.id: area.level for area in spec.areas}
+    levels = {area.id: area.level for area in areas}
     pairs: set[tuple[str, str]] = set()
     for rule in flows.rules:
         if not needs_peering(rule):

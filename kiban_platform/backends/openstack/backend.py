@@ -15,17 +15,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
 import pulumi_openstack as openstack
 
 from kiban_platform.backends import Backend, HostGroupDeployment, TargetError, target_error
+from kiban_platform.backends.handles import AreaNetwork, DeployedGroup, DeployedTenant, VendorAccess, Zones, own
 from kiban_platform.backends.openstack.checks import spec_problems
 from kiban_platform.backends.openstack.groups import Scope, deploy_group
 from kiban_platform.backends.openstack.settings import OpenStackSettings
 from kiban_platform.backends.openstack.sizing import GroupShape, allocation_pool, project_quotas
-from kiban_platform.network.plan import Segment, Subnet
+from kiban_platform.network.flows import FlowPlan
+from kiban_platform.network.plan import NetworkPlan, Segment, Subnet
 from kiban_platform.spec.model import Area, Business, FailureDomains, MiddlewareRole, MiddlewareService, PlatformSpec
 
 VLAN = "vlan"
@@ -50,27 +53,37 @@ def vendor_resource_name(vendor: str) -> str:
     return "vendor-" + hashlib.sha256(vendor.encode("utf-8")).hexdigest()[:12]
 
 
+@dataclass(frozen=True)
+class OpenStackAreaNetwork(AreaNetwork):
+    """An area's platform segment: its VLAN network and a subnet per middleware role (none without middleware)."""
+
+    platform_network: openstack.networking.Network | None
+    platform_subnets: Mapping[MiddlewareRole, openstack.networking.Subnet]
+
+
+@dataclass(frozen=True)
+class OpenStackVendorAccess(VendorAccess):
+    """The role vendors and operators get on a business project, and each vendor's Keystone group id."""
+
+    role_id: pulumi.Output[str]
+    operator_group_id: pulumi.Output[str]
+    vendor_groups: Mapping[str, pulumi.Output[str]]
+
+
 class OpenStackBackend(Backend):
     target = "openstack"
 
     def __init__(self, settings: OpenStackSettings) -> None:
         self.settings = settings
-        self._zones: dict[str, str] = {}
-        self._platform: dict[
-            str, tuple[openstack.networking.Network, dict[MiddlewareRole, openstack.networking.Subnet]]
-        ] = {}
-        self._vendor_groups: dict[str, pulumi.Output[str]] = {}
-        self._role_id: pulumi.Output[str] | None = None
-        self._operator_group_id: pulumi.Output[str] | None = None
 
-    def check(self, spec: PlatformSpec) -> None:
-        # The same rules as `kiban validate --target openstack`, with this stack's settings.
+    def check(self, spec: PlatformSpec, network: NetworkPlan | None = None, flows: FlowPlan | None = None) -> None:
+        # The same rules as `kiban validate --target openstack`, with this stack's settings (no plan needed).
         problems = spec_problems(spec, self.settings)
         if problems:
             raise target_error(problems)
 
     # -- hardware -------------------------------------------------------------------------------------
-    def hardware_pool(self, parent: pulumi.Resource, failure_domains: FailureDomains) -> dict[str, Any]:
+    def hardware_pool(self, parent: pulumi.Resource, failure_domains: FailureDomains) -> Zones:
         for chassis in failure_domains.chassis:
             # One availability zone per chassis: a replica's zone is its chassis, so replicas never share one.
             openstack.compute.AggregateV2(
@@ -82,18 +95,18 @@ class OpenStackBackend(Backend):
                 region=self.settings.region,
                 opts=pulumi.ResourceOptions(parent=parent),
             )
-            self._zones[chassis.id] = chassis.openstack_zone
-        return {"zones": dict(self._zones)}
+        return Zones({chassis.id: chassis.openstack_zone for chassis in failure_domains.chassis})
 
     # -- identity -------------------------------------------------------------------------------------
-    def vendor_access(self, parent: pulumi.Resource, vendors: Sequence[str]) -> dict[str, Any]:
+    def vendor_access(self, parent: pulumi.Resource, vendors: Sequence[str]) -> OpenStackVendorAccess:
         invoke = pulumi.InvokeOutputOptions(parent=parent)
-        self._role_id = openstack.identity.get_role_output(name=self.settings.vendor_role, opts=invoke).id
-        self._operator_group_id = openstack.identity.get_group_output(name=self.settings.operator_group, opts=invoke).id
+        role_id = openstack.identity.get_role_output(name=self.settings.vendor_role, opts=invoke).id
+        operator_group_id = openstack.identity.get_group_output(name=self.settings.operator_group, opts=invoke).id
+        vendor_groups: dict[str, pulumi.Output[str]] = {}
         for vendor in vendors:
             existing = self.settings.vendor_groups.get(vendor)
             if existing is not None:
-                self._vendor_groups[vendor] = openstack.identity.get_group_output(name=existing, opts=invoke).id
+                vendor_groups[vendor] = openstack.identity.get_group_output(name=existing, opts=invoke).id
             else:
                 # Keystone allows non-ASCII group names: the group carries the vendor's registered name.
                 group = openstack.identity.GroupV3(
@@ -103,8 +116,11 @@ class OpenStackBackend(Backend):
                     region=self.settings.region,
                     opts=pulumi.ResourceOptions(parent=parent),
                 )
-                self._vendor_groups[vendor] = group.id
-        return {"vendor_groups": {vendor: self.settings.vendor_groups.get(vendor, vendor[:64]) for vendor in vendors}}
+                vendor_groups[vendor] = group.id
+        outputs = {
+            "vendor_groups": {vendor: self.settings.vendor_groups.get(vendor, vendor[:64]) for vendor in vendors}
+        }
+        return OpenStackVendorAccess(outputs, role_id, operator_group_id, vendor_groups)
 
     # -- networks -------------------------------------------------------------------------------------
     def _network(
@@ -166,9 +182,10 @@ class OpenStackBackend(Backend):
         platform_segment: Segment | None,
         hosts_per_subnet: Mapping[str, int],
         dns_servers: Sequence[str],
-    ) -> dict[str, Any]:
+        zones: Zones,
+    ) -> OpenStackAreaNetwork:
         if platform_segment is None:
-            return {"platform_vlan": None}
+            return OpenStackAreaNetwork(area, {"platform_vlan": None}, None, {})
         network = self._network(parent, f"{area.id}-platform", platform_segment, None)
         subnets = {}
         for subnet in platform_segment.subnets:
@@ -178,8 +195,8 @@ class OpenStackBackend(Backend):
             subnets[subnet.role] = self._subnet(
                 network, name, subnet, hosts_per_subnet.get(subnet.name, 0), dns_servers, None
             )
-        self._platform[area.id] = (network, subnets)
-        return {"platform_vlan": platform_segment.vlan, "platform_network_id": network.id}
+        outputs = {"platform_vlan": platform_segment.vlan, "platform_network_id": network.id}
+        return OpenStackAreaNetwork(area, outputs, network, subnets)
 
     # -- middleware -----------------------------------------------------------------------------------
     def middleware_tier(
@@ -188,9 +205,22 @@ class OpenStackBackend(Backend):
         role: MiddlewareRole,
         service: MiddlewareService,
         deployment: HostGroupDeployment,
-    ) -> dict[str, Any]:
-        network, subnets = self._platform[deployment.group.area]
-        return deploy_group(parent, deployment, Scope(None), network, subnets[role], self._zones, self.settings)
+        network: AreaNetwork,
+        zones: Zones,
+    ) -> DeployedGroup:
+        platform = own(network, OpenStackAreaNetwork, self.target)
+        if platform.platform_network is None or role not in platform.platform_subnets:
+            raise TargetError(f"{deployment.group.id}: area {platform.area.id} has no platform subnet for {role.value}")
+        outputs = deploy_group(
+            parent,
+            deployment,
+            Scope(None),
+            platform.platform_network,
+            platform.platform_subnets[role],
+            zones,
+            self.settings,
+        )
+        return DeployedGroup(deployment.group, outputs)
 
     # -- businesses -----------------------------------------------------------------------------------
     def business_tenant(
@@ -200,9 +230,11 @@ class OpenStackBackend(Backend):
         segment: Segment,
         tiers: Sequence[HostGroupDeployment],
         dns_servers: Sequence[str],
-    ) -> dict[str, Any]:
-        if self._role_id is None or self._operator_group_id is None:
-            raise TargetError("vendor_access must run before business_tenant")
+        network: AreaNetwork,
+        zones: Zones,
+        access: VendorAccess,
+    ) -> DeployedTenant:
+        vendors = own(access, OpenStackVendorAccess, self.target)
         opts = pulumi.ResourceOptions(parent=parent)
         project = openstack.identity.Project(
             business.id,
@@ -218,8 +250,8 @@ class OpenStackBackend(Backend):
         openstack.identity.RoleAssignment(
             f"{business.id}-vendor",
             project_id=project.id,
-            group_id=self._vendor_groups[business.vendor],
-            role_id=self._role_id,
+            group_id=vendors.vendor_groups[business.vendor],
+            role_id=vendors.role_id,
             region=self.settings.region,
             opts=child,
         )
@@ -228,22 +260,40 @@ class OpenStackBackend(Backend):
         operators = openstack.identity.RoleAssignment(
             f"{business.id}-operators",
             project_id=project.id,
-            group_id=self._operator_group_id,
-            role_id=self._role_id,
+            group_id=vendors.operator_group_id,
+            role_id=vendors.role_id,
             region=self.settings.region,
             opts=child,
         )
         provider = self._business_provider(business, project, operators, parent)
-        network = self._network(parent, business.id, segment, project.id)
-        outputs: dict[str, Any] = {"project_id": project.id, "vlan": segment.vlan, "tiers": {}}
+        # The business's own VLAN network: nothing of the area's platform segment is shared with it.
+        business_network = self._network(parent, business.id, segment, project.id)
+        groups = []
         for deployment in tiers:
             subnet = self._subnet(
-                network, deployment.subnet.name, deployment.subnet, len(deployment.hosts), dns_servers, project.id
+                business_network,
+                deployment.subnet.name,
+                deployment.subnet,
+                len(deployment.hosts),
+                dns_servers,
+                project.id,
             )
-            outputs["tiers"][deployment.group.id] = deploy_group(
-                parent, deployment, Scope(provider), network, subnet, self._zones, self.settings
-            )
-        return outputs
+            outputs = deploy_group(parent, deployment, Scope(provider), business_network, subnet, zones, self.settings)
+            groups.append(DeployedGroup(deployment.group, outputs))
+        tiers_outputs = {group.group.id: group.outputs for group in groups}
+        return DeployedTenant({"project_id": project.id, "vlan": segment.vlan, "tiers": tiers_outputs}, tuple(groups))
+
+    # -- between areas --------------------------------------------------------------------------------
+    def area_links(
+        self,
+        parent: pulumi.Resource,
+        areas: Mapping[str, AreaNetwork],
+        groups: Sequence[DeployedGroup],
+        flows: FlowPlan,
+    ) -> None:
+        # Nothing to make: every segment's gateway is the city's own L3 firewall, which routes between
+        # areas and carries only the flow plan's rules; the groups' security groups already hold them.
+        return None
 
     def _quotas(
         self,

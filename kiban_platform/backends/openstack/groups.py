@@ -9,6 +9,7 @@ import pulumi
 import pulumi_openstack as openstack
 
 from kiban_platform.backends import HostGroupDeployment
+from kiban_platform.backends.handles import Zones
 from kiban_platform.backends.openstack.settings import OpenStackSettings
 from kiban_platform.backends.rules import describe_rule, remote_cidr
 from kiban_platform.network.flows import Rule
@@ -43,7 +44,7 @@ def deploy_group(
     scope: Scope,
     network: openstack.networking.Network,
     subnet: openstack.networking.Subnet,
-    zones: dict[str, str],
+    zones: Zones,
     settings: OpenStackSettings,
 ) -> dict[str, Any]:
     name = deployment.name
@@ -103,7 +104,7 @@ def deploy_group(
             name=vm.name,
             flavor_name=settings.flavor(vm.vcpu, vm.ram_gb),
             image_name=settings.image,
-            availability_zone=zones[host.chassis.id],
+            availability_zone=zones.of(host.chassis.id),
             networks=[openstack.compute.InstanceNetworkArgs(port=port.id)],
             scheduler_hints=hints,
             # Cloud-init reads the config drive: no area has a path to the metadata service.

@@ -99,18 +99,18 @@ def test_region_guard_allows_tokyo_and_osaka_only_by_default() -> None:
 def test_zones_come_from_cloud_zone_or_settings_and_must_be_distinct(write_spec: SpecWriter) -> None:
     spec = _small(write_spec)
     with pytest.raises(TargetError, match=r"chassis c1 has no availability zone.*kiban:aws.zones.c1"):
-        zones_of(spec, parse_settings({}))
-    assert zones_of(spec, parse_settings({"zones": ZONES})) == ZONES
+        zones_of(spec.failure_domains, parse_settings({}))
+    assert zones_of(spec.failure_domains, parse_settings({"zones": ZONES})) == ZONES
     with pytest.raises(TargetError, match="same availability zone ap-northeast-1a"):
-        zones_of(spec, parse_settings({"zones": {"c1": "ap-northeast-1a", "c2": "ap-northeast-1a"}}))
+        zones_of(spec.failure_domains, parse_settings({"zones": {"c1": "ap-northeast-1a", "c2": "ap-northeast-1a"}}))
     with pytest.raises(TargetError, match="not in region ap-northeast-3"):
-        zones_of(spec, parse_settings({"region": "ap-northeast-3", "zones": ZONES}))
+        zones_of(spec.failure_domains, parse_settings({"region": "ap-northeast-3", "zones": ZONES}))
 
     def cloud_zones(data: dict[str, Any]) -> None:
         data["failure_domains"]["chassis"][0]["cloud_zone"] = "ap-northeast-1d"
         data["failure_domains"]["chassis"][1]["cloud_zone"] = "ap-northeast-1c"
 
-    assert zones_of(_small(write_spec, cloud_zones), parse_settings({})) == {
+    assert zones_of(_small(write_spec, cloud_zones).failure_domains, parse_settings({})) == {
         "c1": "ap-northeast-1d",
         "c2": "ap-northeast-1c",
     }
@@ -232,7 +232,7 @@ def test_network_acl_over_quota_is_refused(write_spec: SpecWriter) -> None:
 def test_peering_between_high_and_internet_areas_is_refused(write_spec: SpecWriter) -> None:
     spec = _small(write_spec)
     flows = plan_flows(spec, plan_network(spec))
-    assert peer_pairs(spec, flows) == {("office", "secure")}
+    assert peer_pairs(spec.areas, flows) == {("office", "secure")}
 
     def internet(data: dict[str, Any]) -> None:
         data["areas"].append(
@@ -250,7 +250,7 @@ def test_peering_between_high_and_internet_areas_is_refused(write_spec: SpecWrit
     with_internet = _small(write_spec, internet)
     network = plan_network(with_internet)
     flows = plan_flows(with_internet, network)
-    assert peer_pairs(with_internet, flows) == {("office", "secure")}
+    assert peer_pairs(with_internet.areas, flows) == {("office", "secure")}
     # The spec checks refuse such a flow already; the target refuses it again should a plan ever carry one.
     hub = {area: network.role_subnet(area, MiddlewareRole.INTEGRATION_HUB).cidr for area in ("net", "secure")}
     smuggled = Rule(
@@ -263,7 +263,7 @@ def test_peering_between_high_and_internet_areas_is_refused(write_spec: SpecWrit
         "smuggled",
     )
     with pytest.raises(TargetError, match="would join the high area to an internet-facing VPC"):
-        peer_pairs(with_internet, FlowPlan((*flows.rules, smuggled)))
+        peer_pairs(with_internet.areas, FlowPlan((*flows.rules, smuggled)))
 
 
 def test_aws_is_a_registered_target_and_bad_keys_are_named() -> None:
@@ -297,7 +297,7 @@ def test_render_time_check_and_validate_share_one_implementation(write_spec: Spe
         assert problem.message in str(refused.value)
     # A zone from the stack's settings is named by its key, not by a spec field.
     with pytest.raises(TargetError, match=r"kiban:aws\.zones\.c1: 'ap-northeast-1e' is not an availability zone"):
-        zones_of(spec, parse_settings({"zones": {"c1": "ap-northeast-1e"}}))
+        zones_of(spec.failure_domains, parse_settings({"zones": {"c1": "ap-northeast-1e"}}))
 
 
 def test_validate_needs_no_provider_sdk() -> None:
@@ -305,7 +305,8 @@ def test_validate_needs_no_provider_sdk() -> None:
     import sys
 
     probe = (
-        "import sys; from backends import target_problems; from spec.load import load_spec; "
+        "import sys; from kiban_platform.backends import target_problems; "
+        "from kiban_platform.spec.load import load_spec; "
         "target_problems('aws', load_spec('specs/sample-city.yaml')); "
         "target_problems('openstack', load_spec('specs/sample-city.yaml')); "
         "print(sorted(m for m in sys.modules if m in ('pulumi_aws', 'pulumi_openstack')))"
