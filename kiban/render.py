@@ -18,7 +18,7 @@ import importlib.metadata
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -455,12 +455,27 @@ def summary_lines(summary: Summary, stack: str) -> list[str]:
 # -- entry point ----------------------------------------------------------------------------------
 
 
-def render(stack: StackConfig, project_dir: Path | None = None) -> dict[str, Any]:
-    """Check the stack, run the program under mocks and return the state document."""
+def render(
+    stack: StackConfig, project_dir: Path | None = None, progress: Callable[[str, int], None] | None = None
+) -> dict[str, Any]:
+    """Check the stack, run the program under mocks and return the state document.
+
+    ``progress``: called with the step and the resources registered so far, for a progress display.
+    """
     project_dir = project_dir or PROJECT_DIR
+    report = progress or (lambda step, resources: None)
+    report("checking the stack", 0)
     check_stack(project_dir, stack)
-    monitor = run_program(project_dir / "__main__.py", stack.project, stack.stack, stack.config, stack.secret_keys)
+    monitor = run_program(
+        project_dir / "__main__.py",
+        stack.project,
+        stack.stack,
+        stack.config,
+        stack.secret_keys,
+        on_register=lambda resources: report("running the program", resources),
+    )
     assert isinstance(monitor, RecordingMonitor)
+    report("sealing the state", len(monitor.registrations))
     return state_document(monitor, stack)
 
 
