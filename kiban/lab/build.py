@@ -26,7 +26,6 @@ from kiban.lab.topology import LabHost, LabSegment, LabTopology
 
 STATE_DIR = Path(os.environ.get("KIBAN_LAB_STATE", "/run/kiban-lab"))
 LISTENER_MODULE = "kiban.lab.listener"
-LISTENER_START_SECONDS = 30.0
 
 
 class LabError(Exception):

@@ -101,14 +101,3 @@ def load_ruleset(namespace: str, ruleset: dict[str, Any]) -> None:
     )
     if result.returncode != 0:
         raise RuntimeError(f"nft refused the ruleset in {namespace}: {result.stderr.strip()}")
-
-
-def list_ruleset(namespace: str) -> dict[str, Any]:
-    result = subprocess.run(
-        ["ip", "netns", "exec", namespace, "nft", "-j", "list", "ruleset"],
-        text=True,
-        capture_output=True,
-        check=True,
-    )
-    listed: dict[str, Any] = json.loads(result.stdout)
-    return listed

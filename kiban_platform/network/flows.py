@@ -26,7 +26,6 @@ Nothing else, and never from anywhere (0.0.0.0/0).
 from __future__ import annotations
 
 import ipaddress
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -102,10 +101,6 @@ _INTEGRATING_TIERS = (TierName.APP, TierName.BATCH)
 @dataclass(frozen=True)
 class FlowPlan:
     rules: tuple[Rule, ...]
-
-    def between_areas(self) -> Counter[tuple[str, str]]:
-        """How many rules let each (source area, destination area) pair connect."""
-        return Counter((rule.source.area, rule.destination.area) for rule in self.rules)
 
     def allowed(self, source: str, destination: str) -> list[Rule]:
         return [rule for rule in self.rules if rule.source.id == source and rule.destination.id == destination]

@@ -1,4 +1,4 @@
-"""Greedy placements: Nova-style first fit (the comparison) and first-fit-decreasing (the solver's start).
+"""Greedy placements: Nova-style first fit and first-fit-decreasing, the baselines and the solver's starts.
 
 Both keep the planner's hard rules: an item goes only on a bin it fits in every
 period and resource, and items of one anti-affinity group go to distinct domains

@@ -1,8 +1,8 @@
 """The placement planner: every VM of a spec on a blade in a chassis, with what it saves and how it fails.
 
 ``plan_placement`` is the one entry point (with ``previous``, it keeps every VM where a
-previous plan had it unless it must move); ``placement_hints`` is what the Pulumi program
-needs from a plan (each instance's availability zone and host aggregate).
+previous plan had it unless it must move). The Pulumi program takes a plan through
+``placement.fleet`` (each VM's chassis and blade); a chassis is an availability zone there.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import NamedTuple
 
 from kiban_platform.placement.baseline import baseline_units, dedicated_blades, nova_first_fit_blades
 from kiban_platform.placement.bounds import LowerBounds, lower_bounds
@@ -137,26 +136,6 @@ class PlacementPlan:
     @property
     def survives_any_chassis_loss(self) -> bool:
         return all(loss.survives for loss in self.survival)
-
-
-class PlacementHint(NamedTuple):
-    """Where the Pulumi program puts an instance: its chassis as an availability zone and host aggregate."""
-
-    chassis_id: str
-    availability_zone: str
-    host_aggregate: str
-    blade_id: str
-
-
-def placement_hints(result: PlacementPlan) -> dict[str, PlacementHint]:
-    """VM name -> (chassis id, OpenStack availability zone, host aggregate, blade id)."""
-    chassis = {info.id: info for info in result.chassis}
-    return {
-        p.vm.name: PlacementHint(
-            p.chassis, chassis[p.chassis].availability_zone, chassis[p.chassis].host_aggregate, p.blade
-        )
-        for p in result.placements
-    }
 
 
 def _blade_uses(spec: PlatformSpec, vms: list[VirtualMachine], blade_of: Mapping[str, str]) -> list[BladeUse]:

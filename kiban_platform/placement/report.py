@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 from kiban_platform.placement.demand import RESOURCES
@@ -186,18 +185,6 @@ def plan_json(plan: PlacementPlan) -> dict[str, Any]:
 
 def plan_json_text(plan: PlacementPlan) -> str:
     return json.dumps(plan_json(plan), indent=2, ensure_ascii=False) + "\n"
-
-
-def write_atomically(out: Path, text: str) -> None:
-    """Write the whole file or nothing: `--previous PLAN --out PLAN` must never leave half a plan."""
-    partial = out.with_name(f".{out.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(out)
-
-
-def write_plan_json(plan: PlacementPlan, out: Path) -> None:
-    """Write the plan document exactly as `kiban plan --format json --out FILE` does."""
-    write_atomically(out, plan_json_text(plan))
 
 
 def plan_csv_text(plan: PlacementPlan) -> str:

@@ -86,8 +86,3 @@ def zone_block(subnet: ipaddress.IPv4Network, zone: int, zones: int) -> ipaddres
     bits = zone_bits(zones)
     index = zone if zone < zones - 1 else 2**bits - 1
     return sub_block(subnet, subnet.prefixlen + bits, index)
-
-
-def zonal_host_address(subnet: ipaddress.IPv4Network, replica: int, zones: int) -> ipaddress.IPv4Address:
-    """Replica i's address when it sits in zone i mod n: the (i div n)-th host of that zone's block."""
-    return host_address(zone_block(subnet, replica % zones, zones), replica // zones)

@@ -22,10 +22,6 @@ def _business(data: dict[str, Any], business_id: str) -> dict[str, Any]:
     return found
 
 
-def _index(data: dict[str, Any], business_id: str) -> int:
-    return next(i for i, b in enumerate(data["businesses"]) if b.get("id", b.get("catalog")) == business_id)
-
-
 def _set_unknown_key(data: dict[str, Any]) -> None:
     data["businesses"][3]["colour"] = "blue"
 

@@ -171,9 +171,9 @@ def test_sample_has_no_path_between_high_and_internet_and_never_anywhere() -> No
     for rule in SAMPLE_FLOWS.rules:
         assert {levels[rule.source.area], levels[rule.destination.area]} != {"high", "internet"}
         assert rule.source.cidr.prefixlen > 0 and rule.destination.cidr.prefixlen > 0
-    matrix = SAMPLE_FLOWS.between_areas()
-    assert ("mynumber", "internet") not in matrix and ("internet", "mynumber") not in matrix
-    assert ("mynumber", "lgwan") not in matrix, "nothing leaves the My Number area"
+    pairs = {(rule.source.area, rule.destination.area) for rule in SAMPLE_FLOWS.rules}
+    assert ("mynumber", "internet") not in pairs and ("internet", "mynumber") not in pairs
+    assert ("mynumber", "lgwan") not in pairs, "nothing leaves the My Number area"
 
 
 def test_rules_are_in_a_stable_order() -> None:

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from kiban_platform.placement.options import PlanOptions
-from kiban_platform.placement.plan import placement_hints, plan_placement
+from kiban_platform.placement.plan import plan_placement
 from kiban_platform.placement.report import plan_json_text
 from kiban_platform.placement.survival import chassis_losses
 from kiban_platform.spec.instances import expand_vms
@@ -41,7 +41,7 @@ def test_first_fit_is_counted_beyond_the_inventory_when_it_needs_more_blades_tha
     assert (plan.blades_used, plan.first_fit) == (2, 4)
 
 
-def test_every_replica_gets_its_own_chassis_and_the_hints_name_zone_and_aggregate():
+def test_every_replica_gets_its_own_chassis_whose_zone_and_aggregate_the_plan_names():
     spec = make_spec(
         [
             {"id": "c1", "availability_zone": "az-1", "blades": [blade("c1-b1")]},
@@ -51,13 +51,11 @@ def test_every_replica_gets_its_own_chassis_and_the_hints_name_zone_and_aggregat
         [business("juki", 1, {"app": tier(3)})],
     )
     plan = plan_placement(spec, FAST)
-    hints = placement_hints(plan)
-    assert sorted(hints) == ["juki-app-1", "juki-app-2", "juki-app-3"]
-    assert sorted(hint.chassis_id for hint in hints.values()) == ["c1", "c2", "c3"]
-    by_chassis = {hint.chassis_id: hint for hint in hints.values()}
-    assert by_chassis["c1"][1:3] == ("az-1", "c1-hosts")
-    assert by_chassis["c2"][1:3] == ("c2", "agg-2")
-    assert by_chassis["c3"].blade_id == "c3-b1"
+    assert [p.vm.name for p in plan.placements] == ["juki-app-1", "juki-app-2", "juki-app-3"]
+    assert sorted(p.chassis for p in plan.placements) == ["c1", "c2", "c3"]
+    assert {p.chassis: p.blade for p in plan.placements}["c3"] == "c3-b1"
+    chassis = {info.id: (info.availability_zone, info.host_aggregate) for info in plan.chassis}
+    assert chassis == {"c1": ("az-1", "c1-hosts"), "c2": ("c2", "agg-2"), "c3": ("c3", "c3-hosts")}
 
 
 def test_a_single_replica_tier_is_reported_down_with_its_chassis_but_does_not_fail_survival():

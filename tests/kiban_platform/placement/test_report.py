@@ -101,12 +101,3 @@ def test_table_shows_the_summary_the_blades_and_the_chassis_losses(plan):
         "ward/batch",
     ):
         assert expected in text
-
-
-def test_write_plan_json_writes_what_format_json_prints(plan, tmp_path) -> None:
-    from kiban_platform.placement.report import plan_json_text, write_plan_json
-
-    out = tmp_path / "plan.json"
-    write_plan_json(plan, out)
-    assert out.read_text(encoding="utf-8") == plan_json_text(plan)
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["plan.json"]

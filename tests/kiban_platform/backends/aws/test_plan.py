@@ -27,7 +27,7 @@ from kiban_platform.network.hosts import plan_hosts
 from kiban_platform.network.plan import plan_network
 from kiban_platform.spec.load import load_spec
 from kiban_platform.spec.model import MiddlewareRole, PlatformSpec, Port, TierName
-from kiban_platform.spec.numbering import zonal_host_address, zone_block
+from kiban_platform.spec.numbering import zone_block
 from tests.conftest import SMALL_CITY, SpecWriter
 
 NET = ipaddress.IPv4Network
@@ -56,21 +56,6 @@ def test_zone_blocks(zones: int, expected: list[str]) -> None:
     assert [str(zone_block(subnet, zone, zones)) for zone in range(zones)] == expected
     service = subnet.broadcast_address - 1
     assert service in zone_block(subnet, zones - 1, zones)
-
-
-def test_zonal_address_of_replica_i_is_in_the_block_of_zone_i_mod_n() -> None:
-    subnet = NET("10.0.1.0/24")
-    assert [str(zonal_host_address(subnet, replica, 3)) for replica in range(5)] == [
-        "10.0.1.4",
-        "10.0.1.68",
-        "10.0.1.196",
-        "10.0.1.5",
-        "10.0.1.69",
-    ]
-    # One zone keeps the OpenStack numbering exactly.
-    assert [zonal_host_address(subnet, replica, 1) for replica in range(3)] == [
-        subnet.network_address + 4 + i for i in range(3)
-    ]
 
 
 def test_zonal_hosts_sit_in_their_chassis_block(write_spec: SpecWriter) -> None:
