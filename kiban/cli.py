@@ -237,3 +237,8 @@ operate.register(app)
 from kiban import audit_commands  # noqa: E402
 
 audit_commands.register(app)
+
+# kiban init: a city's own Pulumi project (kiban/init_project.py).
+from kiban.init_project import init_command  # noqa: E402
+
+app.command("init")(init_command)
