@@ -49,11 +49,14 @@ class StackSettings(BaseModel):
 
     spec: str = Field(
         min_length=1,
-        description="Path of the platform spec, relative to the project folder, e.g. specs/sample-city.yaml.",
+        description="Path of the platform spec, relative to this folder, e.g. specs/sample-city.yaml.",
     )
     target: str = Field(
         min_length=1,
-        description="Where the platform is built: openstack or aws; its settings are the object kiban:<target>.",
+        description=(
+            "Where the platform is built, openstack or aws; its settings are the object kiban:<target> "
+            "(docs/OPENSTACK.md, docs/AWS.md)."
+        ),
     )
     openstack: dict[str, Any] | None = Field(
         default=None, description="The OpenStack target's settings (docs/OPENSTACK.md); used when target is openstack."
