@@ -161,6 +161,8 @@ class RecordingMonitor(MockMonitor):
         self.project = project
         self.project_root: Path | None = None  # set by run_program: source positions are relative to it
         self.registrations: dict[str, Registration] = {}
+        # Called with the number of resources registered so far, after each one (a progress display).
+        self.on_register: Callable[[int], None] | None = None
         self._lock = threading.Lock()
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
@@ -201,6 +203,9 @@ class RecordingMonitor(MockMonitor):
             if urn in self.registrations:
                 raise DuplicateUrnError(f"duplicate resource URN {urn}")
             self.registrations[urn] = registration
+            if self.on_register is not None:
+                # Under the lock, so the counts arrive in order whichever thread registers.
+                self.on_register(len(self.registrations))
         if request.type == STACK_TYPE:
             return resource_pb2.RegisterResourceResponse(urn=urn)
         obj_proto = _sync_await(rpc.serialize_properties(response_outputs, {}))
@@ -227,6 +232,7 @@ def run_program(
     secret_keys: Sequence[str],
     mocks: Mocks | None = None,
     monitor_factory: Callable[[Mocks, str, str], MockMonitor] | None = None,
+    on_register: Callable[[int], None] | None = None,
     project_root: Path | None = None,
 ) -> MockMonitor:
     """Run ``program`` (a Pulumi ``__main__.py``, or a function) as the engine would, under mocks; return the monitor.
@@ -237,6 +243,7 @@ def run_program(
     The stack resource is made by ``run_in_stack`` like the real language host does, so the
     program's exports are registered as the stack's outputs. Global runtime state (the root
     resource and the config) is reset before and after, so runs in one process do not mix.
+    ``on_register``: called with the count of resources so far as a ``RecordingMonitor`` records each.
     """
     mocks = mocks or KibanMocks()
     monitor = (monitor_factory or RecordingMonitor)(mocks, stack, project)
@@ -244,6 +251,7 @@ def run_program(
         monitor.project_root = project_root.resolve() if project_root else None
         if monitor.project_root is None and isinstance(program, Path):
             monitor.project_root = program.resolve().parent
+        monitor.on_register = on_register
     pulumi_config.set_all_config(dict(config), list(secret_keys))
     settings.ROOT.set(_RootPlaceholder())  # type: ignore[arg-type]
     try:

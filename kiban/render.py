@@ -18,7 +18,7 @@ import importlib.metadata
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -463,14 +463,19 @@ def summary_lines(summary: Summary, stack: str) -> list[str]:
 # -- entry point ----------------------------------------------------------------------------------
 
 
-def render(stack: StackConfig, project_dir: Path | None = None) -> dict[str, Any]:
+def render(
+    stack: StackConfig, project_dir: Path | None = None, progress: Callable[[str, int], None] | None = None
+) -> dict[str, Any]:
     """Prepare the stack, run kiban's program on it under mocks and return the state document.
 
     The program runs from the prepared stack (``kiban_platform.program.run``), not by executing the
     project's ``__main__.py``: that file is three lines calling the same ``prepare`` and ``run``, and
     preparing here first gives located errors and loads the spec and the plan file only once.
+    ``progress``: called with the step and the resources registered so far, for a progress display.
     """
     project_dir = project_dir or PROJECT_DIR
+    report = progress or (lambda step, resources: None)
+    report("checking the stack", 0)
     prepared = prepare_stack(project_dir, stack)
     monitor = run_program(
         lambda: run(prepared),
@@ -478,9 +483,11 @@ def render(stack: StackConfig, project_dir: Path | None = None) -> dict[str, Any
         stack.stack,
         stack.config,
         stack.secret_keys,
+        on_register=lambda resources: report("running the program", resources),
         project_root=project_dir,
     )
     assert isinstance(monitor, RecordingMonitor)
+    report("sealing the state", len(monitor.registrations))
     return state_document(monitor, stack)
 
 

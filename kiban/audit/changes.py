@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Final
 
-from kiban.audit.model import Location, Resource, StackView
+from kiban.audit.model import Location, StackView
+from kiban.audit.resource import Resource
 from kiban.audit.values import Ref, contains_secret, normalize
 
 

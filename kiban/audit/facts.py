@@ -10,6 +10,9 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
+from typing import Any
+
+from kiban.audit.values import is_opaque
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 ALL_PORTS = (0, 65535)
@@ -166,3 +169,13 @@ def collapse(networks: Iterable[Network]) -> list[Network]:
     v4 = [network for network in listed if isinstance(network, ipaddress.IPv4Network)]
     v6 = [network for network in listed if isinstance(network, ipaddress.IPv6Network)]
     return [*ipaddress.collapse_addresses(v4), *ipaddress.collapse_addresses(v6)]
+
+
+def parse_network(value: Any) -> Network | None:
+    """An address range as a state writes it ("10.0.0.0/24", "10.0.0.5"); None for a secret, unknown or bad value."""
+    if not isinstance(value, str) or is_opaque(value):
+        return None
+    try:
+        return ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return None

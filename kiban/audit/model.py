@@ -12,7 +12,6 @@ written by kiban itself, not computed by a provider.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -31,10 +30,13 @@ from kiban.audit.facts import (
     collapse,
     exclude,
     overlaps,
+    parse_network,
     subnet_of,
 )
-from kiban.audit.state import PROVIDER_PREFIX, STACK_TYPE, StackState
-from kiban.audit.values import MIN_ID_LENGTH, is_opaque, resource_name
+from kiban.audit.interpreters import interpret, may_have
+from kiban.audit.resource import Resource
+from kiban.audit.state import STACK_TYPE, StackState
+from kiban.audit.values import MIN_ID_LENGTH, is_opaque
 
 AREA_TYPE = "kiban:network:SecurityArea"
 TENANT_TYPE = "kiban:tenancy:BusinessTenant"
@@ -43,44 +45,6 @@ OUTSIDE = "(outside)"  # addresses in no area of the stack: the internet, LGWAN,
 HIGH, MIDDLE = "high", "middle"
 PROTECTED_LEVELS = frozenset({HIGH, MIDDLE})
 _PORT_TEXT = re.compile(r"^(\d+)(?:-(\d+))?/(\w+)$")
-
-
-@dataclass(frozen=True)
-class Resource:
-    urn: str
-    type: str
-    custom: bool
-    id: str | None
-    inputs: Mapping[str, Any]
-    outputs: Mapping[str, Any]
-    parent: str | None
-    provider: str | None  # the provider's URN (the "::id" suffix dropped: a provider's id changes when it is replaced)
-    property_dependencies: Mapping[str, list[str]]
-    raw: Mapping[str, Any]
-
-    @property
-    def name(self) -> str:
-        return resource_name(self.urn)
-
-    @property
-    def is_provider(self) -> bool:
-        return self.type.startswith(PROVIDER_PREFIX)
-
-    @staticmethod
-    def from_state(raw: Mapping[str, Any]) -> Resource:
-        provider = raw.get("provider")
-        return Resource(
-            urn=raw["urn"],
-            type=raw["type"],
-            custom=bool(raw.get("custom", False)),
-            id=raw.get("id") or None,
-            inputs=raw.get("inputs") or {},
-            outputs=raw.get("outputs") or {},
-            parent=raw.get("parent") or None,
-            provider=provider.rsplit("::", 1)[0] if isinstance(provider, str) and provider else None,
-            property_dependencies=raw.get("propertyDependencies") or {},
-            raw=raw,
-        )
 
 
 @dataclass(frozen=True)
@@ -233,15 +197,6 @@ def _covered(network: Network, parts: list[Network]) -> bool:
     return not remaining
 
 
-def parse_network(value: Any) -> Network | None:
-    if not isinstance(value, str) or is_opaque(value):
-        return None
-    try:
-        return ipaddress.ip_network(value.strip(), strict=False)
-    except ValueError:
-        return None
-
-
 class StackView:
     """A stack's live resources, indexed, with their place in the model and their facts (computed on demand)."""
 
@@ -345,8 +300,6 @@ class StackView:
     def facts(self, urn: str) -> Facts:
         cached = self._facts.get(urn)
         if cached is None:
-            from kiban.audit.interpreters import interpret
-
             resource = self.resources.get(urn)
             cached = interpret(resource, self) if resource is not None else EMPTY
             self._facts[urn] = cached
@@ -354,8 +307,6 @@ class StackView:
 
     def having(self, kind: str) -> Iterator[Resource]:
         """The resources whose type can carry facts of ``kind`` (e.g. "permits"), by type alone."""
-        from kiban.audit.interpreters import may_have
-
         for resource in self.resources.values():
             if may_have(resource.type, kind):
                 yield resource

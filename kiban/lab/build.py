@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,21 +166,28 @@ def _start_listener(files: LabFiles, topology: LabTopology) -> None:
     files.listener_pid.write_text(str(process.pid), encoding="utf-8")
 
 
-def lab_up(topology: LabTopology, files: LabFiles) -> None:
+def lab_up(topology: LabTopology, files: LabFiles, progress: Callable[[str, int, int], None] | None = None) -> None:
+    """Create what is missing; ``progress`` is called with each step and its items done of the total."""
+    report = progress or (lambda step, done, total: None)
     require_root()
     files.directory.mkdir(parents=True, exist_ok=True)
     existing = set(netns.listnetns())
-    for namespace in topology.namespaces:
+    for done, namespace in enumerate(topology.namespaces):
+        report("creating namespaces", done, len(topology.namespaces))
         if namespace not in existing:
             netns.create(namespace)
     # Set before the router has interfaces, so every interface inherits it from 'default'.
     _configure_router(topology.router)
     with IPRoute() as ipr:
-        for segment in topology.segments:
+        for done, segment in enumerate(topology.segments):
+            report("bridging segments", done, len(topology.segments))
             _build_segment(ipr, segment, topology.router)
-        for host in topology.hosts:
+        for done, host in enumerate(topology.hosts):
+            report("wiring hosts", done, len(topology.hosts))
             _build_host(ipr, host)
+    report("loading the router's firewall", len(topology.rules), len(topology.rules))
     load_ruleset(topology.router, router_ruleset(topology.rules))
+    report("starting the service stand-ins", 0, 1)
     _stop_listener(files)
     _start_listener(files, topology)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -50,23 +51,45 @@ def lab_ansible_inventory(document: dict[str, Any], topology: LabTopology) -> di
     return result
 
 
-def up(spec_file: Path, state_dir: Path = STATE_DIR, prefix: str = PREFIX) -> tuple[LabTopology, Path]:
+def up(
+    spec_file: Path,
+    state_dir: Path = STATE_DIR,
+    prefix: str = PREFIX,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> tuple[LabTopology, Path]:
+    """Build the lab; ``progress`` is called with each step and its items done of the total."""
+    report = progress or (lambda step, done, total: None)
+    report("planning the lab from the spec", 0, 1)
     document = platform_inventory(spec_file)
     topology = lab_topology(document, prefix)
     files = LabFiles(state_dir)
-    lab_up(topology, files)
+    lab_up(topology, files, report)
+    report("writing the lab's inventory", 0, 1)
     write_ansible_inventory(lab_ansible_inventory(document, topology), files.inventory)
     return topology, files.inventory
+
+
+def ready_inventory(
+    spec_file: Path,
+    state_dir: Path = STATE_DIR,
+    prefix: str = PREFIX,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Path:
+    """The inventory of the lab for ``spec_file``; LabError when that lab is not up."""
+    report = progress or (lambda step, done, total: None)
+    report("planning the lab from the spec", 0, 1)
+    topology = lab_topology(platform_inventory(spec_file), prefix)
+    files = LabFiles(state_dir)
+    report("checking that the lab is up", 0, 1)
+    if not lab_is_up(topology, files) or not files.inventory.exists():
+        raise LabError(f"the lab for {spec_file} is not up: run 'kiban lab up {spec_file}' first")
+    return files.inventory
 
 
 def verify(
     spec_file: Path, state_dir: Path = STATE_DIR, pytest_args: list[str] | None = None, prefix: str = PREFIX
 ) -> int:
-    topology = lab_topology(platform_inventory(spec_file), prefix)
-    files = LabFiles(state_dir)
-    if not lab_is_up(topology, files) or not files.inventory.exists():
-        raise LabError(f"the lab for {spec_file} is not up: run 'kiban lab up {spec_file}' first")
-    return run_suite(files.inventory, pytest_args)
+    return run_suite(ready_inventory(spec_file, state_dir, prefix), pytest_args)
 
 
 def down(spec_file: Path, state_dir: Path = STATE_DIR, prefix: str = PREFIX) -> list[str]:

@@ -1,7 +1,11 @@
-"""The stack output ``inventory``: the contract between deploying and verifying.
+"""The plans as JSON documents: the stack output ``inventory`` and the network plan.
 
-Its shape is the same for every target; testinfra and the lab read it and never
-look at provider resources. Values are plain JSON (strings, numbers, lists).
+The inventory is the contract between deploying and verifying: its shape is the same for every
+target; testinfra and the lab read it and never look at provider resources. The network plan
+(``kiban plan-network --format json``, the stack outputs ``segments`` and ``rules``) lists the same
+segments and rules with their planning facts (slots, tiers and roles). Both are views of one
+builder, ``network_json``, which turns each segment, subnet, host group and rule into JSON once;
+each view keeps its own keys, since both shapes are contracts. Values are plain JSON.
 """
 
 from __future__ import annotations
@@ -11,8 +15,8 @@ from typing import Any
 
 from kiban_platform.network.flows import FlowPlan, HostGroup, Rule
 from kiban_platform.network.hosts import PlannedHost
-from kiban_platform.network.plan import NetworkPlan
-from kiban_platform.spec.model import MiddlewareRole, PlatformSpec
+from kiban_platform.network.plan import NetworkPlan, Segment, Subnet
+from kiban_platform.spec.model import Area, MiddlewareRole, PlatformSpec
 
 INVENTORY_VERSION = 1
 
@@ -69,72 +73,33 @@ def management_json(spec: PlatformSpec, hosts: Sequence[PlannedHost]) -> dict[st
     }
 
 
-def _endpoint_json(group: HostGroup) -> dict[str, Any]:
-    return {"group": group.id, "kind": group.kind.value, "area": group.area, "cidr": str(group.cidr)}
+# -- segments and rules: built once, read by both documents ----------------------------------------
 
 
-def rule_json(rule: Rule) -> dict[str, Any]:
+def subnet_json(subnet: Subnet) -> dict[str, Any]:
     return {
-        "from": _endpoint_json(rule.source),
-        "to": _endpoint_json(rule.destination),
-        "port": str(rule.port),
-        "kind": rule.kind.value,
-        "flow": rule.flow,
-        "crosses_areas": rule.crosses_areas,
+        "name": subnet.name,
+        "cidr": str(subnet.cidr),
+        "gateway": str(subnet.gateway),
+        "service_address": str(subnet.service_address),
+        "tier": subnet.tier.value if subnet.tier else None,
+        "role": subnet.role.value if subnet.role else None,
     }
 
 
-def areas_json(spec: PlatformSpec, network: NetworkPlan) -> list[dict[str, Any]]:
-    areas = []
-    for area in spec.areas:
-        segments = network.in_area(area.id)
-        areas.append(
-            {
-                "id": area.id,
-                "name": area.name,
-                "level": area.level.value,
-                "cidr": str(area.supernet),
-                "vlans": [segment.vlan for segment in segments],
-                "segments": [
-                    {
-                        "name": segment.name,
-                        "business": segment.business,
-                        "vlan": segment.vlan,
-                        "cidr": str(segment.cidr),
-                        "subnets": [
-                            {
-                                "name": subnet.name,
-                                "cidr": str(subnet.cidr),
-                                "gateway": str(subnet.gateway),
-                                "service_address": str(subnet.service_address),
-                            }
-                            for subnet in segment.subnets
-                        ],
-                    }
-                    for segment in segments
-                ],
-            }
-        )
-    return areas
-
-
-def build_inventory(
-    spec: PlatformSpec, network: NetworkPlan, flows: FlowPlan, hosts: Sequence[PlannedHost], target: str
-) -> dict[str, Any]:
-    """Hosts in ``expand_vms`` order, areas in spec order, flows in the flow plan's order."""
-    bastions = bastions_by_area(hosts)
+def segment_json(segment: Segment) -> dict[str, Any]:
     return {
-        "version": INVENTORY_VERSION,
-        "target": target,
-        "municipality": spec.municipality.code,
-        "hosts": [host_json(host, jump_host(host, bastions)) for host in hosts],
-        "areas": areas_json(spec, network),
-        "flows": [rule_json(rule) for rule in flows.rules],
-        "management": management_json(spec, hosts),
+        "area": segment.area,
+        "segment": segment.name,
+        "business": segment.business,
+        "slot": segment.slot,
+        "vlan": segment.vlan,
+        "cidr": str(segment.cidr),
+        "subnets": [subnet_json(subnet) for subnet in segment.subnets],
     }
 
 
-def _group_json(group: HostGroup) -> dict[str, Any]:
+def group_json(group: HostGroup) -> dict[str, Any]:
     return {
         "id": group.id,
         "kind": group.kind.value,
@@ -146,10 +111,11 @@ def _group_json(group: HostGroup) -> dict[str, Any]:
     }
 
 
-def _rule_json(rule: Rule) -> dict[str, Any]:
+def rule_json(rule: Rule) -> dict[str, Any]:
     return {
-        "from": _group_json(rule.source),
-        "to": _group_json(rule.destination),
+        "from": group_json(rule.source),
+        "to": group_json(rule.destination),
+        "port": str(rule.port),
         "protocol": rule.port.protocol.value,
         "ports": [rule.port.first, rule.port.last],
         "kind": rule.kind.value,
@@ -158,28 +124,80 @@ def _rule_json(rule: Rule) -> dict[str, Any]:
     }
 
 
-def network_plan_json(network: NetworkPlan, flows: FlowPlan) -> dict[str, Any]:
+def network_json(network: NetworkPlan, flows: FlowPlan) -> dict[str, list[dict[str, Any]]]:
+    """Every segment (plan order) and rule (flow plan order) with every fact either document publishes."""
     return {
+        "segments": [segment_json(segment) for segment in network.segments],
+        "rules": [rule_json(rule) for rule in flows.rules],
+    }
+
+
+# -- the two views: the keys (in order) each contract publishes -----------------------------------
+
+PLAN_SEGMENT_KEYS = ("area", "segment", "business", "slot", "vlan", "cidr", "subnets")
+PLAN_SUBNET_KEYS = ("name", "cidr", "gateway", "tier", "role")
+PLAN_RULE_KEYS = ("from", "to", "protocol", "ports", "kind", "flow", "crosses_areas")
+INVENTORY_SUBNET_KEYS = ("name", "cidr", "gateway", "service_address")
+INVENTORY_RULE_KEYS = ("port", "kind", "flow", "crosses_areas")
+# An inventory's rule names each end by its group id, with only where it is.
+INVENTORY_ENDPOINT_KEYS = {"group": "id", "kind": "kind", "area": "area", "cidr": "cidr"}
+
+
+def _keep(document: dict[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+    return {key: document[key] for key in keys}
+
+
+def network_plan_json(network: NetworkPlan, flows: FlowPlan) -> dict[str, Any]:
+    """The network plan: ``kiban plan-network --format json`` and the stack outputs ``segments`` and ``rules``."""
+    built = network_json(network, flows)
+    segments = [
+        _keep(segment, PLAN_SEGMENT_KEYS)
+        | {"subnets": [_keep(subnet, PLAN_SUBNET_KEYS) for subnet in segment["subnets"]]}
+        for segment in built["segments"]
+    ]
+    return {"segments": segments, "rules": [_keep(rule, PLAN_RULE_KEYS) for rule in built["rules"]]}
+
+
+def _inventory_area(area: Area, segments: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": area.id,
+        "name": area.name,
+        "level": area.level.value,
+        "cidr": str(area.supernet),
+        "vlans": [segment["vlan"] for segment in segments],
         "segments": [
             {
-                "area": segment.area,
-                "segment": segment.name,
-                "business": segment.business,
-                "slot": segment.slot,
-                "vlan": segment.vlan,
-                "cidr": str(segment.cidr),
-                "subnets": [
-                    {
-                        "name": subnet.name,
-                        "cidr": str(subnet.cidr),
-                        "gateway": str(subnet.gateway),
-                        "tier": subnet.tier.value if subnet.tier else None,
-                        "role": subnet.role.value if subnet.role else None,
-                    }
-                    for subnet in segment.subnets
-                ],
+                "name": segment["segment"],
+                "business": segment["business"],
+                "vlan": segment["vlan"],
+                "cidr": segment["cidr"],
+                "subnets": [_keep(subnet, INVENTORY_SUBNET_KEYS) for subnet in segment["subnets"]],
             }
-            for segment in network.segments
+            for segment in segments
         ],
-        "rules": [_rule_json(rule) for rule in flows.rules],
+    }
+
+
+def _inventory_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    ends = {end: {key: rule[end][source] for key, source in INVENTORY_ENDPOINT_KEYS.items()} for end in ("from", "to")}
+    return ends | _keep(rule, INVENTORY_RULE_KEYS)
+
+
+def build_inventory(
+    spec: PlatformSpec, network: NetworkPlan, flows: FlowPlan, hosts: Sequence[PlannedHost], target: str
+) -> dict[str, Any]:
+    """Hosts in ``expand_vms`` order, areas in spec order, flows in the flow plan's order."""
+    bastions = bastions_by_area(hosts)
+    built = network_json(network, flows)
+    return {
+        "version": INVENTORY_VERSION,
+        "target": target,
+        "municipality": spec.municipality.code,
+        "hosts": [host_json(host, jump_host(host, bastions)) for host in hosts],
+        "areas": [
+            _inventory_area(area, [segment for segment in built["segments"] if segment["area"] == area.id])
+            for area in spec.areas
+        ],
+        "flows": [_inventory_rule(rule) for rule in built["rules"]],
+        "management": management_json(spec, hosts),
     }

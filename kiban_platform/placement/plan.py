@@ -19,8 +19,8 @@ from kiban_platform.placement.bounds import LowerBounds, lower_bounds
 from kiban_platform.placement.demand import MONTHS, RESOURCES, blade_capacity, monthly_demand, problem_from_spec
 from kiban_platform.placement.feasibility import capacity_problem, no_placement_problem, shape_problems
 from kiban_platform.placement.first_fit import first_fit_decreasing, nova_first_fit
-from kiban_platform.placement.fleet import PlacedFleet, read_plan_document
 from kiban_platform.placement.options import PlanOptions
+from kiban_platform.placement.plan_document import PlacedFleet, read_plan_document
 from kiban_platform.placement.previous import Continuity, continuity, keep_previous, previous_bins
 from kiban_platform.placement.problem import PackingProblem, bins_used, licence_hosts
 from kiban_platform.placement.solver import SolveResult, SolverOptions, solve_packing

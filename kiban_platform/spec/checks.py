@@ -6,10 +6,10 @@ spec has already passed its shape checks, so fields are typed and present.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from itertools import combinations
-from typing import TypeVar
 
+from kiban_platform.spec.hybrid_checks import hybrid_problems
 from kiban_platform.spec.model import (
     OPERATIONS_NETWORK_MAX_PREFIX,
     AreaLevel,
@@ -31,8 +31,7 @@ from kiban_platform.spec.numbering import (
     usable_hosts,
 )
 from kiban_platform.spec.problems import FieldPath, Problem, format_path
-
-Item = TypeVar("Item")
+from kiban_platform.spec.problems import duplicate_problems as _duplicates
 
 THREE_LAYERS = "three-layer separation (三層の対策)"
 # The widest external network that may send 特定通信 into a high area without a recorded approval.
@@ -42,18 +41,6 @@ THREE_LAYERS = "three-layer separation (三層の対策)"
 # counterpart that owns its addresses can always be named by one. A wider source admits networks
 # beyond the counterpart (a /16 is 65,536 addresses) and needs an explicit, recorded approval.
 HIGH_AREA_WIDEST_EXTERNAL_PREFIX = 24
-
-
-def _duplicates(
-    items: Iterable[Item], key: Callable[[Item], object], path: Callable[[int], FieldPath], what: str
-) -> Iterator[Problem]:
-    first_index: dict[object, int] = {}
-    for index, item in enumerate(items):
-        value = key(item)
-        if value in first_index:
-            yield Problem(path(index), f"duplicate {what} {value!r} (first at index {first_index[value]})")
-        else:
-            first_index[value] = index
 
 
 def _check_unique_ids(spec: PlatformSpec) -> Iterator[Problem]:
@@ -271,6 +258,14 @@ def _check_endpoint(spec: PlatformSpec, endpoint: Endpoint, path: FieldPath) -> 
                 (*path, "tier"), f"business {business.id!r} has no {endpoint.tier.value} tier (it has {present})"
             )
         return
+    if endpoint.public_service is not None:
+        known_services = [service.id for service in spec.public_services]
+        if endpoint.public_service not in known_services:
+            yield Problem(
+                (*path, "public_service"),
+                f"unknown public service {endpoint.public_service!r}; known: {_known(known_services)}",
+            )
+        return  # the service's site and area are checked with the sites (spec.hybrid_checks)
     assert endpoint.area is not None
     if endpoint.area not in area_ids:
         yield Problem((*path, "area"), f"unknown area {endpoint.area!r}; known: {_known(area_ids)}")
@@ -314,7 +309,10 @@ def _check_flows(spec: PlatformSpec) -> Iterator[Problem]:
         if flow.source == flow.destination:
             yield Problem(path, "a flow from an endpoint to itself")
             continue
-        source_area, destination_area = spec.endpoint_area(flow.source), spec.endpoint_area(flow.destination)
+        try:
+            source_area, destination_area = spec.endpoint_area(flow.source), spec.endpoint_area(flow.destination)
+        except KeyError:
+            continue  # a public service whose site or area is unknown: reported at the service
         if source_area not in levels or destination_area not in levels:
             continue  # a business in an unknown area: reported at the business
         source_level, destination_level = levels[source_area], levels[destination_area]
@@ -520,4 +518,5 @@ def check_spec(spec: PlatformSpec) -> list[Problem]:
         *_check_integrations(spec),
         *_check_flows(spec),
         *_check_management(spec),
+        *hybrid_problems(spec),
     ]

@@ -93,7 +93,8 @@ def load_spec(file: Path | str, *more_checks: SpecCheck) -> PlatformSpec:
     """Return the checked spec in ``file`` or raise SpecError listing every problem found.
 
     ``more_checks`` (a target's own rules, e.g. ``backends.target_problems``) run on a spec that
-    passed every stage, and their problems are located in the file like the others.
+    passed every stage, and their problems are located in the file like the others. A spec with
+    ``sites`` names a target per site, so it refuses them with a problem at ``sites``.
     """
     file = Path(file)
     source = read_yaml(file)
@@ -122,6 +123,18 @@ def load_spec(file: Path | str, *more_checks: SpecCheck) -> PlatformSpec:
         raise SpecError(file, with_lines(problems, source.lines)) from None
     problems += check_spec(spec)
     if problems:
+        raise SpecError(file, with_lines(problems, source.lines))
+    if more_checks and spec.sites:
+        # A target's checks judge the whole spec as one place; a spec with sites is built per site,
+        # each on the target its site names, so one target for all of it has no meaning.
+        targets = ", ".join(f"{site.id}: {site.target.value}" for site in spec.sites)
+        problems.append(
+            Problem(
+                ("sites",),
+                f"this spec names the target of each of its sites ({targets}); a single target's checks do not "
+                "apply to it: validate it without a target",
+            )
+        )
         raise SpecError(file, with_lines(problems, source.lines))
     for check in more_checks:
         problems += check(spec)

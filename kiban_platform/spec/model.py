@@ -8,69 +8,31 @@ No Pulumi import here: the model is shared by plans, audit and verify.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterator
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PositiveInt,
-    StringConstraints,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 
-IDENTIFIER_PATTERN = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"
+from kiban_platform.spec.fields import IDENTIFIER_PATTERN as IDENTIFIER_PATTERN
+from kiban_platform.spec.fields import SPECIAL_BLOCKS as SPECIAL_BLOCKS
+from kiban_platform.spec.fields import Cidr as Cidr
+from kiban_platform.spec.fields import Identifier as Identifier
+from kiban_platform.spec.fields import StrictModel as StrictModel
+from kiban_platform.spec.fields import VlanId as VlanId
+from kiban_platform.spec.privacy import Basis, DataClass
+from kiban_platform.spec.sites import Link, PublicService, Site
+
 MUNICIPALITY_CODE_PATTERN = r"^\d{6}$"
-Identifier = Annotated[
-    str,
-    StringConstraints(pattern=IDENTIFIER_PATTERN),
-    Field(description="lower-case letters, digits and '-', 2-32 characters, e.g. 'juki'"),
-]
 Month = Annotated[int, Field(ge=1, le=12)]
-
-
-def _cidr_text(value: Any) -> Any:
-    # pydantic would read a number as an address (True as 0.0.0.1); in a spec that is always a typo.
-    if not isinstance(value, str | ipaddress.IPv4Network):
-        raise ValueError(f"write an IPv4 network as text, e.g. '10.10.0.0/16' (got {value!r})")
-    return value
-
-
-# Address blocks no platform network and no outside peer may use or contain, with the rule each breaks.
-SPECIAL_BLOCKS: tuple[tuple[ipaddress.IPv4Network, str], ...] = (
-    (ipaddress.IPv4Network("0.0.0.0/8"), "'this network' (RFC 1122), never a source or a destination"),
-    (ipaddress.IPv4Network("127.0.0.0/8"), "loopback (RFC 1122): each host's own, never routed"),
-    (ipaddress.IPv4Network("169.254.0.0/16"), "link-local (RFC 3927): one link only, never routed"),
-    (ipaddress.IPv4Network("224.0.0.0/4"), "multicast (RFC 5771), not unicast"),
-    (ipaddress.IPv4Network("240.0.0.0/4"), "reserved (RFC 1112) and broadcast, not unicast"),
-)
-
-
-def _unicast(value: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
-    """A network of routable unicast addresses: none of ``SPECIAL_BLOCKS`` in it or around it."""
-    for block, rule in SPECIAL_BLOCKS:
-        if value.overlaps(block):
-            where = "is inside" if value.subnet_of(block) else "includes"
-            raise ValueError(f"{value} {where} {block}, {rule}")
-    return value
-
-
-Cidr = Annotated[ipaddress.IPv4Network, BeforeValidator(_cidr_text), AfterValidator(_unicast)]
-VlanId = Annotated[int, Field(ge=1, le=4094, description="802.1Q VLAN ID (1-4094)")]
-
-
-class StrictModel(BaseModel):
-    """Base of every spec model: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 class MunicipalityClass(StrEnum):
@@ -85,6 +47,24 @@ class AreaLevel(StrEnum):
     HIGH = "high"  # マイナンバー利用事務系
     MIDDLE = "middle"  # LGWAN接続系
     INTERNET = "internet"  # インターネット接続系
+    # Appended for the hybrid city: a public cloud's own network, outside the city's three layers.
+    PUBLIC = "public"
+
+
+# The highest data class each level of area may hold unless the area says otherwise (``ceiling``).
+# - high (マイナンバー利用事務系): 特定個人情報 is handled here and only here (三層の対策 α).
+# - middle (LGWAN接続系): internal administration holds personnel and welfare records, 要配慮 included,
+#   but no 特定個人情報 of the マイナンバー利用事務.
+# - internet (インターネット接続系): 電子申請 and groupware hold residents' applications, personal data;
+#   要配慮 data stays off the area that faces the internet.
+# - public (a public cloud's network): personal data at most, and only where the site allows it: the
+#   site kind's ceiling (``sites.SITE_KIND_CEILINGS``) is the one that binds there.
+AREA_LEVEL_CEILINGS: dict[AreaLevel, DataClass] = {
+    AreaLevel.HIGH: DataClass.MY_NUMBER,
+    AreaLevel.MIDDLE: DataClass.SPECIAL_CARE,
+    AreaLevel.INTERNET: DataClass.PERSONAL,
+    AreaLevel.PUBLIC: DataClass.PERSONAL,
+}
 
 
 class Protocol(StrEnum):
@@ -263,6 +243,15 @@ class Area(StrictModel):
         default=22, ge=8, le=29, description="prefix length of one segment (the platform's or one business's)"
     )
     tier_prefix: int = Field(default=24, ge=10, le=29, description="prefix length of one business tier's subnet")
+    ceiling: DataClass | None = Field(
+        default=None,
+        description="the highest data class the area may hold (default by level: high my_number, middle "
+        "special_care, internet and public personal)",
+    )
+
+    @property
+    def effective_ceiling(self) -> DataClass:
+        return self.ceiling if self.ceiling is not None else AREA_LEVEL_CEILINGS[self.level]
 
 
 class Disk(StrictModel):
@@ -344,6 +333,11 @@ class Business(StrictModel):
     off_peak_load: float = Field(default=0.5, gt=0.0, le=1.0, description="share of the size used outside peaks")
     licence: Licence = Field(default_factory=Licence)
     integrations: Integrations = Field(default_factory=Integrations)
+    site: Identifier | None = Field(default=None, description="with sites: where it runs (default: the first site)")
+    api_gateway: bool = Field(
+        default=False,
+        description="its web tier is an API gateway a public-cloud service may call into, like the integration hub",
+    )
 
     @field_validator("peak_months")
     @classmethod
@@ -361,6 +355,9 @@ class MiddlewareService(VmShape):
     redundant: bool = True
     anti_affinity: bool = True
     licence: Licence = Field(default_factory=Licence)
+    sites: list[Identifier] | None = Field(
+        default=None, description="with sites: where it runs (default: every site that carries one of its areas)"
+    )
 
 
 class Middleware(StrictModel):
@@ -395,7 +392,8 @@ class WideNetworkApproval(StrictModel):
 
 
 class Endpoint(StrictModel):
-    """One end of a declared flow: a business tier, a middleware role in an area, or an outside network."""
+    """One end of a declared flow: a business tier, a middleware role in an area, an outside network, or
+    a public service."""
 
     business: Identifier | None = None
     tier: TierName | None = Field(default=None, description="with business: one tier (default: every tier)")
@@ -407,14 +405,27 @@ class Endpoint(StrictModel):
         default=None,
         description="with external: an approval to send into the high area from a network wider than /24",
     )
+    public_service: Identifier | None = Field(default=None, description="a service of `public_services`")
+    site: Identifier | None = Field(
+        default=None,
+        description="with sites, for middleware or external: the site (default: the only one carrying the area)",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> Endpoint:
-        kinds = [kind for kind in ("business", "middleware", "external") if getattr(self, kind) is not None]
+        kinds = [
+            kind for kind in ("business", "middleware", "external", "public_service") if getattr(self, kind) is not None
+        ]
         if len(kinds) != 1:
-            raise ValueError("an endpoint names exactly one of business, middleware or external")
+            raise ValueError("an endpoint names exactly one of business, middleware, external or public_service")
         if self.business is not None and (self.area is not None or self.cidr is not None):
             raise ValueError("a business endpoint takes its area from the business; remove area/cidr")
+        if self.business is not None and self.site is not None:
+            raise ValueError("a business endpoint takes its site from the business; remove site")
+        if self.public_service is not None and any(
+            value is not None for value in (self.area, self.cidr, self.site, self.tier)
+        ):
+            raise ValueError("a public_service endpoint takes its site, area and addresses from the service")
         if self.middleware is not None and self.area is None:
             raise ValueError("a middleware endpoint needs the area it sits in")
         if self.external is not None and (self.area is None or self.cidr is None):
@@ -426,6 +437,8 @@ class Endpoint(StrictModel):
         return self
 
     def label(self) -> str:
+        if self.public_service is not None:
+            return f"public_service:{self.public_service}"
         if self.business is not None:
             return f"{self.business}/{self.tier}" if self.tier else self.business
         if self.middleware is not None:
@@ -442,6 +455,19 @@ class Flow(StrictModel):
     ports: list[PortSpec] = Field(min_length=1)
     one_way: bool = Field(default=True, description="only 'from' may open connections")
     purpose: str = Field(min_length=1)
+    data: DataClass | None = Field(
+        default=None,
+        description="the highest class of data it carries either way: public < anonymized < pseudonymized < "
+        "personal < special_care < my_number (required in a spec with sites)",
+    )
+    basis: Basis | None = Field(
+        default=None,
+        description="the legal footing of personal data reaching a public cloud: law, consent, entrustment, "
+        "cloud_exception",
+    )
+    personal_file: str | None = Field(
+        default=None, min_length=1, description="with basis: the 個人情報ファイル the data belongs to"
+    )
 
 
 POSIX_USER_PATTERN = r"^[a-z_][a-z0-9_-]{0,31}$"
@@ -504,6 +530,13 @@ class PlatformSpec(StrictModel):
     management: Management | None = Field(
         default=None, description="bastions and SSH paths for operators; without it no host admits SSH"
     )
+    sites: list[Site] = Field(
+        default_factory=list, description="where the platform runs; without sites the spec is one implicit site"
+    )
+    links: list[Link] = Field(default_factory=list, description="paths between sites and the areas each carries")
+    public_services: list[PublicService] = Field(
+        default_factory=list, description="services on a public-cloud site that call into the city, one way"
+    )
 
     def area(self, area_id: str) -> Area:
         for area in self.areas:
@@ -555,8 +588,31 @@ class PlatformSpec(StrictModel):
         service = self.platform_service(role)
         return service is not None and area_id in service.areas
 
+    def site(self, site_id: str) -> Site:
+        for site in self.sites:
+            if site.id == site_id:
+                return site
+        raise KeyError(site_id)
+
+    def public_service(self, service_id: str) -> PublicService:
+        for service in self.public_services:
+            if service.id == service_id:
+                return service
+        raise KeyError(service_id)
+
+    def public_service_area(self, service: PublicService) -> str:
+        """The area a public service sits in: its own, else its site's only area (KeyError when neither)."""
+        if service.area is not None:
+            return service.area
+        areas = list(self.site(service.site).areas)
+        if len(areas) != 1:
+            raise KeyError(service.site)
+        return areas[0]
+
     def endpoint_area(self, endpoint: Endpoint) -> str:
         if endpoint.business is not None:
             return self.business(endpoint.business).area
+        if endpoint.public_service is not None:
+            return self.public_service_area(self.public_service(endpoint.public_service))
         assert endpoint.area is not None  # guaranteed by Endpoint._one_kind
         return endpoint.area

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 FieldPath = tuple[str | int, ...]
+Item = TypeVar("Item")
 
 
 def format_path(path: FieldPath) -> str:
@@ -52,3 +54,16 @@ def with_lines(problems: Iterable[Problem], lines: dict[FieldPath, int]) -> list
             path = path[:-1]
         located.append(Problem(problem.path, problem.message, lines.get(path, problem.line)))
     return located
+
+
+def duplicate_problems(
+    items: Iterable[Item], key: Callable[[Item], object], path: Callable[[int], FieldPath], what: str
+) -> Iterator[Problem]:
+    """A problem at each item whose key an earlier item already has, naming the first one's index."""
+    first_index: dict[object, int] = {}
+    for index, item in enumerate(items):
+        value = key(item)
+        if value in first_index:
+            yield Problem(path(index), f"duplicate {what} {value!r} (first at index {first_index[value]})")
+        else:
+            first_index[value] = index

@@ -31,8 +31,9 @@ FUZZ = settings(
     derandomize=os.environ.get("KIBAN_FUZZ_RANDOM") is None,
     database=None,
 )
-# One case (file written, command run) must end well within this, even on a busy two-core machine.
-CASE_SECONDS = 20.0
+# A hang guard, not a speed target (bench/hostile.py measures each reader's time): a case that runs
+# this long is stuck, not slow, even on a two-core machine shared with other work.
+CASE_SECONDS = 300.0
 
 
 def paths(document: Any, keep: Callable[[Path_], bool] = lambda _: True, limit: int = 20_000) -> list[Path_]:

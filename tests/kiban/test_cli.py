@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import kiban.cli
+import kiban_platform.spec.load
 from kiban.cli import EXIT_BAD_INPUT, app
 from kiban_platform.spec.model import PlatformSpec
 
@@ -24,7 +24,7 @@ def test_exhausting_input_is_bad_input_naming_the_file(
     def exhausted(_: Path) -> PlatformSpec:
         raise surprise()
 
-    monkeypatch.setattr(kiban.cli, "load_spec", exhausted)
+    monkeypatch.setattr(kiban_platform.spec.load, "load_spec", exhausted)
     result = runner.invoke(app, ["validate", str(spec)])
     assert result.exit_code == EXIT_BAD_INPUT
     assert (
@@ -39,6 +39,6 @@ def test_other_exceptions_stay_visible(tmp_path: Path, monkeypatch: pytest.Monke
     def broken(_: Path) -> PlatformSpec:
         raise KeyError("bug")
 
-    monkeypatch.setattr(kiban.cli, "load_spec", broken)
+    monkeypatch.setattr(kiban_platform.spec.load, "load_spec", broken)
     result = runner.invoke(app, ["validate", str(tmp_path / "city.yaml")])
     assert isinstance(result.exception, KeyError)

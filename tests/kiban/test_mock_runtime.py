@@ -73,3 +73,14 @@ def test_a_second_run_in_one_process_starts_clean(tmp_path: Path) -> None:
     assert first.registrations["urn:pulumi:one::kiban::pulumi:pulumi:Stack::kiban-one"].outputs == {"spec": "a.yaml"}
     # A top-level None is not an output at all (the SDK drops it): the first run's config is gone.
     assert second.registrations["urn:pulumi:two::kiban::pulumi:pulumi:Stack::kiban-two"].outputs == {}
+
+
+def test_counts_each_registration_in_order_for_a_progress_display(tmp_path: Path) -> None:
+    program = _program(
+        tmp_path, "".join(f"pulumi.CustomResource('test:index:Thing', 'thing-{n}', {{}})\n" for n in range(5))
+    )
+    counts: list[int] = []
+    monitor = run_program(program, "kiban", "dev", {}, [], on_register=counts.append)
+    assert isinstance(monitor, RecordingMonitor)
+    # The stack and five things, each counted once, in order whichever thread registered it.
+    assert counts == list(range(1, len(monitor.registrations) + 1)) and len(counts) == 6

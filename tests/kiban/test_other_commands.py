@@ -11,6 +11,7 @@ import yaml
 from typer.testing import CliRunner
 
 from kiban.cli import app
+from kiban.lab.session import platform_inventory
 from kiban.schema import spec_json_schema
 from tests.conftest import REPO, SAMPLE_SPEC, SpecWriter
 
@@ -91,6 +92,31 @@ def test_plan_network_json_is_complete() -> None:
     assert sorted((rule["from"]["id"], rule["to"]["id"]) for rule in crossing if rule not in declared) == [
         (f"operations:ops-{area}@{area}", f"bastion@{area}") for area in ("internet", "lgwan", "mynumber")
     ]
+
+
+def test_plan_network_json_keeps_its_shape_and_agrees_with_the_inventory() -> None:
+    """Both documents come from one builder; each keeps exactly its own keys (both are contracts)."""
+    result = runner.invoke(app, ["plan-network", str(SAMPLE_SPEC), "--format", "json"])
+    plan = json.loads(result.stdout)
+    assert list(plan) == ["segments", "rules"]
+    for segment in plan["segments"]:
+        assert list(segment) == ["area", "segment", "business", "slot", "vlan", "cidr", "subnets"]
+        assert all(list(subnet) == ["name", "cidr", "gateway", "tier", "role"] for subnet in segment["subnets"])
+    group_keys = ["id", "kind", "area", "cidr", "business", "tier", "role"]
+    for rule in plan["rules"]:
+        assert list(rule) == ["from", "to", "protocol", "ports", "kind", "flow", "crosses_areas"]
+        assert list(rule["from"]) == group_keys and list(rule["to"]) == group_keys
+    inventory = platform_inventory(SAMPLE_SPEC)
+    in_inventory = [
+        (segment["name"], segment["vlan"], segment["cidr"])
+        for area in inventory["areas"]
+        for segment in area["segments"]
+    ]
+    assert sorted(in_inventory) == sorted((s["segment"], s["vlan"], s["cidr"]) for s in plan["segments"])
+    assert [(f["from"]["group"], f["to"]["group"], f["flow"]) for f in inventory["flows"]] == [
+        (r["from"]["id"], r["to"]["id"], r["flow"]) for r in plan["rules"]
+    ]
+    assert all(list(flow) == ["from", "to", "port", "kind", "flow", "crosses_areas"] for flow in inventory["flows"])
 
 
 def test_plan_network_on_a_bad_spec_exits_2(sample_data: dict[str, Any], write_spec: SpecWriter) -> None:

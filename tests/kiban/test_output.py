@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kiban.cli import app
-from kiban.output import write_output
+from kiban.cli.common import write_output
 from kiban_platform.spec.problems import SpecError
 from tests.conftest import SAMPLE_SPEC
 

@@ -415,7 +415,7 @@ def test_a_render_loads_the_spec_and_the_plan_file_once(tmp_path: Path, monkeypa
 
         return wrapper
 
-    monkeypatch.setattr(program, "load_spec", counted("spec", program.load_spec))
+    monkeypatch.setattr(program, "load_spec", counted("spec", load_spec))
     monkeypatch.setattr(fleet, "load_plan_file", counted("plan", fleet.load_plan_file))
     stack = tiny_stack(spec)
     stack.config["kiban:placement"] = json.dumps({"planFile": str(plan)})

@@ -9,8 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kiban.audit.facts import ALL_PORTS, Network
-from kiban.audit.model import parse_network
+from kiban.audit.facts import ALL_PORTS, Network, parse_network
 from kiban.audit.values import is_opaque
 
 ANYWHERE_V4 = ipaddress.ip_network("0.0.0.0/0")

@@ -14,7 +14,7 @@ entries (their order decides, and the audit does not evaluate it).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from kiban.audit.facts import (
     Direction,
@@ -28,8 +28,8 @@ from kiban.audit.facts import (
     Remote,
     Route,
     Spread,
+    parse_network,
 )
-from kiban.audit.interpreters import Handler, Interpreter, register
 from kiban.audit.interpreters._common import (
     blocks,
     flag,
@@ -42,11 +42,9 @@ from kiban.audit.interpreters._common import (
     text,
     value,
 )
-from kiban.audit.model import parse_network
+from kiban.audit.interpreters.base import Handler, Interpreter, register
+from kiban.audit.resource import Resource, Stack
 from kiban.audit.values import MIN_ID_LENGTH
-
-if TYPE_CHECKING:
-    from kiban.audit.model import Resource, StackView
 
 GROUP_TAGS = ("kiban-group", "kiban:group")
 ENCRYPTION_BY_DEFAULT = "aws:ebs/encryptionByDefault:EncryptionByDefault"
@@ -77,7 +75,7 @@ def _permits(
     direction: Direction,
     scope: str | None,
     resource: Resource,
-    view: StackView,
+    view: Stack,
     *,
     protocol_key: str = "protocol",
     allow: bool = True,
@@ -102,18 +100,18 @@ def _permits(
     return [Permit(direction, protocol, first, last, remote, scope, allow, stateless) for remote in remotes]
 
 
-def _group_ref(resource: Resource, view: StackView, key: str) -> str | None:
+def _group_ref(resource: Resource, view: Stack, key: str) -> str | None:
     return view.ref(resource, key, text(resource.inputs, key))
 
 
-def _security_group_rule(resource: Resource, view: StackView) -> Facts:
+def _security_group_rule(resource: Resource, view: Stack) -> Facts:
     inputs = resource.inputs
     scope = _group_ref(resource, view, "securityGroupId")
     return Facts(permits=tuple(_permits(inputs, _direction(text(inputs, "type") == "egress"), scope, resource, view)))
 
 
 def _vpc_rule(direction: Direction) -> Handler:
-    def handler(resource: Resource, view: StackView) -> Facts:
+    def handler(resource: Resource, view: Stack) -> Facts:
         scope = _group_ref(resource, view, "securityGroupId")
         permits = _permits(resource.inputs, direction, scope, resource, view, protocol_key="ipProtocol")
         return Facts(permits=tuple(permits))
@@ -126,7 +124,7 @@ def _kiban_group(inputs: Mapping[str, Any]) -> str | None:
     return next((tags[key] for key in GROUP_TAGS if isinstance(tags.get(key), str)), None)
 
 
-def _security_group(resource: Resource, view: StackView) -> Facts:
+def _security_group(resource: Resource, view: Stack) -> Facts:
     permits: list[Permit] = []
     for key, direction in (("ingress", Direction.INGRESS), ("egress", Direction.EGRESS)):
         for block in blocks(resource.inputs, key):
@@ -134,7 +132,7 @@ def _security_group(resource: Resource, view: StackView) -> Facts:
     return Facts(permits=tuple(permits), serves=_kiban_group(resource.inputs))
 
 
-def _network_acl(resource: Resource, view: StackView) -> Facts:
+def _network_acl(resource: Resource, view: Stack) -> Facts:
     permits: list[Permit] = []
     for key, direction in (("ingress", Direction.INGRESS), ("egress", Direction.EGRESS)):
         for block in blocks(resource.inputs, key):
@@ -143,7 +141,7 @@ def _network_acl(resource: Resource, view: StackView) -> Facts:
     return Facts(permits=tuple(permits))
 
 
-def _network_acl_rule(resource: Resource, view: StackView) -> Facts:
+def _network_acl_rule(resource: Resource, view: Stack) -> Facts:
     inputs = resource.inputs
     scope = _group_ref(resource, view, "networkAclId")
     allow = text(inputs, "ruleAction") == "allow"
@@ -151,7 +149,7 @@ def _network_acl_rule(resource: Resource, view: StackView) -> Facts:
     return Facts(permits=tuple(_permits(inputs, direction, scope, resource, view, allow=allow, stateless=True)))
 
 
-def _encryption_by_default(view: StackView) -> bool:
+def _encryption_by_default(view: Stack) -> bool:
     """Whether the stack turns on account-wide EBS encryption (the resource's ``enabled`` defaults to true)."""
     cached = view.memo.get(ENCRYPTION_BY_DEFAULT)
     if cached is None:
@@ -163,14 +161,14 @@ def _encryption_by_default(view: StackView) -> bool:
     return bool(cached)
 
 
-def _encrypted(block: Mapping[str, Any], view: StackView) -> bool | None:
+def _encrypted(block: Mapping[str, Any], view: Stack) -> bool | None:
     setting = flag(block, "encrypted")
     if setting is None and "encrypted" in block:
         return None  # secret or unknown: cannot tell
     return setting if setting is not None else _encryption_by_default(view)
 
 
-def _disks(inputs: Mapping[str, Any], view: StackView) -> list[Disk]:
+def _disks(inputs: Mapping[str, Any], view: Stack) -> list[Disk]:
     disks: list[Disk] = []
     root = mapping(inputs, "rootBlockDevice")
     encrypted = _encrypted(root, view)
@@ -189,7 +187,7 @@ def _metadata(inputs: Mapping[str, Any], label: str) -> MetadataService:
     return MetadataService(label, required)
 
 
-def _zone(resource: Resource, view: StackView) -> str | None:
+def _zone(resource: Resource, view: Stack) -> str | None:
     zone = text(resource.inputs, "availabilityZone")
     if zone is not None:
         return zone
@@ -197,7 +195,7 @@ def _zone(resource: Resource, view: StackView) -> str | None:
     return text(subnet.inputs, "availabilityZone") if subnet is not None and subnet.type == SUBNET else None
 
 
-def _instance(resource: Resource, view: StackView) -> Facts:
+def _instance(resource: Resource, view: Stack) -> Facts:
     inputs = resource.inputs
     group = _kiban_group(inputs)
     name = mapping(inputs, "tags").get("Name")
@@ -213,7 +211,7 @@ def _instance(resource: Resource, view: StackView) -> Facts:
     )
 
 
-def _launch_template(resource: Resource, view: StackView) -> Facts:
+def _launch_template(resource: Resource, view: Stack) -> Facts:
     inputs = resource.inputs
     disks = []
     for mapping_block in blocks(inputs, "blockDeviceMappings"):
@@ -230,41 +228,41 @@ def _launch_template(resource: Resource, view: StackView) -> Facts:
     )
 
 
-def _volume(resource: Resource, view: StackView) -> Facts:
+def _volume(resource: Resource, view: Stack) -> Facts:
     encrypted = _encrypted(resource.inputs, view)
     return Facts(disks=(Disk("EBS volume", encrypted),) if encrypted is not None else ())
 
 
-def _placement_group(resource: Resource, view: StackView) -> Facts:
+def _placement_group(resource: Resource, view: Stack) -> Facts:
     strategy = text(resource.inputs, "strategy") or "none"
     return Facts(spread=(PLACEMENT_SPREADS.get(strategy, Spread.NONE), strategy))
 
 
-def _subnet(resource: Resource, view: StackView) -> Facts:
+def _subnet(resource: Resource, view: Stack) -> Facts:
     inputs = resource.inputs
     ranges = [parse_network(text(inputs, key)) for key in ("cidrBlock", "ipv6CidrBlock")]
     public = ("public IP on launch (subnet)",) if flag(inputs, "mapPublicIpOnLaunch") is True else ()
     return Facts(subnets=tuple(network for network in ranges if network is not None), exposures=public)
 
 
-def _vpc(resource: Resource, view: StackView) -> Facts:
+def _vpc(resource: Resource, view: Stack) -> Facts:
     ranges = [parse_network(text(resource.inputs, key)) for key in ("cidrBlock", "ipv6CidrBlock")]
     return Facts(subnets=tuple(network for network in ranges if network is not None))
 
 
-def _load_balancer(resource: Resource, view: StackView) -> Facts:
+def _load_balancer(resource: Resource, view: Stack) -> Facts:
     internal = flag(resource.inputs, "internal") is True
     return Facts(exposures=() if internal else ("internet-facing load balancer",))
 
 
 def _exposure(label: str) -> Handler:
-    def handler(resource: Resource, view: StackView) -> Facts:
+    def handler(resource: Resource, view: Stack) -> Facts:
         return Facts(exposures=(label,))
 
     return handler
 
 
-def _next_hop(block: Mapping[str, Any], resource: Resource, view: StackView) -> tuple[str, str | None] | None:
+def _next_hop(block: Mapping[str, Any], resource: Resource, view: Stack) -> tuple[str, str | None] | None:
     for key, kind in ROUTE_TARGETS:
         raw = text(block, key)
         if raw is None and key in block and block is resource.inputs:
@@ -284,7 +282,7 @@ def _next_hop(block: Mapping[str, Any], resource: Resource, view: StackView) -> 
     return None
 
 
-def _route_of(block: Mapping[str, Any], keys: tuple[str, str], resource: Resource, view: StackView) -> Route | None:
+def _route_of(block: Mapping[str, Any], keys: tuple[str, str], resource: Resource, view: Stack) -> Route | None:
     hop = _next_hop(block, resource, view)
     if hop is None:
         return None
@@ -293,12 +291,12 @@ def _route_of(block: Mapping[str, Any], keys: tuple[str, str], resource: Resourc
     return Route(destination, hop[0], hop[1], table)
 
 
-def _route(resource: Resource, view: StackView) -> Facts:
+def _route(resource: Resource, view: Stack) -> Facts:
     route = _route_of(resource.inputs, ("destinationCidrBlock", "destinationIpv6CidrBlock"), resource, view)
     return Facts(routes=(route,) if route is not None else ())
 
 
-def _route_table(resource: Resource, view: StackView) -> Facts:
+def _route_table(resource: Resource, view: Stack) -> Facts:
     routes = [
         _route_of(block, ("cidrBlock", "ipv6CidrBlock"), resource, view) for block in blocks(resource.inputs, "routes")
     ]
@@ -308,26 +306,26 @@ def _route_table(resource: Resource, view: StackView) -> Facts:
 
 
 def _gateway(kind: str) -> Handler:
-    def handler(resource: Resource, view: StackView) -> Facts:
+    def handler(resource: Resource, view: Stack) -> Facts:
         vpc = _group_ref(resource, view, "vpcId")
         return Facts(links=(Link(kind, (vpc,)),) if vpc is not None else ())
 
     return handler
 
 
-def _gateway_attachment(resource: Resource, view: StackView) -> Facts:
+def _gateway_attachment(resource: Resource, view: Stack) -> Facts:
     vpc, gateway = _group_ref(resource, view, "vpcId"), _group_ref(resource, view, "internetGatewayId")
     return Facts(links=(Link("internet gateway", (vpc,), gateway),) if vpc is not None else ())
 
 
-def _nat_gateway(resource: Resource, view: StackView) -> Facts:
+def _nat_gateway(resource: Resource, view: Stack) -> Facts:
     subnet = view.resources.get(_group_ref(resource, view, "subnetId") or "")
     vpc = _group_ref(subnet, view, "vpcId") if subnet is not None and subnet.type == SUBNET else None
     vpc = vpc or _group_ref(resource, view, "vpcId")
     return Facts(links=(Link("NAT gateway", (vpc,)),) if vpc is not None else ())
 
 
-def _peering(resource: Resource, view: StackView) -> Facts:
+def _peering(resource: Resource, view: Stack) -> Facts:
     ends = tuple(end for end in (_group_ref(resource, view, key) for key in ("vpcId", "peerVpcId")) if end)
     return Facts(links=(Link("VPC peering", ends),) if len(ends) == 2 else ())
 
@@ -337,7 +335,7 @@ def _account(arn: str | None) -> str | None:
     return parts[4] if len(parts) > 4 and parts[4] else None
 
 
-def _provider(resource: Resource, view: StackView) -> Facts:
+def _provider(resource: Resource, view: Stack) -> Facts:
     """The account a provider acts in: the role it assumes, else the one account it is allowed."""
     inputs = resource.inputs
     for block in [*blocks(inputs, "assumeRoles"), mapping(inputs, "assumeRole")]:

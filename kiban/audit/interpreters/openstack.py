@@ -7,10 +7,7 @@ reports no disk facts and the encryption rule does not apply to OpenStack.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from kiban.audit.facts import Direction, Facts, GroupRemote, Member, Permit, Remote, Spread, Vlan
-from kiban.audit.interpreters import Handler, Interpreter, register
+from kiban.audit.facts import Direction, Facts, GroupRemote, Member, Permit, Remote, Spread, Vlan, parse_network
 from kiban.audit.interpreters._common import (
     ANYWHERE_V4,
     ANYWHERE_V6,
@@ -23,10 +20,8 @@ from kiban.audit.interpreters._common import (
     strings,
     text,
 )
-from kiban.audit.model import parse_network
-
-if TYPE_CHECKING:
-    from kiban.audit.model import Resource, StackView
+from kiban.audit.interpreters.base import Handler, Interpreter, register
+from kiban.audit.resource import Resource, Stack
 
 SEC_GROUP = "openstack:networking/secGroup:SecGroup"
 SEC_GROUP_RULE = "openstack:networking/secGroupRule:SecGroupRule"
@@ -46,7 +41,7 @@ SPREADS = {
 GROUP_METADATA = "kiban-group"
 
 
-def _scope(resource: Resource, view: StackView) -> tuple[str, str] | None:
+def _scope(resource: Resource, view: Stack) -> tuple[str, str] | None:
     """The project a resource is placed in by its own inputs (tenantId / projectId)."""
     for key in ("tenantId", "projectId"):
         raw = text(resource.inputs, key)
@@ -57,7 +52,7 @@ def _scope(resource: Resource, view: StackView) -> tuple[str, str] | None:
     return None
 
 
-def _any_resource(resource: Resource, view: StackView) -> Facts:
+def _any_resource(resource: Resource, view: Stack) -> Facts:
     return Facts(scope=_scope(resource, view))
 
 
@@ -66,7 +61,7 @@ def _group_tag(resource: Resource) -> str | None:
     return tags[0][len("group:") :] if tags else None
 
 
-def _sec_group(resource: Resource, view: StackView) -> Facts:
+def _sec_group(resource: Resource, view: Stack) -> Facts:
     serves = _group_tag(resource)
     if flag(resource.inputs, "deleteDefaultRules") is True:
         return Facts(scope=_scope(resource, view), serves=serves)
@@ -77,14 +72,14 @@ def _sec_group(resource: Resource, view: StackView) -> Facts:
     return Facts(permits=permits, scope=_scope(resource, view), serves=serves)
 
 
-def _rule_group(resource: Resource, view: StackView) -> str | None:
+def _rule_group(resource: Resource, view: Stack) -> str | None:
     parent = view.resources.get(resource.parent) if resource.parent else None
     if parent is not None and parent.type == SEC_GROUP:
         return parent.urn
     return view.ref(resource, "securityGroupId", text(resource.inputs, "securityGroupId"))
 
 
-def _sec_group_rule(resource: Resource, view: StackView) -> Facts:
+def _sec_group_rule(resource: Resource, view: Stack) -> Facts:
     inputs = resource.inputs
     direction = Direction.EGRESS if text(inputs, "direction") == "egress" else Direction.INGRESS
     protocol = protocol_name(inputs.get("protocol"))
@@ -112,7 +107,7 @@ def _sec_group_rule(resource: Resource, view: StackView) -> Facts:
     return Facts(permits=(permit,), scope=_scope(resource, view))
 
 
-def _instance(resource: Resource, view: StackView) -> Facts:
+def _instance(resource: Resource, view: Stack) -> Facts:
     inputs = resource.inputs
     metadata = mapping(inputs, "metadata")
     group = metadata.get(GROUP_METADATA) if isinstance(metadata.get(GROUP_METADATA), str) else None
@@ -125,7 +120,7 @@ def _instance(resource: Resource, view: StackView) -> Facts:
     return Facts(member=member, scope=_scope(resource, view))
 
 
-def _server_group(resource: Resource, view: StackView) -> Facts:
+def _server_group(resource: Resource, view: Stack) -> Facts:
     policies = strings(resource.inputs, "policies")
     if not policies:
         return Facts(spread=(Spread.NONE, "no policy"))
@@ -133,7 +128,7 @@ def _server_group(resource: Resource, view: StackView) -> Facts:
     return Facts(spread=(strength, ", ".join(policies)), scope=_scope(resource, view))
 
 
-def _network(resource: Resource, view: StackView) -> Facts:
+def _network(resource: Resource, view: Stack) -> Facts:
     inputs = resource.inputs
     vlans = []
     for segment in blocks(inputs, "segments"):
@@ -145,12 +140,12 @@ def _network(resource: Resource, view: StackView) -> Facts:
     return Facts(vlans=tuple(vlans), exposures=exposures, filtering_off=filtering, scope=_scope(resource, view))
 
 
-def _subnet(resource: Resource, view: StackView) -> Facts:
+def _subnet(resource: Resource, view: Stack) -> Facts:
     network = parse_network(text(resource.inputs, "cidr"))
     return Facts(subnets=(network,) if network is not None else (), scope=_scope(resource, view))
 
 
-def _port(resource: Resource, view: StackView) -> Facts:
+def _port(resource: Resource, view: Stack) -> Facts:
     inputs = resource.inputs
     filtering: list[str] = []
     if flag(inputs, "portSecurityEnabled") is False:
@@ -160,19 +155,19 @@ def _port(resource: Resource, view: StackView) -> Facts:
     return Facts(filtering_off=tuple(filtering), scope=_scope(resource, view))
 
 
-def _router(resource: Resource, view: StackView) -> Facts:
+def _router(resource: Resource, view: Stack) -> Facts:
     external = text(resource.inputs, "externalNetworkId")
     return Facts(exposures=("router with an external gateway",) if external else (), scope=_scope(resource, view))
 
 
 def _exposure(label: str) -> tuple[Handler, frozenset[str]]:
-    def handler(resource: Resource, view: StackView) -> Facts:
+    def handler(resource: Resource, view: Stack) -> Facts:
         return Facts(exposures=(label,), scope=_scope(resource, view))
 
     return handler, frozenset({"exposures", "scope"})
 
 
-def _provider(resource: Resource, view: StackView) -> Facts:
+def _provider(resource: Resource, view: Stack) -> Facts:
     inputs = resource.inputs
     for key in ("tenantId", "projectId"):
         raw = text(inputs, key)

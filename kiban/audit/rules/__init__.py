@@ -6,7 +6,7 @@ import importlib
 import pkgutil
 from functools import cache
 
-from kiban.audit.rules.base import Outcome, ResourceRule, Rule, Scope, StackRule
+from kiban.audit.rules.base import Failed, Outcome, ResourceRule, Rule, Scope, StackRule
 
 _NOT_RULES = {"base"}
 
@@ -35,4 +35,4 @@ def rule_by_id(rule_id: str) -> Rule:
     raise KeyError(rule_id)
 
 
-__all__ = ["Outcome", "ResourceRule", "Rule", "Scope", "StackRule", "all_rules", "rule_by_id"]
+__all__ = ["Failed", "Outcome", "ResourceRule", "Rule", "Scope", "StackRule", "all_rules", "rule_by_id"]

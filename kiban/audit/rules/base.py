@@ -18,14 +18,15 @@ from __future__ import annotations
 import inspect
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
 from kiban.audit.facts import Facts
 from kiban.audit.findings import RuleInfo, Severity
 from kiban.audit.interpreters import KINDS
-from kiban.audit.model import Resource, StackView
+from kiban.audit.model import StackView
+from kiban.audit.resource import Resource
 
 RULE_ID = re.compile(r"^KB-[A-Z]+-\d{3}$")
 
@@ -43,6 +44,17 @@ class Outcome:
     urn: str | None
     passed: bool
     message: str = ""
+    # What of the resource failed (a disk, a metadata service), where a resource can fail for several things:
+    # a diff tells by it whether the thing is new or was there and passed (audit.diff_checks).
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class Failed:
+    """One failure ``ResourceRule.check`` found, with what of the resource it is about (``Outcome.subject``)."""
+
+    message: str
+    subject: str
 
 
 class Rule(ABC):
@@ -82,8 +94,8 @@ class Rule(ABC):
     def pass_(self, urn: str | None) -> Outcome:
         return Outcome(self.id, urn, True)
 
-    def fail(self, urn: str | None, message: str) -> Outcome:
-        return Outcome(self.id, urn, False, message)
+    def fail(self, urn: str | None, message: str, subject: str | None = None) -> Outcome:
+        return Outcome(self.id, urn, False, message, subject)
 
     def verdicts(self, urn: str | None, failures: list[str]) -> list[Outcome]:
         """One failure per message, or a pass when there are none."""
@@ -102,15 +114,23 @@ class ResourceRule(Rule):
     scope = Scope.RESOURCE
 
     @abstractmethod
-    def check(self, resource: Resource, facts: Facts) -> list[str] | None:
-        """None: the rule does not apply; []: it passes; else one message per failure."""
+    def check(self, resource: Resource, facts: Facts) -> Sequence[str | Failed] | None:
+        """None: the rule does not apply; []: it passes; else one message (or ``Failed``) per failure."""
+
+    def judge(self, resource: Resource, facts: Facts) -> list[Outcome]:
+        """The verdicts on one resource: none when the rule does not apply, a pass, or one failure each."""
+        found = self.check(resource, facts)
+        if found is None:
+            return []
+        if not found:
+            return [self.pass_(resource.urn)]
+        return [
+            self.fail(resource.urn, item.message, item.subject)
+            if isinstance(item, Failed)
+            else self.fail(resource.urn, item)
+            for item in found
+        ]
 
     def evaluate(self, view: StackView) -> Iterator[Outcome]:
         for resource in self.candidates(view):
-            messages = self.check(resource, view.facts(resource.urn))
-            if messages is None:
-                continue
-            if not messages:
-                yield self.pass_(resource.urn)
-            for message in messages:
-                yield self.fail(resource.urn, message)
+            yield from self.judge(resource, view.facts(resource.urn))

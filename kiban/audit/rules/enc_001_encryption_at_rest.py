@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from kiban.audit.facts import Facts
 from kiban.audit.findings import Severity
-from kiban.audit.model import Resource
-from kiban.audit.rules.base import ResourceRule
+from kiban.audit.resource import Resource
+from kiban.audit.rules.base import Failed, ResourceRule
 
 
 class EncryptionAtRest(ResourceRule):
@@ -28,10 +28,10 @@ class EncryptionAtRest(ResourceRule):
             reads=("disks",),
         )
 
-    def check(self, resource: Resource, facts: Facts) -> list[str] | None:
+    def check(self, resource: Resource, facts: Facts) -> list[Failed] | None:
         if not facts.disks:
             return None
-        return [f"{disk.label} is not encrypted" for disk in facts.disks if not disk.encrypted]
+        return [Failed(f"{disk.label} is not encrypted", disk.label) for disk in facts.disks if not disk.encrypted]
 
 
 RULE = EncryptionAtRest()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from kiban.audit.facts import Facts
 from kiban.audit.findings import Severity
-from kiban.audit.model import Resource
-from kiban.audit.rules.base import ResourceRule
+from kiban.audit.resource import Resource
+from kiban.audit.rules.base import Failed, ResourceRule
 
 
 class ImdsV2Required(ResourceRule):
@@ -27,10 +27,15 @@ class ImdsV2Required(ResourceRule):
             reads=("metadata",),
         )
 
-    def check(self, resource: Resource, facts: Facts) -> list[str] | None:
-        if facts.metadata is None:
+    def check(self, resource: Resource, facts: Facts) -> list[Failed] | None:
+        metadata = facts.metadata
+        if metadata is None:
             return None
-        return [] if facts.metadata.tokens_required else [f"{facts.metadata.label} does not require IMDSv2 tokens"]
+        return (
+            []
+            if metadata.tokens_required
+            else [Failed(f"{metadata.label} does not require IMDSv2 tokens", metadata.label)]
+        )
 
 
 RULE = ImdsV2Required()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kiban.audit.facts import Facts
 from kiban.audit.findings import Severity
-from kiban.audit.model import Resource
+from kiban.audit.resource import Resource
 from kiban.audit.rules.base import ResourceRule
 
 

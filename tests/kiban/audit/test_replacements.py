@@ -11,7 +11,7 @@ import pytest
 
 from kiban.audit.replacements import FORCE_NEW, PROVIDER_KEY, forcing, normalized_path, replace_keys
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 _CONSTRUCTOR = re.compile(r"\b(openstack|aws)\.([a-z0-9_]+)\.([A-Z][A-Za-z0-9]+)\(")
 _TOKEN = re.compile(r"'((?:openstack|aws):[A-Za-z0-9/]+:[A-Za-z0-9]+)'")
 
@@ -24,7 +24,7 @@ def _resource_class(package: str, module: str, name: str) -> type | None:
 def declared_types() -> set[str]:
     """The type token of every provider resource the backends construct (read from the SDK's own class)."""
     tokens = set()
-    for source in (ROOT / "backends").rglob("*.py"):
+    for source in (ROOT / "kiban_platform" / "backends").rglob("*.py"):
         for package, module, name in _CONSTRUCTOR.findall(source.read_text(encoding="utf-8")):
             cls = _resource_class(package, module, name)
             if cls is not None:

@@ -5,7 +5,7 @@ import json
 import pytest
 from rich.console import Console
 
-from kiban.placement_tables import plan_tables
+from kiban.cli.placement_tables import plan_tables
 from kiban_platform.placement.options import PlanOptions
 from kiban_platform.placement.plan import plan_placement
 from kiban_platform.placement.report import PLACEMENT_COLUMNS, plan_csv_text, plan_json

@@ -6,8 +6,6 @@ Exit status, like diff(1) plus one: 0 no change (diff) or clean (audit), 1 chang
 
 from __future__ import annotations
 
-import importlib.metadata
-import io
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -16,12 +14,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from kiban.audit.report import Format
+from kiban.cli.common import QuietOption, emit, fail, or_exit
+from kiban.cli.render import render_document
 
 if TYPE_CHECKING:
     from kiban.audit.findings import Severity
     from kiban.audit.state import StackState
-
-EXIT_FINDINGS = 3
+    from kiban.cli.progress import Steps
 
 
 class FailOn(StrEnum):
@@ -50,14 +49,9 @@ TargetOption = Annotated[
 ]
 
 
-def _fail(message: str) -> typer.Exit:
-    from kiban.cli import EXIT_BAD_INPUT
-
-    typer.echo(message, err=True)
-    return typer.Exit(EXIT_BAD_INPUT)
-
-
 def _version() -> str:
+    import importlib.metadata  # for SARIF only: it costs a listing of the installed packages' metadata
+
     try:
         return importlib.metadata.version("kiban")
     except importlib.metadata.PackageNotFoundError:
@@ -65,7 +59,13 @@ def _version() -> str:
 
 
 def _rendered(
-    command: str, stack: str | None, spec: Path | None, target: str | None, stack_name: str | None = None
+    command: str,
+    stack: str | None,
+    spec: Path | None,
+    target: str | None,
+    steps: Steps,
+    stack_name: str | None = None,
+    what: str = "",
 ) -> StackState:
     """Render a stack (stacks/Pulumi.<stack>.yaml) or a spec under mocks, as `kiban render` would.
 
@@ -74,7 +74,6 @@ def _rendered(
     """
     from kiban import render as rendering
     from kiban.audit.state import state_from_document
-    from kiban.cli import _or_exit
 
     try:
         if stack is not None:
@@ -85,7 +84,7 @@ def _rendered(
         else:
             assert spec is not None
             if target is None:
-                raise _fail(f"{command}: a spec needs --target (e.g. --target openstack)")
+                raise fail(f"{command}: a spec needs --target (e.g. --target openstack)")
             config = rendering.spec_stack_config(rendering.PROJECT_DIR, spec, target)
             if stack_name is not None:
                 config.stack = stack_name
@@ -93,10 +92,10 @@ def _rendered(
                 # touched and bury its meaning, so both sides keep replica i on chassis i mod n.
                 config.config[f"{config.project}:placement"] = json.dumps({"enabled": False})
             artifact, source = spec, f"spec {spec} ({target})"
-        document = _or_exit(lambda: rendering.render(config))
     except rendering.RenderError as error:
-        raise _fail(f"{command}: {error}") from None
-    return _or_exit(lambda: state_from_document(document, source, str(artifact)))
+        raise fail(f"{command}: {error}") from None
+    document = render_document(config, steps, command, what)
+    return or_exit(lambda: state_from_document(document, source, str(artifact)))
 
 
 def _side(
@@ -106,41 +105,19 @@ def _side(
     stack: str | None,
     spec: Path | None,
     target: str | None,
+    steps: Steps,
     stack_name: str | None = None,
 ) -> StackState:
     from kiban.audit.state import load_state
-    from kiban.cli import _or_exit
 
     given = [option for option, value in ((name, path), ("stack", stack), ("spec", spec)) if value is not None]
     if len(given) != 1:
         what = "nothing" if not given else " and ".join(given)
-        raise _fail(f"{command}: {name}: give one of a state file, --{name}-stack or --{name}-spec (got {what})")
+        raise fail(f"{command}: {name}: give one of a state file, --{name}-stack or --{name}-spec (got {what})")
     if path is not None:
-        return _or_exit(lambda: load_state(path))
-    return _rendered(command, stack, spec, target, stack_name)
-
-
-def _emit(text: str, out: Path | None) -> None:
-    if out is None:
-        typer.echo(text, nl=False)
-    else:
-        from kiban.cli import write_atomically
-
-        write_atomically(out, text)
-        typer.echo(f"wrote {out}", err=True)
-
-
-def _text(renderable: object, out: Path | None) -> None:
-    from rich.console import Console
-
-    from kiban.cli import _console
-
-    if out is None:
-        _console().print(renderable)
-        return
-    capture = Console(width=160, no_color=True, highlight=False, record=True, file=io.StringIO())
-    capture.print(renderable)
-    _emit(capture.export_text(), out)
+        steps.step(f"{name}: reading {path}")
+        return or_exit(lambda: load_state(path))
+    return _rendered(command, stack, spec, target, steps, stack_name, what=f"{name} {stack or spec}")
 
 
 def diff_command(
@@ -162,6 +139,7 @@ def diff_command(
     output_format: FormatOption = Format.TEXT,
     fail_on: FailOnOption = FailOn.HIGH,
     out: OutOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Compare two states: changes by area, tenant and resource, and what they mean for security.
 
@@ -170,25 +148,39 @@ def diff_command(
     Exit 0 no change, 1 changes, 2 bad input, 3 a finding at or above --fail-on.
     """  # noqa: E501 - typer shows each paragraph as written
     from kiban.audit.diff import DIFF_RULES, diff_states
-    from kiban.audit.report import markdown, sarif, structure, text
+    from kiban.cli.progress import Steps
 
     files = [path for path in (old, new) if path is not None]
     old_path = files.pop(0) if files and old_stack is None and old_spec is None else None
     new_path = files.pop(0) if files and new_stack is None and new_spec is None else None
     if files:
-        raise _fail(f"diff: {files[0]}: one state file too many (each side is a file, a stack or a spec)")
+        raise fail(f"diff: {files[0]}: one state file too many (each side is a file, a stack or a spec)")
     # Two specs render as one stack (the new spec's), so the diff compares like with like.
     shared = f"{new_spec.stem}-{target}" if old_spec is not None and new_spec is not None else None
-    before = _side("diff", "old", old_path, old_stack, old_spec, target, shared)
-    after = _side("diff", "new", new_path, new_stack, new_spec, target, shared)
-    report = diff_states(before, after)
+    # Progress only where a side is rendered: two state files compare in well under a second.
+    rendered = any(side is not None for side in (old_stack, new_stack, old_spec, new_spec))
+    with Steps(quiet or not rendered, unit="resources") as steps:
+        before = _side("diff", "old", old_path, old_stack, old_spec, target, steps, shared)
+        after = _side("diff", "new", new_path, new_stack, new_spec, target, steps, shared)
+        steps.step("comparing", len(after.resources))
+        report = diff_states(before, after)
+    # Each form imports only its own writer: JSON needs no rich.
     if output_format == Format.TEXT:
-        _text(text.diff_text(report), out)
+        from kiban.audit.report.text import diff_text
+        from kiban.cli.terminal import show
+
+        show(diff_text(report), out)
     elif output_format == Format.MARKDOWN:
-        _emit(markdown.diff_markdown(report), out)
+        from kiban.audit.report.markdown import diff_markdown
+
+        emit(diff_markdown(report), out)
     elif output_format == Format.JSON:
-        _emit(json.dumps(structure.diff_json(report), indent=2, ensure_ascii=False) + "\n", out)
+        from kiban.audit.report.structure import diff_json
+
+        emit(json.dumps(diff_json(report), indent=2, ensure_ascii=False) + "\n", out)
     else:
+        from kiban.audit.report import sarif
+
         log = sarif.sarif_log(
             "kiban diff",
             _version(),
@@ -197,7 +189,7 @@ def diff_command(
             after.artifact,
             changes=report.changes,
         )
-        _emit(json.dumps(log, indent=2, ensure_ascii=False) + "\n", out)
+        emit(json.dumps(log, indent=2, ensure_ascii=False) + "\n", out)
     raise typer.Exit(report.exit_code(fail_on.severity()))
 
 
@@ -212,33 +204,47 @@ def audit_command(
     output_format: FormatOption = Format.TEXT,
     fail_on: FailOnOption = FailOn.HIGH,
     out: OutOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Check one stack against the model's rules (KB-*): areas, exposure, encryption, IMDSv2, redundancy, tenancy.
 
     Exit 0 clean, 2 bad input, 3 a failure (not waived; an expired waiver is one) at or above --fail-on.
     """
     from kiban.audit.engine import run_audit
-    from kiban.audit.report import markdown, sarif, structure, text
     from kiban.audit.rules import all_rules
     from kiban.audit.state import load_state
     from kiban.audit.waivers import EXPIRED, UNUSED, load_waivers
-    from kiban.cli import _or_exit
+    from kiban.cli.progress import Steps
 
     if sum(value is not None for value in (state, stack, spec)) != 1:
-        raise _fail("audit: give one of a state file, --stack NAME or --spec FILE --target TARGET")
-    subject = _or_exit(lambda: load_state(state)) if state is not None else _rendered("audit", stack, spec, target)
-    accepted = _or_exit(lambda: load_waivers(waivers, [rule.id for rule in all_rules()])) if waivers else []
-    report = run_audit(subject, accepted)
+        raise fail("audit: give one of a state file, --stack NAME or --spec FILE --target TARGET")
+    with Steps(quiet or state is not None, unit="resources") as steps:
+        if state is not None:
+            subject = or_exit(lambda: load_state(state))
+        else:
+            subject = _rendered("audit", stack, spec, target, steps)
+        accepted = or_exit(lambda: load_waivers(waivers, [rule.id for rule in all_rules()])) if waivers else []
+        steps.step("checking the rules", len(subject.resources))
+        report = run_audit(subject, accepted)
     if output_format == Format.TEXT:
-        _text(text.audit_text(report), out)
+        from kiban.audit.report.text import audit_text
+        from kiban.cli.terminal import show
+
+        show(audit_text(report), out)
     elif output_format == Format.MARKDOWN:
-        _emit(markdown.audit_markdown(report), out)
+        from kiban.audit.report.markdown import audit_markdown
+
+        emit(audit_markdown(report), out)
     elif output_format == Format.JSON:
-        _emit(json.dumps(structure.audit_json(report), indent=2, ensure_ascii=False) + "\n", out)
+        from kiban.audit.report.structure import audit_json
+
+        emit(json.dumps(audit_json(report), indent=2, ensure_ascii=False) + "\n", out)
     else:
+        from kiban.audit.report import sarif
+
         elsewhere = {EXPIRED: str(waivers), UNUSED: str(waivers)} if waivers else {}
         log = sarif.sarif_log("kiban audit", _version(), report.rules, report.findings, subject.artifact, elsewhere)
-        _emit(json.dumps(log, indent=2, ensure_ascii=False) + "\n", out)
+        emit(json.dumps(log, indent=2, ensure_ascii=False) + "\n", out)
     raise typer.Exit(report.exit_code(fail_on.severity()))
 
 

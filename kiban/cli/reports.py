@@ -1,4 +1,4 @@
-"""Terminal tables and JSON documents for the plans; nothing here decides anything."""
+"""The network plans and the catalogue as terminal tables (rich); nothing here decides anything."""
 
 from __future__ import annotations
 

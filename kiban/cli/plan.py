@@ -1,25 +1,26 @@
-"""The body of ``kiban plan``: the command in kiban/cli.py only loads the spec and calls these."""
+"""The placement command, `kiban plan`: every VM on a blade, in a table, JSON or CSV."""
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 
-from kiban_platform.placement.options import DEFAULT_SEED, DEFAULT_TIME_LIMIT, DEFAULT_WORK_LIMIT, PlanOptions
-from kiban_platform.spec.model import PlatformSpec
-from kiban_platform.spec.problems import SpecError, with_lines
-from kiban_platform.spec.source import read_yaml
+from kiban.cli.common import QuietOption, SpecArgument, emit, or_exit
+from kiban.cli.spec import load
 
 if TYPE_CHECKING:
     from kiban_platform.placement.plan import PlacementPlan
+    from kiban_platform.spec.model import PlatformSpec
 
-__all__ = ["DEFAULT_SEED", "DEFAULT_TIME_LIMIT", "DEFAULT_WORK_LIMIT", "PlanFormat", "emit_plan", "make_plan"]
+# The planner's defaults (kiban_platform.placement.options), written out here because the option
+# list is built whenever the command line starts and that module loads pydantic; a test keeps the
+# two equal.
+DEFAULT_WORK_LIMIT = 10.0
+DEFAULT_TIME_LIMIT = 300.0
+DEFAULT_SEED = 0
 
 
 class PlanFormat(StrEnum):
@@ -72,8 +73,11 @@ def make_plan(
     previous: Path | None = None,
 ) -> PlacementPlan:
     """Plan ``platform`` (against ``previous`` when given); a SpecError carries the spec's line numbers."""
-    # Imported here: OR-Tools takes most of a second to load and only this command needs it.
+    # OR-Tools takes most of a second to load and only this command needs it.
+    from kiban_platform.placement.options import PlanOptions
     from kiban_platform.placement.plan import plan_placement, previous_placements
+    from kiban_platform.spec.problems import SpecError, with_lines
+    from kiban_platform.spec.source import read_yaml
 
     # Read first: a previous file that is not a plan is reported against that file, with no spec lines.
     before = previous_placements(previous) if previous is not None else None
@@ -87,34 +91,44 @@ def make_plan(
     return plan
 
 
-def emit_plan(plan: PlacementPlan, output_format: PlanFormat, out: Path | None, console: Callable[[], Console]) -> None:
-    """Print the plan (or write it to ``out``) in the chosen format."""
-    from kiban import placement_tables
+def emit_plan(plan: PlacementPlan, output_format: PlanFormat, out: Path | None) -> None:
+    """Print the plan (or write it whole to ``out``: `--previous PLAN --out PLAN` never leaves half a plan)."""
     from kiban_platform.placement import report
 
     if output_format == PlanFormat.TABLE:
-        if out is None:
-            console().print(placement_tables.plan_tables(plan))
-            return
-        capture = Console(width=160, no_color=True, highlight=False, record=True, file=io.StringIO())
-        capture.print(placement_tables.plan_tables(plan))
-        text = capture.export_text()
+        from kiban.cli.placement_tables import plan_tables
+        from kiban.cli.terminal import show
+
+        show(plan_tables(plan), out)
+    elif output_format == PlanFormat.JSON:
+        emit(report.plan_json_text(plan), out)
     else:
-        text = report.plan_json_text(plan) if output_format == PlanFormat.JSON else report.plan_csv_text(plan)
-        if out is None:
-            typer.echo(text, nl=False)
-            return
-    _write(out, text)
-    typer.echo(f"wrote {out}", err=True)
+        emit(report.plan_csv_text(plan), out)
 
 
-def _write(out: Path, text: str) -> None:
-    """The whole file or nothing (kiban.output): `--previous PLAN --out PLAN` must never leave half a plan."""
-    from kiban.output import write_output
+def plan_command(
+    spec: SpecArgument,
+    output_format: FormatOption = PlanFormat.TABLE,
+    time_limit: TimeLimitOption = DEFAULT_TIME_LIMIT,
+    seed: SeedOption = DEFAULT_SEED,
+    out: OutOption = None,
+    previous: PreviousOption = None,
+    work_limit: WorkLimitOption = DEFAULT_WORK_LIMIT,
+    quiet: QuietOption = False,
+) -> None:
+    """Place every VM on a blade: fewest blades, then licences, then chassis; replicas on distinct chassis.
 
-    try:
-        write_output(out, text)
-    except SpecError as error:
-        for line in error.lines():
-            typer.echo(line, err=True)
-        raise typer.Exit(2) from None
+    With --previous, moving as few VMs as possible off the previous plan's blades comes first.
+    """
+    from kiban.cli.progress import Steps
+
+    with Steps(quiet) as steps:
+        steps.step("reading the spec")
+        platform = load(spec)
+        steps.step(f"placing VMs on blades (work limit {work_limit:g})")
+        placed = or_exit(lambda: make_plan(platform, spec, time_limit, seed, work_limit, previous))
+    emit_plan(placed, output_format, out)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plan")(plan_command)

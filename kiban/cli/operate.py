@@ -1,0 +1,69 @@
+"""Operators' commands: `kiban inventory`, `kiban playbook` and `kiban verify`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from kiban.cli.common import or_exit, write_atomically
+
+# pytest's own options pass through `kiban verify` and `kiban lab verify` untouched.
+PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+StateArgument = Annotated[
+    Path, typer.Argument(help="a kiban render, a `pulumi stack export`, or `pulumi stack output --json`")
+]
+
+
+def inventory_command(
+    state: StateArgument,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Ansible YAML inventory to write")],
+) -> None:
+    """Write the stack's inventory as an Ansible inventory: groups by area, role and business."""
+    from kiban.verify.inventory import ansible_inventory, ansible_inventory_text, inventory_from_state
+
+    document = or_exit(lambda: inventory_from_state(state))
+    write_atomically(out, ansible_inventory_text(ansible_inventory(document)))
+    typer.echo(f"wrote {out}: {len(document['hosts'])} hosts, {len(document['flows'])} planned rules")
+
+
+def playbook_command(
+    state: StateArgument,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Ansible playbook to write, e.g. site.yml")],
+) -> None:
+    """Write the day-two playbook: host firewalls, time sources, load-balancer backends and client lists.
+
+    Boot user data never follows the city (a change would replace the server); run this playbook with the
+    inventory of `kiban inventory` after every `pulumi up`: ansible-playbook -i inventory.yml site.yml.
+    """
+    from kiban.verify.inventory import inventory_from_state
+    from kiban_platform.templates.config import playbook
+
+    document = or_exit(lambda: inventory_from_state(state))
+    write_atomically(out, playbook(document, state.name))
+    typer.echo(f"wrote {out}: day-two files for {len(document['hosts'])} hosts")
+
+
+def verify_command(
+    context: typer.Context,
+    inventory: Annotated[Path, typer.Option("--inventory", "-i", help="Ansible inventory from `kiban inventory`")],
+) -> None:
+    """Run the testinfra suite: services on their ports, time sync, firewalls, and isolation between areas.
+
+    Arguments after the options go to pytest (for example -x or -k juki). Exit 0 when every check passes, 1 when
+    one fails, 2 when the inventory cannot be read.
+    """
+    from kiban.verify.run import check_inventory, run_suite
+
+    # Read and checked here, before pytest: a broken inventory is one located message and exit 2,
+    # not a page of collection errors.
+    or_exit(lambda: check_inventory(inventory))
+    raise typer.Exit(run_suite(inventory, list(context.args)))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("inventory")(inventory_command)
+    app.command("playbook")(playbook_command)
+    app.command("verify", context_settings=PASS_THROUGH)(verify_command)

@@ -1,0 +1,66 @@
+"""`kiban render`: the Pulumi program under mocks, written as the state `pulumi up` would leave."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from kiban.cli.common import QuietOption, fail, or_exit, write_atomically
+
+if TYPE_CHECKING:
+    from kiban.cli.progress import Steps
+    from kiban.render import StackConfig
+
+
+def render_document(config: StackConfig, steps: Steps, command: str, what: str = "") -> dict[str, Any]:
+    """Render ``config`` with its progress on ``steps`` (``what`` names the side of a comparison).
+
+    Bad input exits 2: a spec's located problems, or ``COMMAND: what to fix`` for a stack.
+    """
+    from kiban import render as rendering
+
+    label = f"{what}: " if what else ""
+    try:
+        return or_exit(
+            lambda: rendering.render(config, progress=lambda step, resources: steps.step(label + step, resources))
+        )
+    except rendering.RenderError as error:
+        raise fail(f"{command}: {error}") from None
+
+
+def render_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="state file to write (pulumi stack export format)")],
+    stack: Annotated[str | None, typer.Option(help="stack to render: stacks/Pulumi.<STACK>.yaml")] = None,
+    spec: Annotated[Path | None, typer.Option(help="render this spec without a stack (default settings)")] = None,
+    target: Annotated[str | None, typer.Option(help="with --spec: the target, e.g. openstack")] = None,
+    quiet: QuietOption = False,
+) -> None:
+    """Run the Pulumi program under mocks (no cloud, no CLI) and write the state `pulumi up` would leave."""
+    # The Pulumi SDK and the providers load only for the commands that run the program.
+    from kiban import render as rendering
+    from kiban.cli.progress import Steps
+
+    if (stack is None) == (spec is None) or (spec is not None and target is None) or (stack and target):
+        raise fail("render: give --stack NAME, or --spec FILE --target TARGET")
+    try:
+        if stack is not None:
+            config = rendering.load_stack_config(rendering.PROJECT_DIR, stack)
+        else:
+            assert spec is not None and target is not None
+            config = rendering.spec_stack_config(rendering.PROJECT_DIR, spec, target)
+    except rendering.RenderError as error:
+        raise fail(f"render: {error}") from None
+    with Steps(quiet, unit="resources") as steps:
+        document = render_document(config, steps, "render")
+        steps.step("writing the state", len(document["deployment"]["resources"]))
+        write_atomically(out, rendering.dumps_state(document))
+    summary = rendering.summarize(document["deployment"]["resources"])
+    for line in rendering.summary_lines(summary, config.stack):
+        typer.echo(line)
+    typer.echo(f"wrote {out}", err=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("render")(render_command)

@@ -1,0 +1,111 @@
+"""The spec's commands: `kiban validate`, `kiban schema`, `kiban plan-network` and `kiban catalog`."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from kiban.cli.common import SpecArgument, emit, fail, or_exit
+
+if TYPE_CHECKING:
+    from kiban_platform.spec.model import PlatformSpec
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+def load(spec: Path) -> PlatformSpec:
+    """The spec, or its located problems and exit 2."""
+    from kiban_platform.spec.load import load_spec
+
+    return or_exit(lambda: load_spec(spec))
+
+
+def validate_command(
+    spec: SpecArgument,
+    target: Annotated[
+        str | None,
+        typer.Option(help="also run this target's own checks (aws, openstack) with its default settings"),
+    ] = None,
+) -> None:
+    """Check a platform spec; exit 0 when valid, else print FILE: field.path: problem lines and exit 2."""
+    from kiban_platform.spec.load import load_spec
+
+    if target is None:
+        platform = load(spec)
+    else:
+        # The target registry loads the Pulumi SDK (never a provider SDK), which plain validation skips.
+        from kiban_platform.backends import TargetError, check_target, target_problems
+
+        try:
+            check_target(target)
+        except TargetError as error:
+            raise fail(f"validate: {error}") from None
+        platform = or_exit(lambda: load_spec(spec, lambda checked: target_problems(target, checked)))
+    blades = sum(len(chassis.blades) for chassis in platform.failure_domains.chassis)
+    typer.echo(
+        f"{spec}: valid: {platform.municipality.name} ({platform.municipality.name_en}), "
+        f"{len(platform.areas)} areas, {len(platform.businesses)} businesses, "
+        f"{len(platform.middleware.items())} middleware roles, "
+        f"{len(platform.failure_domains.chassis)} chassis / {blades} blades, {len(platform.flows)} declared flows"
+        + (f"; fits target {target}" if target is not None else "")
+    )
+
+
+def schema_command(
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="write to this file instead of stdout")] = None,
+) -> None:
+    """Print the spec's JSON Schema, for editors' YAML validation (see README: editor set-up)."""
+    from kiban.schema import spec_json_schema
+
+    emit(json.dumps(spec_json_schema(), indent=2, ensure_ascii=False) + "\n", out)
+
+
+def plan_network_command(
+    spec: SpecArgument,
+    output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json")] = OutputFormat.TABLE,
+) -> None:
+    """Show each area's VLANs and subnets, and which areas may open connections to which (the flow matrix)."""
+    from kiban_platform.network.flows import plan_flows
+    from kiban_platform.network.inventory import network_plan_json
+    from kiban_platform.network.plan import plan_network
+
+    platform = load(spec)
+    network = plan_network(platform)
+    flows = plan_flows(platform, network)
+    if output_format == OutputFormat.JSON:
+        typer.echo(json.dumps(network_plan_json(network, flows), indent=2, ensure_ascii=False))
+        return
+    from kiban.cli import reports
+    from kiban.cli.terminal import stdout_console
+
+    console = stdout_console()
+    console.print(reports.segment_table(platform, network))
+    console.print(reports.flow_matrix(platform, flows))
+    console.print(reports.crossing_rules_table(platform, flows))
+
+
+def catalog_command(
+    version: Annotated[int | None, typer.Option(help="catalogue version (default: newest)")] = None,
+) -> None:
+    """List the built-in catalogue of standardised businesses (標準準拠システム) a spec can start from."""
+    from kiban.cli import reports
+    from kiban.cli.terminal import stdout_console
+    from kiban_platform.spec.catalogue import available_versions, load_catalogue
+
+    chosen = version if version is not None else available_versions()[-1]
+    catalogue = or_exit(lambda: load_catalogue(chosen))
+    stdout_console().print(reports.catalogue_table(catalogue))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("validate")(validate_command)
+    app.command("schema")(schema_command)
+    app.command("plan-network")(plan_network_command)
+    app.command("catalog")(catalog_command)
