@@ -206,7 +206,8 @@ def main(project_dir: Path | None = None) -> None:
 
     folder = project_dir or Path.cwd()
     config = {**pulumi_config.get_config_env(), **pulumi_config.CONFIG.get()}
-    source = str(stack_file_of(folder, pulumi.get_stack()).relative_to(folder))
+    stack_file = stack_file_of(folder, pulumi.get_stack())
+    source = str(stack_file.relative_to(folder)) if stack_file.is_relative_to(folder) else str(stack_file)
     try:
         prepared = prepare({key: _as_text(value) for key, value in config.items()}, folder, source)
     except (StackConfigError, SpecError) as error:
