@@ -82,3 +82,34 @@ def test_prepare_reports_a_bad_spec_with_located_lines(tmp_path: Path) -> None:
     with pytest.raises(SpecError) as caught:
         prepare(_config(spec), tmp_path, SOURCE)
     assert all(line.startswith(str(spec)) for line in caught.value.lines())
+
+
+def _project_config(**extra: str) -> dict[str, str]:
+    config = {"kiban:spec": "specs/city.yaml", "kiban:target": "openstack", "kiban:placement": '{"enabled": false}'}
+    return config | {f"kiban:{key}": value for key, value in extra.items()}
+
+
+def test_main_runs_a_projects_main_as_pulumi_would(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kiban.init_project import init_project
+    from kiban.mock_runtime import RecordingMonitor, run_program
+
+    project = tmp_path / "city"
+    init_project(project)
+    monkeypatch.chdir(project)  # pulumi runs the program in its project folder
+    monitor = run_program(project / "__main__.py", "kiban", "city-openstack", _project_config(), [])
+    assert isinstance(monitor, RecordingMonitor)
+    types = {registration.type for registration in monitor.registrations.values()}
+    assert {"kiban:platform:SharedPlatform", "openstack:compute/instance:Instance"} <= types
+
+
+def test_main_ends_a_bad_stack_with_its_located_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pulumi
+
+    from kiban.init_project import init_project
+    from kiban.mock_runtime import run_program
+
+    project = tmp_path / "city"
+    init_project(project)
+    monkeypatch.chdir(project)
+    with pytest.raises(pulumi.RunError, match=r"^stacks/Pulumi.city-openstack.yaml: kiban:flavour: unknown key"):
+        run_program(project / "__main__.py", "kiban", "city-openstack", _project_config(flavour="x"), [])
