@@ -225,7 +225,7 @@ class _RootPlaceholder:
 
 
 def run_program(
-    program: Path,
+    program: Path | Callable[[], None],
     project: str,
     stack: str,
     config: Mapping[str, str],
@@ -233,8 +233,12 @@ def run_program(
     mocks: Mocks | None = None,
     monitor_factory: Callable[[Mocks, str, str], MockMonitor] | None = None,
     on_register: Callable[[int], None] | None = None,
+    project_root: Path | None = None,
 ) -> MockMonitor:
-    """Run ``program`` (a Pulumi ``__main__.py``) as the engine would, under mocks; return the monitor.
+    """Run ``program`` (a Pulumi ``__main__.py``, or a function) as the engine would, under mocks; return the monitor.
+
+    Source positions are recorded relative to ``project_root``: by default the folder of a
+    ``__main__.py``; a function has none unless given.
 
     The stack resource is made by ``run_in_stack`` like the real language host does, so the
     program's exports are registered as the stack's outputs. Global runtime state (the root
@@ -244,7 +248,9 @@ def run_program(
     mocks = mocks or KibanMocks()
     monitor = (monitor_factory or RecordingMonitor)(mocks, stack, project)
     if isinstance(monitor, RecordingMonitor):
-        monitor.project_root = program.resolve().parent
+        monitor.project_root = project_root.resolve() if project_root else None
+        if monitor.project_root is None and isinstance(program, Path):
+            monitor.project_root = program.resolve().parent
         monitor.on_register = on_register
     pulumi_config.set_all_config(dict(config), list(secret_keys))
     settings.ROOT.set(_RootPlaceholder())  # type: ignore[arg-type]
@@ -259,14 +265,17 @@ def run_program(
     return monitor
 
 
-async def _run_and_drain(program: Path) -> None:
+async def _run_and_drain(program: Path | Callable[[], None]) -> None:
     """Run the program, then wait for its outputs with one callback each.
 
     The SDK's own final wait (``wait_for_rpcs``) calls ``asyncio.wait`` on every pending output
     again each time one finishes: quadratic in a program of thousands of resources. Waiting
     here first leaves it nothing to do. Failed outputs stay tracked, so the SDK still raises them.
     """
-    runpy.run_path(str(program), run_name="__main__")
+    if isinstance(program, Path):
+        runpy.run_path(str(program), run_name="__main__")
+    else:
+        program()
     while True:
         with settings.SETTINGS.lock:
             pending = [task for task in settings.SETTINGS.outputs if not task.done()]

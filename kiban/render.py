@@ -43,13 +43,26 @@ from kiban.passphrase import (
     configured_passphrase,
     derived_salt,
 )
-from kiban_platform.backends import TargetError, check_target, create_backend
-from kiban_platform.placement.fleet import load_plan_file, plan_file_for
-from kiban_platform.placement.options import placement_settings
-from kiban_platform.spec.load import load_spec
-from kiban_platform.spec.model import MiddlewareRole, PlatformSpec
+from kiban_platform.program import CONFIG_NAMESPACE, PreparedStack, StackConfigError, prepare, run
+from kiban_platform.spec.model import PlatformSpec
 
-PROJECT_DIR = Path(__file__).resolve().parent.parent
+PROJECT_FILE = "Pulumi.yaml"
+# The project name of a render with no project (--spec outside any Pulumi project): the repository's.
+DEFAULT_PROJECT_NAME = "kiban"
+
+
+def find_project(start: Path) -> Path | None:
+    """The Pulumi project holding ``start``: the nearest folder upwards with a Pulumi.yaml, as pulumi finds it."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    return None
+
+
+# The project `kiban render --stack` reads: found from the current folder upwards (a city's own project made
+# by `kiban init`, or kiban's checkout); with none, the current folder, where only --spec renders work.
+PROJECT_DIR = find_project(Path.cwd()) or Path.cwd()
 SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"
 SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270"
 # When a render happened, for the manifest and every resource's created/modified: SOURCE_DATE_EPOCH
@@ -76,19 +89,29 @@ class StackConfig:
     # The stack file's passphrase salt state; without one (a stack-less render, a stack on another secrets
     # provider) a render derives its salt from the project and the stack name.
     encryption_salt: str | None = None
+    stack_file: Path | None = None  # where the config was read, named in errors; None for a stack-less render
 
     def get(self, key: str) -> str | None:
-        return self.config.get(key if ":" in key else f"{self.project}:{key}")
+        return self.config.get(key if ":" in key else f"{CONFIG_NAMESPACE}:{key}")
 
 
 def read_project(project_dir: Path) -> tuple[str, Path]:
     """The project's name and its stack-config folder, from Pulumi.yaml."""
-    project_file = project_dir / "Pulumi.yaml"
+    project_file = project_dir / PROJECT_FILE
+    if not project_file.is_file():
+        raise RenderError(
+            f"no {PROJECT_FILE} in {project_dir} or any folder above: run this inside a kiban project "
+            "(`kiban init DIR` makes one), or render a spec with --spec FILE --target TARGET"
+        )
     try:
         project = yaml.safe_load(project_file.read_text(encoding="utf-8"))
     except OSError as error:
         raise RenderError(f"{project_file}: cannot be read: {error.strerror}") from None
-    return str(project["name"]), project_dir / str(project.get("stackConfigDir", "."))
+    except yaml.YAMLError as error:
+        raise RenderError(f"{project_file}: not valid YAML: {error}") from None
+    if not isinstance(project, dict) or not isinstance(project.get("name"), str):
+        raise RenderError(f"{project_file}: name: missing; a Pulumi project file names its project")
+    return project["name"], project_dir / str(project.get("stackConfigDir", "."))
 
 
 def known_stacks(project_dir: Path) -> list[str]:
@@ -120,7 +143,7 @@ def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
     salt = data.get("encryptionsalt")
     if salt is not None and not isinstance(salt, str):
         raise RenderError(f"{stack_file}: encryptionsalt must be text (v1:<salt>:<check>)")
-    stack_config = StackConfig(project, stack, {}, [], encryption_salt=salt)
+    stack_config = StackConfig(project, stack, {}, [], encryption_salt=salt, stack_file=stack_file)
     # A stack on another secrets provider (secretsprovider: awskms://...) cannot be opened here: its
     # secure values reach the program as their ciphertext, which is then sealed like any secret.
     crypter = secrets_crypter(stack_config) if salt is not None else None
@@ -174,55 +197,40 @@ def render_time() -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def spec_stack_config(project_dir: Path, spec_file: Path, target: str) -> StackConfig:
-    """The config of a stack-less render: the spec, the target, and default settings."""
-    project, _ = read_project(project_dir)
-    config = {f"{project}:spec": str(spec_file.resolve()), f"{project}:target": target}
+def spec_stack_config(project_dir: Path | None, spec_file: Path, target: str) -> StackConfig:
+    """The config of a stack-less render: the spec, the target, and default settings.
+
+    Inside a project the render takes the project's name; with none (an empty folder) kiban's own.
+    """
+    has_project = project_dir is not None and (project_dir / PROJECT_FILE).is_file()
+    project = read_project(project_dir)[0] if project_dir is not None and has_project else DEFAULT_PROJECT_NAME
+    namespace = CONFIG_NAMESPACE
+    config = {f"{namespace}:spec": str(spec_file.resolve()), f"{namespace}:target": target}
     # A database node needs its admin password; a stack-less render has none, so it gets a placeholder secret.
-    password_key = f"{project}:databaseAdminPassword"
+    password_key = f"{namespace}:databaseAdminPassword"
     config[password_key] = PLACEHOLDER_SECRET
     # No stack, no salt: secrets_crypter derives one from the project and the stack name (the spec file's
     # name and the target), not from the spec's text, so an edit to the spec changes only the secrets it changes.
     return StackConfig(project, f"{spec_file.stem}-{target}", config, [password_key])
 
 
-def check_stack(project_dir: Path, stack: StackConfig) -> PlatformSpec:
-    """Load the spec and the target settings as the program will; raise SpecError or RenderError first.
+def prepare_stack(project_dir: Path | None, stack: StackConfig) -> PreparedStack:
+    """The stack prepared as the program prepares it (spec loaded, plans made, target checked), once per render.
 
-    The program would fail the same way, but under the mock runtime with a traceback; here the
-    person gets the located spec problems or the config key to fix.
+    A bad config is a RenderError naming the stack file and the key; a bad spec or plan file a SpecError
+    with its located lines: here, before the mock runtime, where they would come with a traceback.
     """
-    spec_path = stack.get("spec")
-    if spec_path is None:
-        raise RenderError(f"stack {stack.stack!r}: set {stack.project}:spec to the platform spec file")
-    target = stack.get("target")
-    if target is None:
-        raise RenderError(f"stack {stack.stack!r}: set {stack.project}:target (e.g. openstack)")
-    spec = load_spec(project_dir / spec_path)
+    folder = project_dir if project_dir is not None else Path.cwd()
+    source = str(stack.stack_file) if stack.stack_file is not None else f"stack {stack.stack!r}"
     try:
-        check_target(target)
-        settings = json.loads(stack.get(target) or "{}")
-        create_backend(target, settings).check(spec)
-    except TargetError as error:
-        raise RenderError(f"stack {stack.stack!r}: {error}") from None
-    except json.JSONDecodeError:
-        raise RenderError(f"stack {stack.stack!r}: {stack.project}:{target} must be a mapping") from None
-    try:
-        placement = placement_settings(json.loads(stack.get("placement") or "{}"))
-    except ValueError as error:
-        raise RenderError(f"stack {stack.stack!r}: {error}") from None
-    # The plan file the program will use (named, or discovered as plans/<spec stem>.json): a stale one is
-    # refused here, before the program runs, with the command that updates it.
-    plan_file = plan_file_for(placement, project_dir / spec_path, project_dir)
-    if plan_file is not None:
-        load_plan_file(plan_file, spec, project_dir / spec_path)
-    needs_password = spec.middleware.get(MiddlewareRole.DATABASE) is not None
-    if needs_password and stack.get("databaseAdminPassword") is None:
-        raise RenderError(
-            f"stack {stack.stack!r}: the database nodes need the secret {stack.project}:databaseAdminPassword "
-            "(pulumi config set --secret databaseAdminPassword ...)"
-        )
-    return spec
+        return prepare(stack.config, folder, source)
+    except StackConfigError as error:
+        raise RenderError(str(error)) from None
+
+
+def check_stack(project_dir: Path | None, stack: StackConfig) -> PlatformSpec:
+    """Prepare the stack as a render would and return its spec; RenderError or SpecError when it cannot run."""
+    return prepare_stack(project_dir, stack).spec
 
 
 # -- the state document ---------------------------------------------------------------------------
@@ -458,21 +466,25 @@ def summary_lines(summary: Summary, stack: str) -> list[str]:
 def render(
     stack: StackConfig, project_dir: Path | None = None, progress: Callable[[str, int], None] | None = None
 ) -> dict[str, Any]:
-    """Check the stack, run the program under mocks and return the state document.
+    """Prepare the stack, run kiban's program on it under mocks and return the state document.
 
+    The program runs from the prepared stack (``kiban_platform.program.run``), not by executing the
+    project's ``__main__.py``: that file is three lines calling the same ``prepare`` and ``run``, and
+    preparing here first gives located errors and loads the spec and the plan file only once.
     ``progress``: called with the step and the resources registered so far, for a progress display.
     """
     project_dir = project_dir or PROJECT_DIR
     report = progress or (lambda step, resources: None)
     report("checking the stack", 0)
-    check_stack(project_dir, stack)
+    prepared = prepare_stack(project_dir, stack)
     monitor = run_program(
-        project_dir / "__main__.py",
+        lambda: run(prepared),
         stack.project,
         stack.stack,
         stack.config,
         stack.secret_keys,
         on_register=lambda resources: report("running the program", resources),
+        project_root=project_dir,
     )
     assert isinstance(monitor, RecordingMonitor)
     report("sealing the state", len(monitor.registrations))
@@ -480,13 +492,17 @@ def render(
 
 
 __all__ = [
+    "PROJECT_DIR",
     "STACK_TYPE",
     "RenderError",
     "StackConfig",
     "Summary",
+    "check_stack",
     "dumps_state",
+    "find_project",
     "known_stacks",
     "load_stack_config",
+    "prepare_stack",
     "render",
     "spec_stack_config",
     "summarize",

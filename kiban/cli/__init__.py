@@ -7,7 +7,8 @@ One module per group of commands, each registering its commands on ``app``:
 - ``render``: render (the Pulumi program under mocks);
 - ``audit``: diff, audit;
 - ``operate``: inventory, playbook, verify;
-- ``lab``: lab up|verify|down.
+- ``lab``: lab up|verify|down;
+- ``kiban.init_project``: init (a city's own Pulumi project).
 
 ``common`` holds what they share (exit codes, bad input, ``--out`` files), ``terminal`` the rich
 side (tables, progress). A command module imports at its top only what defining its options needs;
@@ -21,6 +22,7 @@ import typer
 
 from kiban.cli import audit, lab, operate, plan, render, spec
 from kiban.cli.common import EXIT_BAD_INPUT, GuardedGroup
+from kiban.init_project import init_command
 
 __all__ = ["EXIT_BAD_INPUT", "app", "main"]
 
@@ -36,6 +38,7 @@ app = typer.Typer(
 # In the order `kiban --help` lists them.
 for group in (spec, plan, render, operate, audit, lab):
     group.register(app)
+app.command("init")(init_command)
 
 
 def main() -> None:

@@ -396,3 +396,54 @@ def test_the_state_passes_pulumis_import_checks(sample_state: dict[str, Any]) ->
         needs |= {dep for deps in resource.get("propertyDependencies", {}).values() for dep in deps}
         assert needs <= seen, urn
         seen.add(urn)
+
+
+def test_a_render_loads_the_spec_and_the_plan_file_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kiban_platform.placement.fleet as fleet
+    import kiban_platform.program as program
+
+    spec = write_tiny_city(tmp_path)
+    plan = tmp_path / "plan.json"
+    made = runner.invoke(app, ["plan", str(spec), "--format", "json", "--out", str(plan), "--work-limit", "2"])
+    assert made.exit_code == 0, made.output
+    calls: list[str] = []
+
+    def counted(name: str, function: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            calls.append(name)
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(program, "load_spec", counted("spec", load_spec))
+    monkeypatch.setattr(fleet, "load_plan_file", counted("plan", fleet.load_plan_file))
+    stack = tiny_stack(spec)
+    stack.config["kiban:placement"] = json.dumps({"planFile": str(plan)})
+    document = rendering.render(stack, tmp_path)
+    assert sorted(calls) == ["plan", "spec"]
+    assert any(r["type"] == "kiban:platform:SharedPlatform" for r in document["deployment"]["resources"])
+
+
+def test_the_project_is_found_from_the_current_folder_upwards(tmp_path: Path) -> None:
+    project = _project(tmp_path, {"kiban:spec": "specs/city.yaml", "kiban:target": "openstack"})
+    (project / "specs" / "drafts").mkdir(parents=True)
+    assert rendering.find_project(project / "specs" / "drafts") == project.resolve()
+    assert rendering.find_project(Path("/")) is None
+
+
+def test_a_stack_needs_a_project_but_a_spec_does_not(tmp_path: Path) -> None:
+    with pytest.raises(rendering.RenderError, match=r"no Pulumi.yaml in .* \(`kiban init DIR` makes one\)"):
+        rendering.load_stack_config(tmp_path, "city")
+    stack = rendering.spec_stack_config(None, SAMPLE_SPEC, "openstack")
+    assert (stack.project, stack.stack) == ("kiban", "sample-city-openstack")
+    assert stack.config["kiban:spec"] == str(SAMPLE_SPEC.resolve())
+
+
+def test_a_stack_file_key_error_names_the_stack_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = _project(tmp_path, {"kiban:spec": str(SAMPLE_SPEC), "kiban:target": "openstack", "kiban:flavour": "x"})
+    monkeypatch.setattr(rendering, "PROJECT_DIR", project)
+    result = runner.invoke(app, ["render", "--stack", "city", "--out", str(tmp_path / "x.json")])
+    assert result.exit_code == 2
+    stack_file = project / "stacks" / "Pulumi.city.yaml"
+    assert result.stderr.startswith(f"render: {stack_file}: kiban:flavour: unknown key; known keys: kiban:spec")
+    assert "Traceback" not in result.stderr and not (tmp_path / "x.json").exists()

@@ -1,0 +1,231 @@
+"""kiban's Pulumi program: one model of the ``kiban:*`` stack config, ``prepare`` it, ``run`` it.
+
+A project's ``__main__.py`` (the repository's, or a city's own made by ``kiban init``) is three
+lines calling ``main()``. ``kiban render`` calls ``prepare`` itself with the stack file it read
+and then ``run`` under the mock runtime, so a render loads the spec and checks the plan file once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import yaml
+from pulumi.runtime import config as pulumi_config
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kiban_platform.backends import Backend, TargetError, check_target, create_backend
+from kiban_platform.components import SharedPlatform, SharedPlatformArgs
+from kiban_platform.network.flows import FlowPlan, plan_flows
+from kiban_platform.network.inventory import network_plan_json
+from kiban_platform.network.plan import NetworkPlan, plan_network
+from kiban_platform.placement.fleet import PlacedFleet, place_fleet
+from kiban_platform.placement.options import PlacementSettings
+from kiban_platform.spec.load import load_spec
+from kiban_platform.spec.model import MiddlewareRole, PlatformSpec
+
+# The stack config's namespace: fixed, whatever a city names its Pulumi project, so its stack files
+# say `kiban:spec` like the repository's.
+CONFIG_NAMESPACE = "kiban"
+DATABASE_PASSWORD_KEY = "databaseAdminPassword"
+
+
+class StackConfigError(ValueError):
+    """The stack's ``kiban:*`` config cannot be used; each line names where it came from and the key."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+class StackSettings(BaseModel):
+    """Every ``kiban:*`` key of a stack file (``stacks/Pulumi.<stack>.yaml``), as the program reads them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    spec: str = Field(
+        min_length=1,
+        description="Path of the platform spec, relative to this folder, e.g. specs/sample-city.yaml.",
+    )
+    target: str = Field(
+        min_length=1,
+        description=(
+            "Where the platform is built, openstack or aws; its settings are the object kiban:<target> "
+            "(docs/OPENSTACK.md, docs/AWS.md)."
+        ),
+    )
+    openstack: dict[str, Any] | None = Field(
+        default=None, description="The OpenStack target's settings (docs/OPENSTACK.md); used when target is openstack."
+    )
+    aws: dict[str, Any] | None = Field(
+        default=None, description="The AWS target's settings (docs/AWS.md); used when target is aws."
+    )
+    placement: PlacementSettings = Field(
+        default_factory=PlacementSettings,
+        description="Whether and how VMs are placed on blades: planFile, enabled, timeLimit, workLimit, seed.",
+    )
+    database_admin_password: str | None = Field(
+        default=None,
+        alias=DATABASE_PASSWORD_KEY,
+        description="Secret: the database nodes' admin password (pulumi config set --secret databaseAdminPassword).",
+    )
+
+    def target_settings(self) -> Mapping[str, Any]:
+        settings: Mapping[str, Any] | None = getattr(self, self.target, None)
+        return settings or {}
+
+
+def _decoded(value: str) -> Any:
+    """A config value as the CLI passes it: objects, lists, numbers and booleans as JSON text."""
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
+
+
+def stack_settings(config: Mapping[str, str], source: str) -> StackSettings:
+    """The ``kiban:*`` keys of ``config`` (namespaced keys, values as the CLI passes them) as StackSettings.
+
+    ``source`` names where the config came from (the stack file) in every error line.
+    """
+    prefix = f"{CONFIG_NAMESPACE}:"
+    raw: dict[str, Any] = {}
+    for key, value in config.items():
+        if key.startswith(prefix):
+            name = key[len(prefix) :]
+            # The spec path and the password are text even when they look like JSON.
+            raw[name] = value if name in ("spec", "target", DATABASE_PASSWORD_KEY) else _decoded(value)
+    try:
+        settings = StackSettings.model_validate(raw)
+    except ValidationError as error:
+        lines = []
+        for problem in error.errors():
+            key = prefix + ".".join(map(str, problem["loc"]))
+            if problem["type"] == "extra_forbidden":
+                known = ", ".join(prefix + name for name in _known_keys())
+                lines.append(f"{source}: {key}: unknown key; known keys: {known}")
+            elif problem["type"] == "missing":
+                lines.append(f"{source}: {key}: missing; set {key} in the stack file")
+            else:
+                lines.append(f"{source}: {key}: {problem['msg']}")
+        raise StackConfigError(lines) from None
+    try:
+        check_target(settings.target)
+    except TargetError as error:
+        raise StackConfigError([f"{source}: {error}"]) from None
+    return settings
+
+
+def _known_keys() -> list[str]:
+    return [field.alias or name for name, field in StackSettings.model_fields.items()]
+
+
+@dataclass(frozen=True)
+class PreparedStack:
+    """Everything the program declares a platform from: the settings, the spec and its plans, the backend."""
+
+    settings: StackSettings
+    project_dir: Path
+    spec_file: Path
+    spec: PlatformSpec
+    network: NetworkPlan
+    flows: FlowPlan
+    placement: PlacedFleet | None
+    backend: Backend
+
+
+def prepare(config: Mapping[str, str], project_dir: Path, source: str) -> PreparedStack:
+    """Read the stack config, load the spec, plan it once and check the target: StackConfigError or SpecError.
+
+    ``config``: namespaced keys, values as the CLI passes them; ``project_dir``: where relative
+    paths (the spec, plan files) start; ``source``: the stack file, named in errors.
+    """
+    settings = stack_settings(config, source)
+    spec_file = project_dir / settings.spec
+    spec = load_spec(spec_file)
+    try:
+        backend = create_backend(settings.target, settings.target_settings())
+        backend.check(spec)
+    except TargetError as error:
+        raise StackConfigError([f"{source}: {error}"]) from None
+    if spec.middleware.get(MiddlewareRole.DATABASE) is not None and settings.database_admin_password is None:
+        raise StackConfigError(
+            [
+                f"{source}: {CONFIG_NAMESPACE}:{DATABASE_PASSWORD_KEY}: the database nodes need this secret "
+                f"(pulumi config set --secret {DATABASE_PASSWORD_KEY} ...)"
+            ]
+        )
+    network = plan_network(spec)
+    flows = plan_flows(spec, network)
+    # Placement (`kiban plan`) decides each VM's chassis and blade: from the stack's plan file, or planned now.
+    placement = place_fleet(spec, spec_file, settings.placement, project_dir)
+    return PreparedStack(settings, project_dir, spec_file, spec, network, flows, placement, backend)
+
+
+def run(prepared: PreparedStack) -> None:
+    """Declare the platform of a prepared stack and export its outputs (inside a Pulumi program)."""
+    password = prepared.settings.database_admin_password
+    platform = SharedPlatform(
+        "platform",
+        SharedPlatformArgs(
+            prepared.spec,
+            prepared.network,
+            prepared.flows,
+            prepared.backend,
+            pulumi.Output.secret(password) if password is not None else None,
+            prepared.placement,
+        ),
+    )
+    pulumi.export("inventory", platform.inventory)
+    plan = network_plan_json(prepared.network, prepared.flows)
+    pulumi.export("municipality", prepared.spec.municipality.model_dump(mode="json", by_alias=True))
+    pulumi.export("segments", plan["segments"])
+    pulumi.export("rules", plan["rules"])
+
+
+def stack_file_of(project_dir: Path, stack: str) -> Path:
+    """Where the stack's config lives: ``<stackConfigDir>/Pulumi.<stack>.yaml`` of the project."""
+    try:
+        project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        project = {}
+    folder = project.get("stackConfigDir", ".") if isinstance(project, dict) else "."
+    return project_dir / str(folder) / f"Pulumi.{stack}.yaml"
+
+
+def main(project_dir: Path | None = None) -> None:
+    """The body of a project's ``__main__.py`` under ``pulumi up``: prepare the running stack, then run it.
+
+    A bad config or spec ends the program with its located lines and no traceback (pulumi.RunError).
+    """
+    from kiban_platform.spec.problems import SpecError
+
+    folder = project_dir or Path.cwd()
+    config = {**pulumi_config.get_config_env(), **pulumi_config.CONFIG.get()}
+    stack_file = stack_file_of(folder, pulumi.get_stack())
+    source = str(stack_file.relative_to(folder)) if stack_file.is_relative_to(folder) else str(stack_file)
+    try:
+        prepared = prepare({key: _as_text(value) for key, value in config.items()}, folder, source)
+    except (StackConfigError, SpecError) as error:
+        raise pulumi.RunError(str(error)) from None
+    run(prepared)
+
+
+def _as_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+__all__ = [
+    "CONFIG_NAMESPACE",
+    "PreparedStack",
+    "StackConfigError",
+    "StackSettings",
+    "main",
+    "prepare",
+    "run",
+    "stack_settings",
+]

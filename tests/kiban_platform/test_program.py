@@ -1,0 +1,115 @@
+"""kiban's Pulumi program: one model of the kiban:* stack config, and prepare()."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kiban_platform.backends import known_targets
+from kiban_platform.program import StackConfigError, StackSettings, prepare, stack_settings
+from kiban_platform.spec.problems import SpecError
+from tests.conftest import REPO
+from tests.rendering import write_tiny_city
+
+SOURCE = "stacks/Pulumi.city.yaml"
+
+
+def _config(spec: Path, **extra: str) -> dict[str, str]:
+    return {"kiban:spec": str(spec), "kiban:target": "openstack", **{f"kiban:{k}": v for k, v in extra.items()}}
+
+
+def test_an_unknown_key_is_refused_naming_the_stack_file_and_the_key() -> None:
+    with pytest.raises(StackConfigError) as caught:
+        stack_settings({"kiban:spec": "a.yaml", "kiban:target": "openstack", "kiban:palcement": "{}"}, SOURCE)
+    (line,) = caught.value.lines
+    assert line.startswith(f"{SOURCE}: kiban:palcement: unknown key; known keys: kiban:spec, kiban:target")
+    assert "kiban:databaseAdminPassword" in line
+
+
+def test_keys_of_other_namespaces_are_left_to_their_owners() -> None:
+    settings = stack_settings({"kiban:spec": "a.yaml", "kiban:target": "aws", "aws:region": "ap-northeast-1"}, SOURCE)
+    assert settings.target == "aws" and settings.target_settings() == {}
+
+
+def test_missing_keys_and_bad_values_are_each_located() -> None:
+    with pytest.raises(StackConfigError) as caught:
+        stack_settings({"kiban:placement": '{"timeLimit": -1}'}, SOURCE)
+    text = str(caught.value)
+    assert f"{SOURCE}: kiban:spec: missing; set kiban:spec in the stack file" in text
+    assert f"{SOURCE}: kiban:target: missing" in text
+    assert f"{SOURCE}: kiban:placement.timeLimit: Input should be greater than 0" in text
+
+
+def test_an_unknown_target_is_refused_with_the_known_ones() -> None:
+    with pytest.raises(StackConfigError, match=r"unknown target 'vsphere'.*known targets: aws, openstack"):
+        stack_settings({"kiban:spec": "a.yaml", "kiban:target": "vsphere"}, SOURCE)
+
+
+def test_target_settings_are_objects() -> None:
+    with pytest.raises(StackConfigError, match=r"kiban:openstack: Input should be a valid dictionary"):
+        stack_settings({"kiban:spec": "a.yaml", "kiban:target": "openstack", "kiban:openstack": "[1]"}, SOURCE)
+
+
+def test_every_target_has_its_settings_key() -> None:
+    assert set(known_targets()) <= set(StackSettings.model_fields)
+
+
+def test_the_project_file_declares_keys_of_the_model_with_its_descriptions() -> None:
+    declared = yaml.safe_load((REPO / "Pulumi.yaml").read_text(encoding="utf-8"))["config"]
+    for key, declaration in declared.items():
+        field = StackSettings.model_fields[key]
+        assert declaration["description"] == field.description, key
+
+
+def test_prepare_plans_once_and_checks_the_target(tmp_path: Path) -> None:
+    spec = write_tiny_city(tmp_path)
+    prepared = prepare(_config(spec, databaseAdminPassword="x", placement='{"enabled": false}'), tmp_path, SOURCE)
+    assert prepared.spec.municipality.name_en == "Test City"
+    assert prepared.placement is None and prepared.backend.target == "openstack"
+    assert prepared.network.segments and prepared.flows.rules
+
+
+def test_prepare_asks_for_the_database_password(tmp_path: Path) -> None:
+    with pytest.raises(StackConfigError, match=rf"^{SOURCE}: kiban:databaseAdminPassword: the database nodes need"):
+        prepare(_config(write_tiny_city(tmp_path), placement='{"enabled": false}'), tmp_path, SOURCE)
+
+
+def test_prepare_reports_a_bad_spec_with_located_lines(tmp_path: Path) -> None:
+    spec = tmp_path / "city.yaml"
+    spec.write_text("municipality: {}\n", encoding="utf-8")
+    with pytest.raises(SpecError) as caught:
+        prepare(_config(spec), tmp_path, SOURCE)
+    assert all(line.startswith(str(spec)) for line in caught.value.lines())
+
+
+def _project_config(**extra: str) -> dict[str, str]:
+    config = {"kiban:spec": "specs/city.yaml", "kiban:target": "openstack", "kiban:placement": '{"enabled": false}'}
+    return config | {f"kiban:{key}": value for key, value in extra.items()}
+
+
+def test_main_runs_a_projects_main_as_pulumi_would(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kiban.init_project import init_project
+    from kiban.mock_runtime import RecordingMonitor, run_program
+
+    project = tmp_path / "city"
+    init_project(project)
+    monkeypatch.chdir(project)  # pulumi runs the program in its project folder
+    monitor = run_program(project / "__main__.py", "kiban", "city-openstack", _project_config(), [])
+    assert isinstance(monitor, RecordingMonitor)
+    types = {registration.type for registration in monitor.registrations.values()}
+    assert {"kiban:platform:SharedPlatform", "openstack:compute/instance:Instance"} <= types
+
+
+def test_main_ends_a_bad_stack_with_its_located_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pulumi
+
+    from kiban.init_project import init_project
+    from kiban.mock_runtime import run_program
+
+    project = tmp_path / "city"
+    init_project(project)
+    monkeypatch.chdir(project)
+    with pytest.raises(pulumi.RunError, match=r"^stacks/Pulumi.city-openstack.yaml: kiban:flavour: unknown key"):
+        run_program(project / "__main__.py", "kiban", "city-openstack", _project_config(flavour="x"), [])
