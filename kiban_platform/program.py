@@ -146,7 +146,7 @@ def prepare(config: Mapping[str, str], project_dir: Path, source: str) -> Prepar
     """
     settings = stack_settings(config, source)
     spec_file = project_dir / settings.spec
-    spec = load_spec(spec_file)
+    spec = load_spec(spec_file, one_place_for="the Pulumi program (and kiban render)")
     try:
         backend = create_backend(settings.target, settings.target_settings())
         backend.check(spec)

@@ -124,7 +124,7 @@ def plan_command(
 
     with Steps(quiet) as steps:
         steps.step("reading the spec")
-        platform = load(spec)
+        platform = load(spec, one_place_for="kiban plan")
         steps.step(f"placing VMs on blades (work limit {work_limit:g})")
         placed = or_exit(lambda: make_plan(platform, spec, time_limit, seed, work_limit, previous))
     emit_plan(placed, output_format, out)

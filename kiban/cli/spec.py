@@ -20,11 +20,11 @@ class OutputFormat(StrEnum):
     JSON = "json"
 
 
-def load(spec: Path) -> PlatformSpec:
-    """The spec, or its located problems and exit 2."""
+def load(spec: Path, one_place_for: str | None = None) -> PlatformSpec:
+    """The spec, or its located problems and exit 2; ``one_place_for`` refuses a spec with sites for that work."""
     from kiban_platform.spec.load import load_spec
 
-    return or_exit(lambda: load_spec(spec))
+    return or_exit(lambda: load_spec(spec, one_place_for=one_place_for))
 
 
 def validate_command(
@@ -76,7 +76,7 @@ def plan_network_command(
     from kiban_platform.network.inventory import network_plan_json
     from kiban_platform.network.plan import plan_network
 
-    platform = load(spec)
+    platform = load(spec, one_place_for="kiban plan-network")
     network = plan_network(platform)
     flows = plan_flows(platform, network)
     if output_format == OutputFormat.JSON:

@@ -22,7 +22,7 @@ LAB_TARGET = "lab"
 
 def platform_inventory(spec_file: Path) -> dict[str, Any]:
     """The inventory document the spec's platform would publish, computed without deploying."""
-    spec = load_spec(spec_file)
+    spec = load_spec(spec_file, one_place_for="kiban lab")
     network = plan_network(spec)
     flows = plan_flows(spec, network)
     return build_inventory(spec, network, flows, plan_hosts(spec, network), LAB_TARGET)

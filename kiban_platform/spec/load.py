@@ -89,12 +89,16 @@ def expand_catalogue_entries(data: dict[str, Any], catalogue: Catalogue) -> tupl
 SpecCheck = Callable[[PlatformSpec], Sequence[Problem]]
 
 
-def load_spec(file: Path | str, *more_checks: SpecCheck) -> PlatformSpec:
+def load_spec(file: Path | str, *more_checks: SpecCheck, one_place_for: str | None = None) -> PlatformSpec:
     """Return the checked spec in ``file`` or raise SpecError listing every problem found.
 
     ``more_checks`` (a target's own rules, e.g. ``backends.target_problems``) run on a spec that
     passed every stage, and their problems are located in the file like the others. A spec with
     ``sites`` names a target per site, so it refuses them with a problem at ``sites``.
+
+    ``one_place_for`` names work that plans a single place (the network and placement plans, the
+    program, the lab): a spec with ``sites`` is refused for it at ``sites`` until that work is
+    done per site, rather than planned as if its sites were one.
     """
     file = Path(file)
     source = read_yaml(file)
@@ -123,6 +127,16 @@ def load_spec(file: Path | str, *more_checks: SpecCheck) -> PlatformSpec:
         raise SpecError(file, with_lines(problems, source.lines)) from None
     problems += check_spec(spec)
     if problems:
+        raise SpecError(file, with_lines(problems, source.lines))
+    if one_place_for is not None and spec.sites:
+        sites = ", ".join(site.id for site in spec.sites)
+        problems.append(
+            Problem(
+                ("sites",),
+                f"{one_place_for} plans one place, and this spec has sites ({sites}); planning per site is not "
+                "built yet: `kiban validate` checks the spec",
+            )
+        )
         raise SpecError(file, with_lines(problems, source.lines))
     if more_checks and spec.sites:
         # A target's checks judge the whole spec as one place; a spec with sites is built per site,
