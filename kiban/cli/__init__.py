@@ -8,7 +8,7 @@ One module per group of commands, each registering its commands on ``app``:
 - ``audit``: diff, audit;
 - ``operate``: inventory, playbook, verify;
 - ``lab``: lab up|verify|down;
-- ``kiban.init_project``: init (a city's own Pulumi project).
+- ``init``: init (a city's own Pulumi project).
 
 ``common`` holds what they share (exit codes, bad input, ``--out`` files), ``terminal`` the rich
 side (tables, progress). A command module imports at its top only what defining its options needs;
@@ -22,7 +22,7 @@ import typer
 
 from kiban.cli import audit, lab, operate, plan, render, spec
 from kiban.cli.common import EXIT_BAD_INPUT, GuardedGroup
-from kiban.init_project import init_command
+from kiban.cli.init import init_command
 
 __all__ = ["EXIT_BAD_INPUT", "app", "main"]
 

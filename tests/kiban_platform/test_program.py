@@ -90,7 +90,7 @@ def _project_config(**extra: str) -> dict[str, str]:
 
 
 def test_main_runs_a_projects_main_as_pulumi_would(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kiban.init_project import init_project
+    from kiban.cli.init import init_project
     from kiban.mock_runtime import RecordingMonitor, run_program
 
     project = tmp_path / "city"
@@ -105,7 +105,7 @@ def test_main_runs_a_projects_main_as_pulumi_would(tmp_path: Path, monkeypatch: 
 def test_main_ends_a_bad_stack_with_its_located_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import pulumi
 
-    from kiban.init_project import init_project
+    from kiban.cli.init import init_project
     from kiban.mock_runtime import run_program
 
     project = tmp_path / "city"
