@@ -34,7 +34,7 @@ from kiban_platform.spec.model import AreaLevel, Endpoint, Flow, MiddlewareRole,
 from kiban_platform.spec.numbering import PLATFORM_SLOT, segment_count
 from kiban_platform.spec.privacy import DataClass
 from kiban_platform.spec.problems import FieldPath, Problem, duplicate_problems
-from kiban_platform.spec.sites import Carrier, Encryption, Site, SiteKind, Target, Transport
+from kiban_platform.spec.sites import Carrier, Encryption, Link, Site, SiteKind, Target, Transport
 
 THREE_LAYERS = "three-layer separation (三層の対策)"
 
@@ -331,78 +331,100 @@ def _check_public_services(spec: PlatformSpec) -> Iterator[Problem]:
 
 def _check_links(spec: PlatformSpec) -> Iterator[Problem]:
     site_ids = [site.id for site in spec.sites]
-    targets = {site.id: site.target for site in spec.sites}
     tunnels: list[tuple[FieldPath, str, ipaddress.IPv4Network]] = []
     circuits: dict[tuple[str, int], str] = {}
     for index, link in enumerate(spec.links):
         path: FieldPath = ("links", index)
-        unknown = [site for site in link.between if site not in site_ids]
-        for position, site_id in enumerate(link.between):
-            if site_id in unknown:
-                yield Problem((*path, "between", position), f"unknown site {site_id!r}; known: {_known(site_ids)}")
-        if unknown:
-            continue
-        first, second = link.between
-        if first == second:
-            yield Problem((*path, "between"), f"a link joins two different sites, not {first!r} to itself")
-            continue
-        yield from duplicate_problems(link.areas, lambda area: area, functools.partial(_at, (*path, "areas")), "area")
-        for position, area_id in enumerate(link.areas):
-            if not any(area_id in spec.site(site).areas for site in link.between):
-                yield Problem((*path, "areas", position), f"neither {first!r} nor {second!r} carries area {area_id!r}")
-        if link.initiated_by is not None and link.initiated_by not in link.between:
-            yield Problem(
-                (*path, "initiated_by"), f"{link.initiated_by!r} is not one of the link's sites ({first}, {second})"
-            )
+        wrong_ends = list(_check_link_sites(link, path, site_ids))
+        yield from wrong_ends
+        if wrong_ends:
+            continue  # nothing else of a link can be judged without its two sites
+        yield from _check_link_areas(spec, link, path)
         yield from _check_link_transport(link.carrier, link.transport, link.encryption, path)
-        aws_ends = [site for site in link.between if targets[site] == Target.AWS]
-        if link.transport == Transport.DIRECT_CONNECT:
-            if len(aws_ends) != 1:
-                yield Problem(
-                    (*path, "transport"),
-                    f"Direct Connect joins one aws site to a site outside AWS; this link has {len(aws_ends)} aws ends",
-                )
-            if link.direct_connect is None:
-                yield Problem((*path, "dx"), "a direct_connect link needs dx: {connections: [...], gateway_asn: ...}")
-            else:
-                for c_index, connection in enumerate(link.direct_connect.connections):
-                    key = (connection.id, connection.vlan)
-                    if key in circuits:
-                        yield Problem(
-                            (*path, "dx", "connections", c_index, "vlan"),
-                            f"VLAN {connection.vlan} on {connection.id} is already the VIF of link {circuits[key]!r}",
-                        )
-                    circuits[key] = link.id
-            for position, site_id in enumerate(link.between):
-                if spec.site(site_id).asn is None:
-                    yield Problem(
-                        (*path, "between", position),
-                        f"Direct Connect routes by BGP: site {site_id!r} needs its asn",
-                    )
-        elif link.direct_connect is not None:
-            yield Problem((*path, "dx"), "dx goes with transport direct_connect")
-        if link.encryption == Encryption.IPSEC:
-            if len(link.tunnels) != TUNNELS_PER_VPN:
-                yield Problem(
-                    (*path, "tunnels"),
-                    f"an IPsec link has exactly {TUNNELS_PER_VPN} tunnels (an AWS VPN connection's fixed pair), "
-                    f"each with its inside /30; it has {len(link.tunnels)}",
-                )
-        elif link.tunnels:
-            yield Problem((*path, "tunnels"), f"tunnels go with encryption ipsec, not {link.encryption.value}")
-        for t_index, tunnel in enumerate(link.tunnels):
-            tunnel_path: FieldPath = (*path, "tunnels", t_index, "inside_cidr")
-            cidr = tunnel.inside_cidr
-            if cidr.prefixlen != TUNNEL_PREFIX or not cidr.subnet_of(TUNNEL_RANGE):
-                yield Problem(tunnel_path, f"{cidr}: a tunnel's inside addresses are a /30 inside {TUNNEL_RANGE}")
-                continue
-            reserved = next((block for block in AWS_RESERVED_TUNNEL_CIDRS if block == cidr), None)
-            if reserved is not None:
-                yield Problem(tunnel_path, f"{cidr} is reserved by AWS for its own use; pick another /30")
-            tunnels.append((tunnel_path, link.id, cidr))
+        yield from _check_direct_connect(spec, link, path, circuits)
+        yield from _check_tunnels(link, path, tunnels)
     for (_, earlier_link, earlier), (later_path, _, later) in combinations(tunnels, 2):
         if earlier.overlaps(later):
             yield Problem(later_path, f"{later} overlaps tunnel {earlier} of link {earlier_link!r}")
+
+
+def _check_link_sites(link: Link, path: FieldPath, site_ids: list[str]) -> Iterator[Problem]:
+    """Its two sites known and different."""
+    unknown = [site for site in link.between if site not in site_ids]
+    for position, site_id in enumerate(link.between):
+        if site_id in unknown:
+            yield Problem((*path, "between", position), f"unknown site {site_id!r}; known: {_known(site_ids)}")
+    first, second = link.between
+    if not unknown and first == second:
+        yield Problem((*path, "between"), f"a link joins two different sites, not {first!r} to itself")
+
+
+def _check_link_areas(spec: PlatformSpec, link: Link, path: FieldPath) -> Iterator[Problem]:
+    """Each area listed once and carried by one of its sites; the initiator one of its sites."""
+    first, second = link.between
+    yield from duplicate_problems(link.areas, lambda area: area, functools.partial(_at, (*path, "areas")), "area")
+    for position, area_id in enumerate(link.areas):
+        if not any(area_id in spec.site(site).areas for site in link.between):
+            yield Problem((*path, "areas", position), f"neither {first!r} nor {second!r} carries area {area_id!r}")
+    if link.initiated_by is not None and link.initiated_by not in link.between:
+        yield Problem(
+            (*path, "initiated_by"), f"{link.initiated_by!r} is not one of the link's sites ({first}, {second})"
+        )
+
+
+def _check_direct_connect(
+    spec: PlatformSpec, link: Link, path: FieldPath, circuits: dict[tuple[str, int], str]
+) -> Iterator[Problem]:
+    """One AWS end, its circuits (connection and VLAN) not serving another link, BGP numbers at both ends."""
+    if link.transport != Transport.DIRECT_CONNECT:
+        if link.direct_connect is not None:
+            yield Problem((*path, "dx"), "dx goes with transport direct_connect")
+        return
+    aws_ends = [site for site in link.between if spec.site(site).target == Target.AWS]
+    if len(aws_ends) != 1:
+        yield Problem(
+            (*path, "transport"),
+            f"Direct Connect joins one aws site to a site outside AWS; this link has {len(aws_ends)} aws ends",
+        )
+    if link.direct_connect is None:
+        yield Problem((*path, "dx"), "a direct_connect link needs dx: {connections: [...], gateway_asn: ...}")
+    else:
+        for c_index, connection in enumerate(link.direct_connect.connections):
+            key = (connection.id, connection.vlan)
+            if key in circuits:
+                yield Problem(
+                    (*path, "dx", "connections", c_index, "vlan"),
+                    f"VLAN {connection.vlan} on {connection.id} is already the VIF of link {circuits[key]!r}",
+                )
+            circuits[key] = link.id
+    for position, site_id in enumerate(link.between):
+        if spec.site(site_id).asn is None:
+            yield Problem((*path, "between", position), f"Direct Connect routes by BGP: site {site_id!r} needs its asn")
+
+
+def _check_tunnels(
+    link: Link, path: FieldPath, tunnels: list[tuple[FieldPath, str, ipaddress.IPv4Network]]
+) -> Iterator[Problem]:
+    """Exactly the pair of an IPsec link, each a /30 in the link-local range AWS does not reserve; the
+    good ones are added to ``tunnels`` for the overlap check across links."""
+    if link.encryption == Encryption.IPSEC:
+        if len(link.tunnels) != TUNNELS_PER_VPN:
+            yield Problem(
+                (*path, "tunnels"),
+                f"an IPsec link has exactly {TUNNELS_PER_VPN} tunnels (an AWS VPN connection's fixed pair), "
+                f"each with its inside /30; it has {len(link.tunnels)}",
+            )
+    elif link.tunnels:
+        yield Problem((*path, "tunnels"), f"tunnels go with encryption ipsec, not {link.encryption.value}")
+    for t_index, tunnel in enumerate(link.tunnels):
+        tunnel_path: FieldPath = (*path, "tunnels", t_index, "inside_cidr")
+        cidr = tunnel.inside_cidr
+        if cidr.prefixlen != TUNNEL_PREFIX or not cidr.subnet_of(TUNNEL_RANGE):
+            yield Problem(tunnel_path, f"{cidr}: a tunnel's inside addresses are a /30 inside {TUNNEL_RANGE}")
+            continue
+        if cidr in AWS_RESERVED_TUNNEL_CIDRS:
+            yield Problem(tunnel_path, f"{cidr} is reserved by AWS for its own use; pick another /30")
+        tunnels.append((tunnel_path, link.id, cidr))
 
 
 def _check_link_transport(
