@@ -128,30 +128,37 @@ def load_spec(file: Path | str, *more_checks: SpecCheck, one_place_for: str | No
     problems += check_spec(spec)
     if problems:
         raise SpecError(file, with_lines(problems, source.lines))
-    if one_place_for is not None and spec.sites:
-        sites = ", ".join(site.id for site in spec.sites)
-        problems.append(
-            Problem(
-                ("sites",),
-                f"{one_place_for} plans one place, and this spec has sites ({sites}); planning per site is not "
-                "built yet: `kiban validate` checks the spec",
-            )
-        )
-        raise SpecError(file, with_lines(problems, source.lines))
-    if more_checks and spec.sites:
-        # A target's checks judge the whole spec as one place; a spec with sites is built per site,
-        # each on the target its site names, so one target for all of it has no meaning.
-        targets = ", ".join(f"{site.id}: {site.target.value}" for site in spec.sites)
-        problems.append(
-            Problem(
-                ("sites",),
-                f"this spec names the target of each of its sites ({targets}); a single target's checks do not "
-                "apply to it: validate it without a target",
-            )
-        )
+    problems += _sites_refusals(spec, one_place_for, bool(more_checks))
+    if problems:
         raise SpecError(file, with_lines(problems, source.lines))
     for check in more_checks:
         problems += check(spec)
     if problems:
         raise SpecError(file, with_lines(problems, source.lines))
     return spec
+
+
+def _sites_refusals(spec: PlatformSpec, one_place_for: str | None, target_checks: bool) -> list[Problem]:
+    """A spec with sites, refused where it is read as one place: by work that plans one place, or by
+    one target's checks (each site names its own target)."""
+    if not spec.sites:
+        return []
+    if one_place_for is not None:
+        sites = ", ".join(site.id for site in spec.sites)
+        return [
+            Problem(
+                ("sites",),
+                f"{one_place_for} plans one place, and this spec has sites ({sites}); planning per site is not "
+                "built yet: `kiban validate` checks the spec",
+            )
+        ]
+    if target_checks:
+        targets = ", ".join(f"{site.id}: {site.target.value}" for site in spec.sites)
+        return [
+            Problem(
+                ("sites",),
+                f"this spec names the target of each of its sites ({targets}); a single target's checks do not "
+                "apply to it: validate it without a target",
+            )
+        ]
+    return []
