@@ -83,40 +83,67 @@ def plan_checks(inventory: dict[str, Any]) -> list[Check]:
     hosts: dict[str, dict[str, Any]] = inventory["all"]["hosts"]
     flows: list[dict[str, Any]] = inventory["all"]["vars"]["kiban_flows"]
     areas = [area["id"] for area in inventory["all"]["vars"]["kiban_areas"]]
-    representative = _representatives(hosts)
+    checker = _Checker(hosts, _representatives(hosts), management_port(inventory))
+    checks = [
+        *_flow_checks(checker, flows),
+        *_separation_checks(checker, flows, areas),
+        *_ssh_only_through_bastions(inventory, checker.representative, checker.check, checker.ssh),
+    ]
+    unique: dict[str, Check] = {}
+    for found in checks:
+        unique.setdefault(found.id, found)
+    return list(unique.values())
 
-    def area_of(name: str) -> str:
-        facts = hosts[name]
+
+@dataclass(frozen=True)
+class _Checker:
+    """The hosts checks are made between: one representative per group, and the management port."""
+
+    hosts: dict[str, dict[str, Any]]
+    representative: dict[str, str]
+    ssh: str
+
+    def area_of(self, name: str) -> str:
+        facts = self.hosts[name]
         return "outside" if facts.get("kiban_external") else str(facts["kiban_area"])
 
-    def check(source: str, target: str, port: str, expect_open: bool, why: str) -> Check:
-        return Check(
-            source, area_of(source), target, area_of(target), hosts[target]["ansible_host"], port, expect_open, why
-        )
+    def check(self, source: str, target: str, port: str, expect_open: bool, why: str) -> Check:
+        address = self.hosts[target]["ansible_host"]
+        return Check(source, self.area_of(source), target, self.area_of(target), address, port, expect_open, why)
 
-    ssh = management_port(inventory)
+    def ports_of(self, target: str) -> set[str]:
+        """What ``target`` listens on, and the management port every host has."""
+        return {_first_port(port) for port in self.hosts[target]["kiban_ports"]} | {self.ssh}
+
+
+def _flow_checks(checker: _Checker, flows: list[dict[str, Any]]) -> list[Check]:
+    """Each rule connects; a rule crossing areas opens only its own ports of the target."""
     checks: list[Check] = []
     allowed: dict[tuple[str, str], set[str]] = {}
     for rule in flows:
         allowed.setdefault((rule["from"]["group"], rule["to"]["group"]), set()).add(_first_port(rule["port"]))
     for rule in flows:
-        source, target = representative.get(rule["from"]["group"]), representative.get(rule["to"]["group"])
+        source = checker.representative.get(rule["from"]["group"])
+        target = checker.representative.get(rule["to"]["group"])
         if rule["from"]["group"] == rule["to"]["group"]:
             # A group admitting its own subnet (load-balancer health checks): one member to another, when
             # there is another; a host reaching itself goes over loopback and would prove nothing.
-            target = _second_member(hosts, rule["to"]["group"])
+            target = _second_member(checker.hosts, rule["to"]["group"])
         if source is None or target is None:
             continue  # an outside network has no host outside a lab
         reason = f"declared flow {rule['flow']}" if rule["flow"] else f"platform rule {rule['kind']}"
-        checks.append(check(source, target, _first_port(rule["port"]), True, reason))
+        checks.append(checker.check(source, target, _first_port(rule["port"]), True, reason))
         if rule["crosses_areas"]:
             permitted = allowed[(rule["from"]["group"], rule["to"]["group"])]
-            others = sorted(({_first_port(p) for p in hosts[target]["kiban_ports"]} | {ssh}) - permitted)
-            for port in others:
-                checks.append(
-                    check(source, target, port, False, f"{reason} allows {', '.join(sorted(permitted))} only")
-                )
+            why = f"{reason} allows {', '.join(sorted(permitted))} only"
+            checks += [
+                checker.check(source, target, port, False, why) for port in sorted(checker.ports_of(target) - permitted)
+            ]
+    return checks
 
+
+def _separation_checks(checker: _Checker, flows: list[dict[str, Any]], areas: list[str]) -> list[Check]:
+    """Between two areas no rule joins (and from each outside network), every port of every host is blocked."""
     reached = {
         (_rule_area(rule["from"]), _rule_area(rule["to"])) for rule in flows if rule["from"]["kind"] != "external"
     }
@@ -126,32 +153,27 @@ def plan_checks(inventory: dict[str, Any]) -> list[Check]:
     for rule in flows:
         if rule["from"]["kind"] == "external":
             reached_from_outside.setdefault(rule["from"]["group"], set()).add(_rule_area(rule["to"]))
+    checks: list[Check] = []
     for source_area in [*areas, "outside"]:
         for target_area in areas:
             if source_area == target_area or (source_area, target_area) in reached:
                 continue
-            source_hosts = [name for name in representative.values() if area_of(name) == source_area]
+            sources = [name for name in checker.representative.values() if checker.area_of(name) == source_area]
             if source_area == "outside":
-                source_hosts = [
+                sources = [
                     name
-                    for name in source_hosts
-                    if target_area not in reached_from_outside.get(hosts[name]["kiban_group"], set())
+                    for name in sources
+                    if target_area not in reached_from_outside.get(checker.hosts[name]["kiban_group"], set())
                 ]
-            if not source_hosts:
-                continue
-            chosen = source_hosts if source_area == "outside" else source_hosts[:1]
-            for source in chosen:
-                for target in representative.values():
-                    if area_of(target) != target_area:
-                        continue
-                    ports = sorted({_first_port(p) for p in hosts[target]["kiban_ports"]} | {ssh})
-                    why = f"no planned flow lets {source_area} reach {target_area}"
-                    checks.extend(check(source, target, port, False, why) for port in [*ports, ICMP])
-    checks += _ssh_only_through_bastions(inventory, representative, check, ssh)
-    unique: dict[str, Check] = {}
-    for found in checks:
-        unique.setdefault(found.id, found)
-    return list(unique.values())
+            else:
+                sources = sources[:1]
+            why = f"no planned flow lets {source_area} reach {target_area}"
+            for source in sources:
+                for target in checker.representative.values():
+                    if checker.area_of(target) == target_area:
+                        ports = [*sorted(checker.ports_of(target)), ICMP]
+                        checks += [checker.check(source, target, port, False, why) for port in ports]
+    return checks
 
 
 def _ssh_only_through_bastions(
