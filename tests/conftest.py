@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,33 @@ def sample_render(stack: str) -> dict[str, Any]:
 
         _SAMPLE_RENDERS[stack] = render(load_stack_config(PROJECT_DIR, stack))
     return _SAMPLE_RENDERS[stack]
+
+
+@contextlib.contextmanager
+def sample_renders_cached() -> Iterator[None]:
+    """Inside: ``kiban.render.render`` of an unchanged stack of this project answers from ``sample_render``.
+
+    For tests of what the command line does around a render (`kiban render --stack`: its file, its
+    summary): the render itself is the one the other modules read, made once per session. Any other
+    stack, or a stack whose config a test changed, is rendered as usual.
+    """
+    from kiban import render as rendering
+
+    real = rendering.render
+
+    def cached(stack: Any, project_dir: Path | None = None) -> dict[str, Any]:
+        unchanged = project_dir in (None, rendering.PROJECT_DIR) and stack.stack in rendering.known_stacks(
+            rendering.PROJECT_DIR
+        )
+        if unchanged and stack == rendering.load_stack_config(rendering.PROJECT_DIR, stack.stack):
+            if stack.stack not in _SAMPLE_RENDERS:
+                _SAMPLE_RENDERS[stack.stack] = real(stack, project_dir)
+            return _SAMPLE_RENDERS[stack.stack]
+        return real(stack, project_dir)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(rendering, "render", cached)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +94,20 @@ def tiny_stack(spec: Path, settings: dict[str, Any] | None = None) -> StackConfi
 
 def render_tiny(folder: Path, settings: dict[str, Any] | None = None) -> dict[str, Any]:
     return render(tiny_stack(write_tiny_city(folder), settings))
+
+
+@functools.cache
+def _tiny_state() -> dict[str, Any]:
+    return render_tiny(Path(tempfile.mkdtemp(prefix="kiban-tiny-")))
+
+
+def tiny_render() -> dict[str, Any]:
+    """The tiny city rendered with default settings, once per session (a render takes seconds); a fresh copy.
+
+    For tests that read a render; a test of rendering itself (settings, environment, two renders) calls
+    ``render_tiny``.
+    """
+    return copy.deepcopy(_tiny_state())
 
 
 def resources(document: dict[str, Any], type_: str) -> list[dict[str, Any]]:

@@ -26,7 +26,7 @@ from typer.testing import CliRunner
 from kiban.cli import app
 from kiban.verify.inventory import ansible_inventory
 from tests.fuzz.mutations import CASE_SECONDS, Path_, paths
-from tests.rendering import TINY_CITY, render_tiny
+from tests.rendering import TINY_CITY, tiny_render, write_tiny_city
 
 CORPUS = Path(__file__).resolve().parent / "corpus"
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -37,7 +37,8 @@ runner = CliRunner()
 def workspace() -> Path:
     """A folder of good inputs, made once per session: the tiny city, its render, its plan."""
     folder = Path(tempfile.mkdtemp(prefix="kiban-fuzz-"))
-    state = render_tiny(folder)
+    write_tiny_city(folder)
+    state = tiny_render()
     (folder / "state.json").write_text(json.dumps(state), encoding="utf-8")
     plan = runner.invoke(
         app, ["plan", str(folder / "tiny-city.yaml"), "--format", "json", "--out", str(folder / "plan.json")]

@@ -1,6 +1,6 @@
 """Property-based tests: every reader, handed a hostile file, ends in a documented exit code, never a traceback.
 
-KIBAN_FUZZ_EXAMPLES sets the cases per reader (default 40, for a quick suite); KIBAN_FUZZ_SAVE=1 keeps
+KIBAN_FUZZ_EXAMPLES sets the cases per reader (default 10, for a quick suite; CI runs 100); KIBAN_FUZZ_SAVE=1 keeps
 each failing case in tests/fuzz/corpus/ for test_corpus.py to replay.
 """
 

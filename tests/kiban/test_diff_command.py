@@ -139,6 +139,7 @@ def test_every_format(tmp_path: Path) -> None:
     assert "│ critical │ KB-DIFF-ANYWHERE" in (tmp_path / "report.text").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # four renders: each side, for two formats
 def test_specs_rendered_on_the_fly(tmp_path: Path) -> None:
     data = yaml.safe_load(SMALL_CITY)
     before = tmp_path / "before.yaml"

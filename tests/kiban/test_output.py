@@ -12,6 +12,7 @@ from kiban.cli import app
 from kiban.cli.common import write_output
 from kiban_platform.spec.problems import SpecError
 from tests.conftest import SAMPLE_SPEC
+from tests.rendering import write_tiny_city
 
 
 def test_writes_the_whole_text_and_leaves_no_partial_file(tmp_path: Path) -> None:
@@ -79,8 +80,9 @@ def _umask() -> int:
 
 @pytest.mark.parametrize("output_format", ["table", "json", "csv"])
 def test_kiban_plan_never_creates_a_folder(tmp_path: Path, output_format: str) -> None:
+    spec = write_tiny_city(tmp_path)
     result = CliRunner().invoke(
-        app, ["plan", str(SAMPLE_SPEC), "--format", output_format, "--out", str(tmp_path / "typo" / "plan.out")]
+        app, ["plan", str(spec), "--format", output_format, "--out", str(tmp_path / "typo" / "plan.out")]
     )
     assert result.exit_code == 2 and "does not exist (kiban does not create it)" in result.output
     assert not (tmp_path / "typo").exists()
@@ -88,7 +90,7 @@ def test_kiban_plan_never_creates_a_folder(tmp_path: Path, output_format: str) -
 
 def test_kiban_plan_table_goes_to_the_file_whole(tmp_path: Path) -> None:
     out = tmp_path / "plan.txt"
-    result = CliRunner().invoke(app, ["plan", str(SAMPLE_SPEC), "--out", str(out)])
+    result = CliRunner().invoke(app, ["plan", str(write_tiny_city(tmp_path)), "--out", str(out)])
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     assert "blades used" in text and "\x1b[" not in text

@@ -19,8 +19,8 @@ from kiban import render as rendering
 from kiban.cli import app
 from kiban_platform.spec.instances import expand_vms
 from kiban_platform.spec.load import load_spec
-from tests.conftest import REPO, SAMPLE_SPEC
-from tests.rendering import by_name, render_tiny, resources, tiny_stack, write_tiny_city
+from tests.conftest import REPO, SAMPLE_SPEC, sample_renders_cached
+from tests.rendering import by_name, render_tiny, resources, tiny_render, tiny_stack, write_tiny_city
 
 runner = CliRunner()
 SAMPLE_STACK = "sample-city-openstack"
@@ -31,9 +31,13 @@ SECRET_KEY, SECRET_SIG = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac3
 
 @pytest.fixture(scope="module")
 def sample_render(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, str]:
-    """The sample stack rendered once through the command line: (the CLI result, the file's text)."""
+    """The sample stack rendered through the command line: (the CLI result, the file's text).
+
+    The render itself is the session's (tests/conftest.py), shared with every module that reads the sample.
+    """
     out = tmp_path_factory.mktemp("render") / "sample.json"
-    result = runner.invoke(app, ["render", "--stack", SAMPLE_STACK, "--out", str(out)])
+    with sample_renders_cached():
+        result = runner.invoke(app, ["render", "--stack", SAMPLE_STACK, "--out", str(out)])
     assert result.exit_code == 0, result.output
     return result, out.read_text(encoding="utf-8")
 
@@ -144,6 +148,7 @@ def test_summary_by_type_area_and_business(sample_render: tuple[Any, str], sampl
     assert re.search(r"^\s+\d+  juki$", output, re.MULTILINE)
 
 
+@pytest.mark.slow  # two renders through the command line
 def test_two_renders_are_byte_identical(tmp_path: Path) -> None:
     spec = write_tiny_city(tmp_path)
     first, second = tmp_path / "a.json", tmp_path / "b.json"
@@ -155,6 +160,7 @@ def test_two_renders_are_byte_identical(tmp_path: Path) -> None:
     assert b'"ciphertext": "v1:' in first.read_bytes() and b'"created": ' in first.read_bytes()
 
 
+@pytest.mark.slow  # two renders
 def test_renders_in_one_process_do_not_share_config(tmp_path: Path) -> None:
     """The mock runtime keeps config and the root stack in globals; each render starts clean."""
     first = render_tiny(tmp_path, {"physicalNetwork": "physnet-a"})
@@ -356,7 +362,7 @@ def test_a_wrong_passphrase_is_refused_before_anything_runs(tmp_path: Path, monk
 
 
 def test_a_stack_less_render_derives_its_salt_from_its_stack_name(tmp_path: Path) -> None:
-    first = render_tiny(tmp_path)
+    first = tiny_render()
     salt = first["deployment"]["secrets_providers"]["state"]["salt"]
     assert _salt_check(SAMPLE_PASSPHRASE, salt) == "pulumi"
     (sealed,) = {

@@ -18,10 +18,13 @@ from tests.conftest import SMALL_CITY
 
 PREFIX = "kt"  # not the CLI's "kb": a lab someone left up is never touched by the tests
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("nft") is None or shutil.which("ip") is None,
-    reason="the lab needs root, iproute2 and nftables (CI runs as root)",
-)
+pytestmark = [
+    pytest.mark.slow,  # namespaces, bridges and a testinfra run: CI's `pytest -m slow`
+    pytest.mark.skipif(
+        os.geteuid() != 0 or shutil.which("nft") is None or shutil.which("ip") is None,
+        reason="the lab needs root, iproute2 and nftables (CI runs as root)",
+    ),
+]
 
 WITH_OUTSIDE = """
   - id: filings

@@ -11,6 +11,8 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+import pytest
+
 from kiban_platform.templates.config import ConfigHost, host_files
 from tests.rendering import resources
 
@@ -77,6 +79,7 @@ def test_every_octavia_member_accepts_its_pools_monitor(sample_openstack_state: 
             assert _host_firewall_admits(document, inputs["address"], [source], port), member["urn"]
 
 
+@pytest.mark.slow  # the only default-suite reader of the AWS sample's render (minutes)
 def test_every_nlb_target_accepts_its_target_groups_health_check(sample_aws_state: dict[str, Any]) -> None:
     state = sample_aws_state
     by_id = _by_id(state)

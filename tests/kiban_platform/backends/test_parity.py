@@ -16,6 +16,9 @@ import pytest
 
 from tests.rendering import resources
 
+# Reads the AWS sample's render too (minutes): CI's `pytest -m slow`.
+pytestmark = pytest.mark.slow
+
 Rule = tuple[str, str, str, str, int, int]  # group, direction, cidr, protocol, first, last
 
 

@@ -23,6 +23,9 @@ from kiban.render import PROJECT_DIR, load_stack_config, render
 from kiban_platform.backends.openstack.backend import vendor_resource_name
 from tests.conftest import REPO, SAMPLE_SPEC
 
+# Two full renders of the changed sample and a placement plan of it: minutes, so CI's `pytest -m slow` runs it.
+pytestmark = pytest.mark.slow
+
 SAMPLE_PLAN = REPO / "plans" / "sample-city.json"
 ADDED = "gesuido-ryokin"
 REMOVED = "inkan-toroku"

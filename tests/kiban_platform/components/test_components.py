@@ -10,7 +10,7 @@ import pytest
 from kiban_platform.network.plan import plan_network
 from kiban_platform.spec.load import load_spec
 from kiban_platform.spec.model import MiddlewareRole
-from tests.rendering import by_name, render_tiny, resources, write_tiny_city
+from tests.rendering import by_name, resources, tiny_render, write_tiny_city
 
 TOKENS = {
     "SharedPlatform": "kiban:platform:SharedPlatform",
@@ -28,7 +28,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def state(folder: Path) -> dict[str, Any]:
-    return render_tiny(folder)
+    return tiny_render()
 
 
 def test_one_component_per_part_of_the_spec(state: dict[str, Any], folder: Path) -> None:

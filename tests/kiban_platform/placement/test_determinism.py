@@ -59,6 +59,7 @@ def _free_run(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     }
 
 
+@pytest.mark.slow  # a minute of planning on one starved core
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs Linux CPU affinity to starve the planner")
 def test_a_cpu_starved_plan_is_the_same_plan(monkeypatch: pytest.MonkeyPatch) -> None:
     free = _free_run(monkeypatch)
