@@ -64,7 +64,7 @@ def _collect(inventory: Path, *extra: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         check=False,
-        cwd=run.SUITE.parent.parent,
+        cwd=run.SUITE.parents[2],
     )
 
 
@@ -125,3 +125,12 @@ def test_kiban_verify_names_a_host_without_an_address(written_inventory: Path, t
     result = runner.invoke(app, ["verify", "--inventory", str(inventory)])
     assert result.exit_code == 2
     assert f"{inventory}: all.hosts.{first}.ansible_host: Input should be a valid string" in result.stderr
+
+
+def test_suite_reads_its_own_settings_not_the_checkout_s(written_inventory: Path) -> None:
+    # From the repository root, whose pyproject asks its own tests for xdist and a marker filter.
+    collected = _collect(written_inventory, "-v", "-v")
+    assert collected.returncode == 0, collected.stdout + collected.stderr
+    assert f"configfile: {(run.SUITE / 'pytest.ini').relative_to(run.SUITE)}" in collected.stdout
+    assert "bringing up nodes" not in collected.stdout
+    assert "deselected" not in collected.stdout
