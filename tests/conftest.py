@@ -119,15 +119,15 @@ def sample_renders_cached() -> Iterator[None]:
 
     real = rendering.render
 
-    def cached(stack: Any, project_dir: Path | None = None) -> dict[str, Any]:
+    def cached(stack: Any, project_dir: Path | None = None, progress: Any = None) -> dict[str, Any]:
         unchanged = project_dir in (None, rendering.PROJECT_DIR) and stack.stack in rendering.known_stacks(
             rendering.PROJECT_DIR
         )
         if unchanged and stack == rendering.load_stack_config(rendering.PROJECT_DIR, stack.stack):
             if stack.stack not in _SAMPLE_RENDERS:
-                _SAMPLE_RENDERS[stack.stack] = real(stack, project_dir)
+                _SAMPLE_RENDERS[stack.stack] = real(stack, project_dir, progress)
             return _SAMPLE_RENDERS[stack.stack]
-        return real(stack, project_dir)
+        return real(stack, project_dir, progress)
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(rendering, "render", cached)

@@ -21,7 +21,7 @@ def test_exhausting_input_is_bad_input_naming_the_file(
     spec = tmp_path / "city.yaml"
     spec.write_text("x: 1\n", encoding="utf-8")
 
-    def exhausted(_: Path) -> PlatformSpec:
+    def exhausted(_: Path, **__: object) -> PlatformSpec:
         raise surprise()
 
     monkeypatch.setattr(kiban_platform.spec.load, "load_spec", exhausted)
@@ -36,7 +36,7 @@ def test_exhausting_input_is_bad_input_naming_the_file(
 def test_other_exceptions_stay_visible(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A bug is not bad input: the guard lets it through, where tests and users see it."""
 
-    def broken(_: Path) -> PlatformSpec:
+    def broken(_: Path, **__: object) -> PlatformSpec:
         raise KeyError("bug")
 
     monkeypatch.setattr(kiban_platform.spec.load, "load_spec", broken)
