@@ -220,8 +220,8 @@ class RecordingMonitor(MockMonitor):
         return super().RegisterResourceOutputs(request)  # type: ignore[no-untyped-call]
 
 
-class _RootPlaceholder:
-    """Stands in for the root resource while ``set_mocks`` runs, so that it does not make and finish a stack."""
+class _NotYetTheStack:
+    """The root resource while ``set_mocks`` runs: any root makes it skip making and finishing a stack of its own."""
 
 
 def run_program(
@@ -253,7 +253,7 @@ def run_program(
             monitor.project_root = program.resolve().parent
         monitor.on_register = on_register
     pulumi_config.set_all_config(dict(config), list(secret_keys))
-    settings.ROOT.set(_RootPlaceholder())  # type: ignore[arg-type]
+    settings.ROOT.set(_NotYetTheStack())  # type: ignore[arg-type]
     try:
         set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
         settings.ROOT.set(None)

@@ -147,9 +147,12 @@ def prepare(config: Mapping[str, str], project_dir: Path, source: str) -> Prepar
     settings = stack_settings(config, source)
     spec_file = project_dir / settings.spec
     spec = load_spec(spec_file, one_place_for="the Pulumi program (and kiban render)")
+    network = plan_network(spec)
+    flows = plan_flows(spec, network)
     try:
         backend = create_backend(settings.target, settings.target_settings())
-        backend.check(spec)
+        # The one target check of a run, before anything is declared, on the plans the program uses.
+        backend.check(spec, network, flows)
     except TargetError as error:
         raise StackConfigError([f"{source}: {error}"]) from None
     if spec.middleware.get(MiddlewareRole.DATABASE) is not None and settings.database_admin_password is None:
@@ -159,8 +162,6 @@ def prepare(config: Mapping[str, str], project_dir: Path, source: str) -> Prepar
                 f"(pulumi config set --secret {DATABASE_PASSWORD_KEY} ...)"
             ]
         )
-    network = plan_network(spec)
-    flows = plan_flows(spec, network)
     # Placement (`kiban plan`) decides each VM's chassis and blade: from the stack's plan file, or planned now.
     placement = place_fleet(spec, spec_file, settings.placement, project_dir)
     return PreparedStack(settings, project_dir, spec_file, spec, network, flows, placement, backend)

@@ -42,8 +42,7 @@ class SharedPlatform(pulumi.ComponentResource):
     def __init__(self, name: str, args: SharedPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kiban:platform:SharedPlatform", name, None, opts)
         spec, network, flows, backend = args.spec, args.network, args.flows, args.backend
-        # Refuse before making anything: a missing flavor found half-way would leave a partial graph.
-        backend.check(spec, network, flows)
+        # The target was checked on these plans by the program's prepare(), before anything was declared.
         placed = args.placement
         where = placed.where if placed is not None else None
         hosts = plan_hosts(spec, network, zonal_subnets=backend.zonal_subnets, placement=where)

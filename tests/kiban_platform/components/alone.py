@@ -1,6 +1,6 @@
 """Build one component (or call one backend method) under the Pulumi mock runtime, with no program around it.
 
-``kiban.mock_runtime.run_program`` runs a whole ``__main__.py``; these tests build a single
+``kiban.mock_runtime.run_program`` runs the whole program; these tests give it a function that builds a single
 SecurityArea, BusinessTenant or MiddlewareTier from handles made in the test, with the same
 recording monitor, so they see parents, dependencies and inputs exactly as a render records them.
 """
@@ -12,13 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pulumi.runtime import config as pulumi_config
-from pulumi.runtime import settings
-from pulumi.runtime.mocks import set_mocks
-from pulumi.runtime.stack import run_in_stack
-from pulumi.runtime.sync_await import _sync_await
-
-from kiban.mock_runtime import KibanMocks, RecordingMonitor, Registration, resource_name
+from kiban.mock_runtime import RecordingMonitor, Registration, resource_name, run_program
 from kiban_platform.network.flows import FlowPlan, plan_flows
 from kiban_platform.network.hosts import PlannedHost, plan_hosts
 from kiban_platform.network.plan import NetworkPlan, plan_network
@@ -30,24 +24,10 @@ PROJECT = "kiban"
 STACK = "alone"
 
 
-class _RootPlaceholder:
-    """Keeps ``set_mocks`` from making and finishing a stack of its own (as ``run_program`` does)."""
-
-
 def run_alone(build: Callable[[], None], config: Mapping[str, str] | None = None) -> dict[str, Registration]:
-    """Run ``build`` inside a fresh mock stack; return every registration by URN."""
-    mocks = KibanMocks()
-    monitor = RecordingMonitor(mocks, STACK, PROJECT)
-    pulumi_config.set_all_config(dict(config or {}), [])
-    settings.ROOT.set(_RootPlaceholder())  # type: ignore[arg-type]
-    try:
-        set_mocks(mocks, project=PROJECT, stack=STACK, preview=False, monitor=monitor)
-        settings.ROOT.set(None)
-        settings.SETTINGS.outputs.clear()
-        _sync_await(run_in_stack(build))
-    finally:
-        settings.ROOT.set(None)
-        pulumi_config.set_all_config({}, [])
+    """Run ``build`` inside a fresh mock stack, as ``kiban render`` runs the program; every registration by URN."""
+    monitor = run_program(build, PROJECT, STACK, dict(config or {}), [])
+    assert isinstance(monitor, RecordingMonitor)
     return dict(monitor.registrations)
 
 
