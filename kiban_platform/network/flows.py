@@ -144,6 +144,11 @@ class _Groups:
         ]
 
 
+def endpoint_groups(spec: PlatformSpec, network: NetworkPlan, endpoint: Endpoint) -> list[HostGroup]:
+    """The host groups a flow end stands for in a single-site spec's plan (a business: each tier)."""
+    return _Groups(spec, network).of_endpoint(endpoint)
+
+
 def _to(
     sources: list[HostGroup], destination: HostGroup | None, ports: tuple[Port, ...] | list[Port], kind: RuleKind
 ) -> Iterator[Rule]:

@@ -1,0 +1,217 @@
+"""One site of a hybrid city on its own: the single-site spec its stack plans and builds, and its links.
+
+A hybrid spec is planned one site at a time, because each site is its own stack, run by its own
+vendor (HYBRID.md §6.3). ``site_view`` projects the spec onto one site: the areas the site carries,
+each with the site's block as its supernet, the businesses and middleware that run there, and the
+flows. A flow with both ends at the site stays as it is; a flow with one end elsewhere keeps its id
+and its ports, and its far end becomes an outside network (``external``) with the far site's
+planned addresses, so each side installs the same planned rule, seen from its side, with the very
+machinery that admits eLTAX. ``plan_links`` says which links end at the site, which areas' blocks
+each carries on either side, and which cross-site flows ride it.
+
+Everything here is pure and deterministic: every site stack, the audit and the lab see the same plan.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from kiban_platform.network.flows import GroupKind, HostGroup, endpoint_groups
+from kiban_platform.network.plan import plan_network
+from kiban_platform.spec.hybrid import business_site, endpoint_site, links_carrying, runs_at
+from kiban_platform.spec.model import Endpoint, Flow, Middleware, PlatformSpec
+from kiban_platform.spec.privacy import DataClass
+from kiban_platform.spec.sites import Link, Site
+
+# The external name of a far end: "<site>:<group>", e.g. "gc:integration_hub@mynumber".
+REMOTE_SEPARATOR = ":"
+
+
+class SiteViewError(ValueError):
+    """The site is not one of the spec's, or the spec has no sites."""
+
+
+@dataclass(frozen=True)
+class CrossSiteFlow:
+    """A declared flow with one end at this site and the other at ``remote_site``."""
+
+    flow: Flow
+    local: Endpoint  # the end at this site, as the spec declares it
+    local_area: str
+    remote: Endpoint
+    remote_site: str
+    remote_area: str
+    remote_groups: tuple[HostGroup, ...]  # the far end as planned at its own site
+    outgoing: bool  # True when this site's end opens the connections (the flow's ``from``)
+    link: Link | None  # the link it rides (None only in a spec the checks refuse)
+
+    @property
+    def data(self) -> DataClass | None:
+        return self.flow.data
+
+
+@dataclass(frozen=True)
+class PlannedLink:
+    """One link seen from one of its two sites."""
+
+    link: Link
+    site: Site  # this side
+    peer: Site  # the other side
+    local_prefixes: tuple[tuple[str, ipaddress.IPv4Network], ...]  # (area, block) of the link's areas here
+    peer_prefixes: tuple[tuple[str, ipaddress.IPv4Network], ...]  # the same at the peer
+    dials: bool  # this side may open the tunnels (the other side only responds when False)
+    flows: tuple[CrossSiteFlow, ...]  # the cross-site flows that ride it, seen from here
+
+    @property
+    def peer_dials(self) -> bool:
+        return self.link.initiated_by in (None, self.peer.id)
+
+
+def site_of(spec: PlatformSpec, site_id: str) -> Site:
+    if not spec.sites:
+        raise SiteViewError("the spec has no sites: it is one implicit site, planned as a whole")
+    for site in spec.sites:
+        if site.id == site_id:
+            return site
+    known = ", ".join(site.id for site in spec.sites)
+    raise SiteViewError(f"unknown site {site_id!r}; the spec's sites: {known}")
+
+
+def _local_endpoint(endpoint: Endpoint) -> Endpoint:
+    return endpoint.model_copy(update={"site": None}) if endpoint.site is not None else endpoint
+
+
+def _remote_groups(spec: PlatformSpec, endpoint: Endpoint, site_id: str) -> tuple[HostGroup, ...]:
+    """The far end's host groups with the addresses its own site plans for them."""
+    area = spec.endpoint_area(endpoint)
+    if endpoint.public_service is not None:
+        service = spec.public_service(endpoint.public_service)
+        block = service.cidr or spec.site(site_id).areas[area]
+        return (HostGroup(f"public_service:{service.id}", GroupKind.EXTERNAL, area, block),)
+    if endpoint.external is not None:
+        assert endpoint.cidr is not None  # guaranteed by Endpoint._one_kind
+        return (HostGroup(f"external:{endpoint.external}@{area}", GroupKind.EXTERNAL, area, endpoint.cidr),)
+    # The far site's plan without its flows: addresses never depend on flows, and its flows need ours.
+    hosts_only = _site_without_flows(spec, site_id)
+    return tuple(endpoint_groups(hosts_only, plan_network(hosts_only), _local_endpoint(endpoint)))
+
+
+def cross_site_flows(spec: PlatformSpec, site_id: str) -> tuple[CrossSiteFlow, ...]:
+    """The declared flows with exactly one end at ``site_id``, in spec order."""
+    site_of(spec, site_id)
+    found: list[CrossSiteFlow] = []
+    for flow in spec.flows:
+        source_site = endpoint_site(spec, flow.source)
+        destination_site = endpoint_site(spec, flow.destination)
+        if source_site == destination_site or site_id not in (source_site, destination_site):
+            continue
+        outgoing = source_site == site_id
+        local, remote = (flow.source, flow.destination) if outgoing else (flow.destination, flow.source)
+        remote_site = destination_site if outgoing else source_site
+        assert remote_site is not None  # a checked spec resolves every end's site
+        local_area, remote_area = spec.endpoint_area(local), spec.endpoint_area(remote)
+        carrying = links_carrying(spec, site_id, remote_site, {local_area, remote_area})
+        found.append(
+            CrossSiteFlow(
+                flow=flow,
+                local=local,
+                local_area=local_area,
+                remote=remote,
+                remote_site=remote_site,
+                remote_area=remote_area,
+                remote_groups=_remote_groups(spec, remote, remote_site),
+                outgoing=outgoing,
+                link=carrying[0][1] if carrying else None,
+            )
+        )
+    return tuple(found)
+
+
+def _as_external(crossing: CrossSiteFlow, group: HostGroup) -> Endpoint:
+    """The far end as an outside network entering the near end's area."""
+    name = f"{crossing.remote_site}{REMOTE_SEPARATOR}{group.id}"
+    return Endpoint(external=name, area=crossing.local_area, cidr=group.cidr)
+
+
+def _view_flows(spec: PlatformSpec, site_id: str) -> list[Flow]:
+    """In-site flows as declared; cross-site flows with their far end as an outside network."""
+    crossing_by_id = {crossing.flow.id: crossing for crossing in cross_site_flows(spec, site_id)}
+    flows: list[Flow] = []
+    for flow in spec.flows:
+        crossing = crossing_by_id.get(flow.id)
+        if crossing is None:
+            if site_id in (endpoint_site(spec, flow.source), endpoint_site(spec, flow.destination)):
+                local = {"source": _local_endpoint(flow.source), "destination": _local_endpoint(flow.destination)}
+                flows.append(flow.model_copy(update=local))
+            continue
+        if crossing.local.public_service is not None:
+            continue  # a public service has no hosts kiban builds: its rules are the site's own group
+        near = _local_endpoint(crossing.local)
+        for group in crossing.remote_groups:
+            far = _as_external(crossing, group)
+            ends = {"source": near, "destination": far} if crossing.outgoing else {"source": far, "destination": near}
+            flows.append(flow.model_copy(update=ends))
+    return flows
+
+
+def _view_middleware(spec: PlatformSpec, site_id: str) -> Middleware:
+    kept: dict[str, object] = {}
+    for role, service in spec.middleware.items():
+        here = [area for area in service.areas if runs_at(spec, role, area, site_id)]
+        kept[role.value] = service.model_copy(update={"areas": here, "sites": None}) if here else None
+    return spec.middleware.model_copy(update=kept)
+
+
+def site_view(spec: PlatformSpec, site_id: str) -> PlatformSpec:
+    """The single-site spec of one site: what its stack plans, places and builds."""
+    return _site_without_flows(spec, site_id).model_copy(update={"flows": _view_flows(spec, site_id)})
+
+
+def _site_without_flows(spec: PlatformSpec, site_id: str) -> PlatformSpec:
+    site = site_of(spec, site_id)
+    areas = [area.model_copy(update={"supernet": site.areas[area.id]}) for area in spec.areas if area.id in site.areas]
+    businesses = [
+        business.model_copy(update={"site": None})
+        for business in spec.businesses
+        if business_site(spec, business) == site_id
+    ]
+    management = spec.management
+    if management is not None:
+        networks = [network for network in management.operations_networks if network.area in site.areas]
+        management = management.model_copy(update={"operations_networks": networks}) if networks else None
+    return spec.model_copy(
+        update={
+            "areas": areas,
+            "businesses": businesses,
+            "middleware": _view_middleware(spec, site_id),
+            "flows": [],
+            "management": management,
+            "sites": [],
+            "links": [],
+            "public_services": [],
+        }
+    )
+
+
+def plan_links(spec: PlatformSpec, site_id: str) -> tuple[PlannedLink, ...]:
+    """The links that end at ``site_id``, in spec order, each with the cross-site flows it carries."""
+    site = site_of(spec, site_id)
+    crossings = cross_site_flows(spec, site_id)
+    planned: list[PlannedLink] = []
+    for link in spec.links:
+        if site_id not in link.between:
+            continue
+        peer = spec.site(next(end for end in link.between if end != site_id))
+        planned.append(
+            PlannedLink(
+                link=link,
+                site=site,
+                peer=peer,
+                local_prefixes=tuple((area, site.areas[area]) for area in link.areas if area in site.areas),
+                peer_prefixes=tuple((area, peer.areas[area]) for area in link.areas if area in peer.areas),
+                dials=link.initiated_by in (None, site_id),
+                flows=tuple(crossing for crossing in crossings if crossing.link is link),
+            )
+        )
+    return tuple(planned)
