@@ -30,7 +30,7 @@ def test_an_unknown_key_is_refused_naming_the_stack_file_and_the_key() -> None:
 
 def test_keys_of_other_namespaces_are_left_to_their_owners() -> None:
     settings = stack_settings({"kiban:spec": "a.yaml", "kiban:target": "aws", "aws:region": "ap-northeast-1"}, SOURCE)
-    assert settings.target == "aws" and settings.target_settings() == {}
+    assert settings.target == "aws" and settings.target_settings("aws") == {}
 
 
 def test_missing_keys_and_bad_values_are_each_located() -> None:
