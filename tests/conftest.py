@@ -119,7 +119,11 @@ def sample_renders_cached() -> Iterator[None]:
 
     real = rendering.render
 
-    def cached(stack: Any, project_dir: Path | None = None, progress: Any = None) -> dict[str, Any]:
+    def cached(
+        stack: Any, project_dir: Path | None = None, progress: Any = None, references: Any = None
+    ) -> dict[str, Any]:
+        if references:
+            return real(stack, project_dir, progress, references)
         unchanged = project_dir in (None, rendering.PROJECT_DIR) and stack.stack in rendering.known_stacks(
             rendering.PROJECT_DIR
         )
