@@ -34,11 +34,13 @@ from kiban_platform.backends.aws.network import (
     zone_subnets,
 )
 from kiban_platform.backends.aws.network import area_links as link_areas
-from kiban_platform.backends.aws.plan import check_spec, zones_of
+from kiban_platform.backends.aws.links import site_links
+from kiban_platform.backends.aws.plan import check_links, check_spec, zones_of
 from kiban_platform.backends.aws.settings import AwsSettings
 from kiban_platform.backends.handles import AreaNetwork, DeployedGroup, DeployedTenant, VendorAccess, Zones, own
 from kiban_platform.network.flows import FlowPlan
 from kiban_platform.network.plan import NetworkPlan, Segment, Subnet
+from kiban_platform.network.sites import PlannedLink
 from kiban_platform.spec.model import (
     Area,
     Business,
@@ -143,6 +145,25 @@ class AwsBackend(Backend):
             [own(group, AwsDeployedGroup, self.target) for group in groups],
             flows,
         )
+
+    # -- between sites --------------------------------------------------------------------------------
+    def check_links(self, links: Sequence[PlannedLink]) -> None:
+        check_links(links, self.settings)
+
+    def peer_outputs_needed(self, links: Sequence[PlannedLink]) -> list[str]:
+        # AWS makes its end from the spec alone: the peer's outside address is declared (Link.addresses).
+        return []
+
+    def site_links(
+        self,
+        parent: pulumi.Resource,
+        links: Sequence[PlannedLink],
+        areas: Mapping[str, AreaNetwork],
+        peers: Mapping[str, pulumi.Output[Any]],
+    ) -> dict[str, Any]:
+        self.check_links(links)
+        owned = {area_id: own(network, AwsAreaNetwork, self.target) for area_id, network in areas.items()}
+        return site_links(self.settings, parent, links, owned)
 
     # -- middleware -----------------------------------------------------------------------------------
     def middleware_tier(
