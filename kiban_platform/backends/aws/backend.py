@@ -25,6 +25,7 @@ import pulumi_aws as aws
 
 from kiban_platform.backends import Backend, HostGroupDeployment, TargetError
 from kiban_platform.backends.aws.groups import GroupNetwork, deploy_group, tags
+from kiban_platform.backends.aws.links import site_links
 from kiban_platform.backends.aws.network import (
     AwsAreaNetwork,
     AwsDeployedGroup,
@@ -34,7 +35,6 @@ from kiban_platform.backends.aws.network import (
     zone_subnets,
 )
 from kiban_platform.backends.aws.network import area_links as link_areas
-from kiban_platform.backends.aws.links import site_links
 from kiban_platform.backends.aws.plan import check_links, check_spec, zones_of
 from kiban_platform.backends.aws.settings import AwsSettings
 from kiban_platform.backends.handles import AreaNetwork, DeployedGroup, DeployedTenant, VendorAccess, Zones, own
