@@ -175,8 +175,10 @@ def _join(
     )
 
 
-def _asn_arguments(asn: int, short: str, long: str) -> dict[str, Any]:
-    return {short: asn} if asn <= ASN_32BIT_SIGNED else {long: asn}
+def _asn_arguments(asn: int, short: str, long: str, as_text: bool = False) -> dict[str, Any]:
+    """The ASN under the short input when it fits, else the long one; the customer gateway's are strings."""
+    value: int | str = str(asn) if as_text else asn
+    return {short: value} if asn <= ASN_32BIT_SIGNED else {long: value}
 
 
 def _direct_connect(
@@ -268,7 +270,7 @@ def _vpn(
         type="ipsec.1",
         ip_address=str(link.addresses[peer.id]),
         device_name=f"kiban-{peer.id}"[:255],
-        **_asn_arguments(peer.asn, "bgp_asn", "bgp_asn_extended"),
+        **_asn_arguments(peer.asn, "bgp_asn", "bgp_asn_extended", as_text=True),
         region=settings.region,
         tags=tags(f"kiban-{link.id}", link=link.id, peer=peer.id),
         opts=opts,
