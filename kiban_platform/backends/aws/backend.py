@@ -10,8 +10,9 @@ Two scopes of resources, as in the Government Cloud:
   security groups, placement groups, instances, volumes and load balancers, in the platform's
   subnets shared to that account with AWS RAM. ``tenancy: single`` puts them in the platform's
   account instead, separated by subnets, security groups and tags.
-No internet gateway, NAT gateway or transit gateway is made anywhere: no planned flow reaches
-"anywhere", and the only paths between areas are the peerings of ``network.area_links``.
+No internet gateway or NAT gateway is made anywhere: no planned flow reaches "anywhere", and the
+only paths between areas are the peerings of ``network.area_links``. In a spec with sites, a site
+with links gets a transit gateway that joins no two areas (``links``).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The AWS network of kiban: a VPC per area, zone subnets, network ACLs, route tables, and the peerings between areas.
 
 All in the deploying (platform) account with the stack's default ``aws`` provider; a business
-account gets its tier subnets through RAM (``backend``). No internet gateway, NAT gateway or
-transit gateway is made: the only paths between areas are the peerings of ``area_links``.
+account gets its tier subnets through RAM (``backend``). No internet gateway or NAT gateway is
+made: the only paths between areas are the peerings of ``area_links`` (a site's transit gateway,
+``links``, joins no two areas).
 """
 
 from __future__ import annotations
