@@ -223,6 +223,11 @@ def _direct_connect(
             tags=tags(f"kiban-{link.id}-{index}", link=link.id, connection=connection.id),
             opts=pulumi.ResourceOptions(parent=dx_gateway),
         )
+    if link.encryption != Encryption.IPSEC:
+        # The association's own output: the SDK warns that the data source below, used for a route
+        # table association, makes the association be replaced and the link drop.
+        return association.transit_gateway_attachment_id
+    # A private-IP VPN names its transport by the data source (pulumi-aws's documented way).
     attachment = aws.ec2transitgateway.get_direct_connect_gateway_attachment_output(
         dx_gateway_id=dx_gateway.id,
         transit_gateway_id=gateway.id,

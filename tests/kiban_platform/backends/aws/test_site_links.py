@@ -293,3 +293,17 @@ def test_check_links_accepts_the_sample_and_peer_outputs_are_none(spec: Platform
         assert backend.peer_outputs_needed(links) == []
     assert {p.link.transport for p in plan_links(spec, "gc")} == {Transport.DIRECT_CONNECT}
     assert {p.link.encryption for p in plan_links(spec, "portal")} == {Encryption.IPSEC}
+
+
+def test_direct_connect_without_ipsec_joins_its_attachment_to_the_areas_table(spec: PlatformSpec) -> None:
+    macsec = [
+        replace(planned, link=planned.link.model_copy(update={"encryption": Encryption.MACSEC, "tunnels": []}))
+        for planned in plan_links(spec, "gc")
+    ]
+    built = _build(spec, "gc", macsec)
+    assert built.of(VPN) == {} and built.of(CUSTOMER_GATEWAY) == {}
+    association = next(r for r in built.registrations.values() if r.type == DX_ASSOCIATION)
+    attachment = association.outputs["transitGatewayAttachmentId"]
+    assert built.exported["dc1-gc"] == {"peer": "dc1", "tunnels": [], "transit_gateway_attachment_id": attachment}
+    joined = inputs(built.of(ASSOCIATION)["dc1-gc-mynumber"])
+    assert joined["transitGatewayAttachmentId"] == attachment
