@@ -9,6 +9,7 @@ Nothing here is random: ids are derived from URNs, so two runs record the same.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import runpy
 import threading
@@ -125,6 +126,29 @@ class KibanMocks(Mocks):
         return args.resource_id or mock_id(f"{args.typ}::{args.name}"), dict(args.inputs)
 
 
+def _vpn_connection_outputs(urn: str) -> dict[str, Any]:
+    """What AWS assigns a VPN connection and a peer stack reads back: per tunnel an outside address (from
+    TEST-NET-2, 198.51.100.0/24) and a pre-shared key, and the Transit Gateway attachment; all from the URN."""
+    digest = hashlib.sha256(urn.encode("utf-8")).digest()
+    outputs: dict[str, Any] = {"transitGatewayAttachmentId": "tgw-attach-" + digest[:9].hex()[:17]}
+    for number in (1, 2):
+        outputs[f"tunnel{number}Address"] = f"198.51.100.{1 + (digest[number] + number) % 254}"
+        outputs[f"tunnel{number}PresharedKey"] = "mock_" + hashlib.sha256(digest + bytes([number])).hexdigest()[:27]
+    return outputs
+
+
+def _gateway_association_outputs(urn: str) -> dict[str, Any]:
+    """The Transit Gateway's attachment to the Direct Connect gateway, made with the association."""
+    return {"transitGatewayAttachmentId": "tgw-attach-" + hashlib.sha256(urn.encode("utf-8")).hexdigest()[:17]}
+
+
+# Outputs a provider computes that kiban's program reads back, by resource type (inputs are echoed anyway).
+COMPUTED_OUTPUTS: dict[str, Callable[[str], dict[str, Any]]] = {
+    "aws:ec2/vpnConnection:VpnConnection": _vpn_connection_outputs,
+    "aws:directconnect/gatewayAssociation:GatewayAssociation": _gateway_association_outputs,
+}
+
+
 def _secret_outputs(outputs: dict[str, Any], names: Sequence[str]) -> None:
     for name in names:
         if name in outputs and not rpc.is_rpc_secret(outputs[name]):
@@ -225,6 +249,9 @@ class RecordingMonitor(MockMonitor):
             registration.outputs = dict(registration.inputs)
             if not request.type.startswith(PROVIDER_TYPE_PREFIX):
                 registration.outputs["id"] = registration.id
+            computed = COMPUTED_OUTPUTS.get(request.type)
+            if computed is not None:
+                registration.outputs.update(computed(urn))
             _secret_outputs(registration.outputs, list(request.additionalSecretOutputs))
             response_outputs = registration.outputs
         with self._lock:

@@ -22,6 +22,7 @@ from kiban_platform.backends.handles import AreaNetwork, DeployedGroup, Deployed
 from kiban_platform.network.flows import FlowPlan, HostGroup, Rule
 from kiban_platform.network.hosts import PlannedHost
 from kiban_platform.network.plan import NetworkPlan, Segment, Subnet
+from kiban_platform.network.sites import PlannedLink
 from kiban_platform.spec.model import (
     Area,
     Business,
@@ -138,6 +139,30 @@ class Backend(ABC):
         flows: FlowPlan,
     ) -> None:
         """Join areas for the declared flows between them, once every area and group exists (one call)."""
+
+    # -- between sites (a spec with sites: one stack per site, HYBRID.md §6.3) ----------------------------
+    @abstractmethod
+    def check_links(self, links: Sequence[PlannedLink]) -> None:
+        """Raise TargetError, naming the link and the field, for a link of this site the target cannot build."""
+
+    @abstractmethod
+    def peer_outputs_needed(self, links: Sequence[PlannedLink]) -> list[str]:
+        """The peer sites whose stack's ``links`` output ``site_links`` reads (in ``peers``), in link order."""
+
+    @abstractmethod
+    def site_links(
+        self,
+        parent: pulumi.Resource,
+        links: Sequence[PlannedLink],
+        areas: Mapping[str, AreaNetwork],
+        peers: Mapping[str, pulumi.Output[Any]],
+    ) -> dict[str, Any]:
+        """Make this site's end of each link; return the stack's ``links`` export, keyed by link id.
+
+        ``areas`` are this site's area handles (``security_area``); ``peers`` maps each site of
+        ``peer_outputs_needed`` to that stack's ``links`` output (a dict keyed by link id). A site
+        without links makes nothing and exports ``{}``.
+        """
 
 
 BackendFactory = Callable[[Mapping[str, Any]], Backend]

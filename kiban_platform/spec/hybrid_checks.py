@@ -343,6 +343,7 @@ def _check_links(spec: PlatformSpec) -> Iterator[Problem]:
         yield from _check_link_transport(link.carrier, link.transport, link.encryption, path)
         yield from _check_direct_connect(spec, link, path, circuits)
         yield from _check_tunnels(link, path, tunnels)
+        yield from _check_link_addresses(spec, link, path)
     for (_, earlier_link, earlier), (later_path, _, later) in combinations(tunnels, 2):
         if earlier.overlaps(later):
             yield Problem(later_path, f"{later} overlaps tunnel {earlier} of link {earlier_link!r}")
@@ -425,6 +426,33 @@ def _check_tunnels(
         if cidr in AWS_RESERVED_TUNNEL_CIDRS:
             yield Problem(tunnel_path, f"{cidr} is reserved by AWS for its own use; pick another /30")
         tunnels.append((tunnel_path, link.id, cidr))
+
+
+def _check_link_addresses(spec: PlatformSpec, link: Link, path: FieldPath) -> Iterator[Problem]:
+    """Each address belongs to one of the link's ends, outside every area; an OpenStack IPsec end has one."""
+    for site_id, address in link.addresses.items():
+        if site_id not in link.between:
+            yield Problem(
+                (*path, "addresses", site_id),
+                f"{site_id!r} is not one of the link's sites ({', '.join(link.between)})",
+            )
+            continue
+        inside = [area.id for area in spec.areas if address in area.supernet]
+        if inside:
+            yield Problem(
+                (*path, "addresses", site_id),
+                f"{address} is inside area {inside[0]!r}: a tunnel's outside address is on the line, "
+                "never in an area the tunnels carry",
+            )
+    if link.encryption != Encryption.IPSEC:
+        return
+    for site_id in link.between:
+        if spec.site(site_id).target == Target.OPENSTACK and site_id not in link.addresses:
+            yield Problem(
+                (*path, "addresses"),
+                f"the IPsec tunnels end at {site_id!r} (openstack) on an outside address the other end dials: "
+                f"add addresses: {{{site_id}: <address>}} (private over Direct Connect, public over the internet)",
+            )
 
 
 def _check_link_transport(

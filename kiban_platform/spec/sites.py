@@ -9,6 +9,7 @@ live in ``spec.hybrid_checks``.
 from __future__ import annotations
 
 from enum import StrEnum
+from ipaddress import IPv4Address
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
@@ -146,6 +147,12 @@ class Link(StrictModel):
     )
     direct_connect: DirectConnect | None = Field(
         default=None, alias="dx", description="with transport direct_connect: the connections and gateway ASN"
+    )
+    addresses: dict[Identifier, IPv4Address] = Field(
+        default_factory=dict,
+        description="site id -> the outside address that end terminates its tunnels on (an AWS customer "
+        "gateway's address): required with encryption ipsec for an openstack end; private over Direct "
+        "Connect, public over the internet",
     )
 
 

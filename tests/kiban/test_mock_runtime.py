@@ -84,3 +84,48 @@ def test_counts_each_registration_in_order_for_a_progress_display(tmp_path: Path
     assert isinstance(monitor, RecordingMonitor)
     # The stack and five things, each counted once, in order whichever thread registered it.
     assert counts == list(range(1, len(monitor.registrations) + 1)) and len(counts) == 6
+
+
+def test_a_vpn_connection_gets_tunnel_addresses_secret_keys_and_an_attachment(tmp_path: Path) -> None:
+    """What a peer stack reads back from AWS (``backends.aws.links``): computed, the same every run."""
+    program = _program(
+        tmp_path,
+        "import pulumi_aws as aws\n"
+        "for name in ('one', 'two'):\n"
+        "    aws.ec2.VpnConnection(name, customer_gateway_id='cgw-1', type='ipsec.1', transit_gateway_id='tgw-1')\n",
+    )
+    runs = [run_program(program, "kiban", "dev", {}, []) for _ in range(2)]
+    outputs = []
+    for monitor in runs:
+        assert isinstance(monitor, RecordingMonitor)
+        outputs.append(
+            {
+                name: monitor.registrations[
+                    f"urn:pulumi:dev::kiban::aws:ec2/vpnConnection:VpnConnection::{name}"
+                ].outputs
+                for name in ("one", "two")
+            }
+        )
+    assert outputs[0] == outputs[1]
+    one, two = outputs[0]["one"], outputs[0]["two"]
+    assert one["tunnel1Address"].startswith("198.51.100.") and one["tunnel2Address"].startswith("198.51.100.")
+    assert one["transitGatewayAttachmentId"] != two["transitGatewayAttachmentId"]
+    assert one["tunnel1PresharedKey"] != two["tunnel1PresharedKey"]
+    # The SDK declares the keys secret outputs; the state keeps them wrapped.
+    assert isinstance(one["tunnel1PresharedKey"], dict) and "value" in one["tunnel1PresharedKey"]
+
+
+def test_the_direct_connect_attachment_lookup_answers_an_id_derived_from_its_arguments(tmp_path: Path) -> None:
+    program = _program(
+        tmp_path,
+        "import pulumi_aws as aws\n"
+        "for index, dx in enumerate(('dx-1', 'dx-1', 'dx-2')):\n"
+        "    found = aws.ec2transitgateway.get_direct_connect_gateway_attachment_output(\n"
+        "        dx_gateway_id=dx, transit_gateway_id='tgw-1')\n"
+        "    pulumi.CustomResource('test:index:Thing', f'uses-{index}', {'attachment': found.id})\n",
+    )
+    monitor = run_program(program, "kiban", "dev", {}, [])
+    assert isinstance(monitor, RecordingMonitor)
+    ids = [r.inputs["attachment"] for r in monitor.registrations.values() if r.type == "test:index:Thing"]
+    assert len(ids) == 3 and all(ids)
+    assert len(set(ids)) == 2  # the same arguments, the same attachment

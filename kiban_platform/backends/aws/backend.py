@@ -10,8 +10,9 @@ Two scopes of resources, as in the Government Cloud:
   security groups, placement groups, instances, volumes and load balancers, in the platform's
   subnets shared to that account with AWS RAM. ``tenancy: single`` puts them in the platform's
   account instead, separated by subnets, security groups and tags.
-No internet gateway, NAT gateway or transit gateway is made anywhere: no planned flow reaches
-"anywhere", and the only paths between areas are the peerings of ``network.area_links``.
+No internet gateway or NAT gateway is made anywhere: no planned flow reaches "anywhere", and the
+only paths between areas are the peerings of ``network.area_links``. In a spec with sites, a site
+with links gets a transit gateway that joins no two areas (``links``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import pulumi_aws as aws
 
 from kiban_platform.backends import Backend, HostGroupDeployment, TargetError
 from kiban_platform.backends.aws.groups import GroupNetwork, deploy_group, tags
+from kiban_platform.backends.aws.links import site_links
 from kiban_platform.backends.aws.network import (
     AwsAreaNetwork,
     AwsDeployedGroup,
@@ -34,11 +36,12 @@ from kiban_platform.backends.aws.network import (
     zone_subnets,
 )
 from kiban_platform.backends.aws.network import area_links as link_areas
-from kiban_platform.backends.aws.plan import check_spec, zones_of
+from kiban_platform.backends.aws.plan import check_links, check_spec, zones_of
 from kiban_platform.backends.aws.settings import AwsSettings
 from kiban_platform.backends.handles import AreaNetwork, DeployedGroup, DeployedTenant, VendorAccess, Zones, own
 from kiban_platform.network.flows import FlowPlan
 from kiban_platform.network.plan import NetworkPlan, Segment, Subnet
+from kiban_platform.network.sites import PlannedLink
 from kiban_platform.spec.model import (
     Area,
     Business,
@@ -143,6 +146,25 @@ class AwsBackend(Backend):
             [own(group, AwsDeployedGroup, self.target) for group in groups],
             flows,
         )
+
+    # -- between sites --------------------------------------------------------------------------------
+    def check_links(self, links: Sequence[PlannedLink]) -> None:
+        check_links(links, self.settings)
+
+    def peer_outputs_needed(self, links: Sequence[PlannedLink]) -> list[str]:
+        # AWS makes its end from the spec alone: the peer's outside address is declared (Link.addresses).
+        return []
+
+    def site_links(
+        self,
+        parent: pulumi.Resource,
+        links: Sequence[PlannedLink],
+        areas: Mapping[str, AreaNetwork],
+        peers: Mapping[str, pulumi.Output[Any]],
+    ) -> dict[str, Any]:
+        self.check_links(links)
+        owned = {area_id: own(network, AwsAreaNetwork, self.target) for area_id, network in areas.items()}
+        return site_links(self.settings, parent, links, owned)
 
     # -- middleware -----------------------------------------------------------------------------------
     def middleware_tier(

@@ -58,7 +58,7 @@ def _span(port: Port) -> str:
     return str(port.first) if port.first == port.last else f"{port.first}-{port.last}"
 
 
-def _plan_rules(
+def plan_rules(
     name: str,
     group: aws.ec2.SecurityGroup,
     direction: str,
@@ -120,8 +120,8 @@ def deploy_group(
         tags=tags(name, **labels),
         opts=opts,
     )
-    _plan_rules(name, security_group, "in", deployment.ingress, provider, region)
-    _plan_rules(name, security_group, "out", deployment.egress, provider, region)
+    plan_rules(name, security_group, "in", deployment.ingress, provider, region)
+    plan_rules(name, security_group, "out", deployment.egress, provider, region)
 
     placement = None
     if settings.placement_groups and deployment.anti_affinity and len(deployment.hosts) > 1:
@@ -252,7 +252,7 @@ def _load_balancer(
         tags=tags(f"{name}-lb", **labels),
         opts=opts,
     )
-    _plan_rules(
+    plan_rules(
         f"{name}-lb", lb_group, "in", [rule for rule in deployment.ingress if rule.port in balanced], provider, region
     )
     child = pulumi.ResourceOptions(parent=lb_group, provider=provider)

@@ -1,14 +1,15 @@
 """The AWS network of kiban: a VPC per area, zone subnets, network ACLs, route tables, and the peerings between areas.
 
 All in the deploying (platform) account with the stack's default ``aws`` provider; a business
-account gets its tier subnets through RAM (``backend``). No internet gateway, NAT gateway or
-transit gateway is made: the only paths between areas are the peerings of ``area_links``.
+account gets its tier subnets through RAM (``backend``). No internet gateway or NAT gateway is
+made: the only paths between areas are the peerings of ``area_links`` (a site's transit gateway,
+``links``, joins no two areas).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -28,11 +29,13 @@ HTTPS = 443
 
 @dataclass(frozen=True)
 class AwsAreaNetwork(AreaNetwork):
-    """An area's VPC, the area component its peerings belong to, and its platform subnets per role and zone."""
+    """An area's VPC, the area component its peerings belong to, its platform subnets per role and zone,
+    and the zones it spans (where a link's attachment subnets go when the area has no platform subnets)."""
 
     vpc: aws.ec2.Vpc
     component: pulumi.Resource
     platform_subnets: Mapping[MiddlewareRole, tuple[ZoneSubnet, ...]]
+    zones: Zones = field(default_factory=lambda: Zones({}))
 
 
 @dataclass(frozen=True)
@@ -117,7 +120,7 @@ def area_network(
             )
     if area.level == AreaLevel.HIGH and settings.high_area_endpoints:
         outputs["endpoints"] = _endpoints(settings, parent, area, vpc, zones)
-    return AwsAreaNetwork(area, outputs, vpc, parent, platform_subnets)
+    return AwsAreaNetwork(area, outputs, vpc, parent, platform_subnets, zones)
 
 
 def _endpoints(settings: AwsSettings, parent: pulumi.Resource, area: Area, vpc: aws.ec2.Vpc, zones: Zones) -> list[str]:

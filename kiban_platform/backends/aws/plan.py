@@ -24,6 +24,7 @@ from kiban_platform.backends.aws.settings import (
 )
 from kiban_platform.network.flows import FlowPlan, GroupKind, Rule, plan_flows
 from kiban_platform.network.plan import NetworkPlan, plan_network
+from kiban_platform.network.sites import PlannedLink
 from kiban_platform.spec.checks import replicated_shapes
 from kiban_platform.spec.model import Area, AreaLevel, FailureDomains, MiddlewareRole, PlatformSpec, Port, Protocol
 from kiban_platform.spec.numbering import (
@@ -37,6 +38,7 @@ from kiban_platform.spec.numbering import (
     zone_block,
 )
 from kiban_platform.spec.problems import FieldPath, Problem
+from kiban_platform.spec.sites import Encryption, Target, Transport
 
 # The availability zones of the Government Cloud regions, as every account created since November 2025
 # sees them (AWS, "AWS Availability Zones", docs.aws.amazon.com/global-infrastructure/latest/regions/
@@ -457,3 +459,45 @@ def acl_entries(
 
 def _over(entries: Sequence[AclEntry], limit: int) -> bool:
     return max(sum(1 for e in entries if e.egress), sum(1 for e in entries if not e.egress)) > limit
+
+
+def link_problems(links: Sequence[PlannedLink], settings: AwsSettings) -> list[str]:
+    """What the AWS end of each link cannot build, naming the link and the field to change."""
+    problems: list[str] = []
+    for planned in links:
+        link, site, peer = planned.link, planned.site, planned.peer
+        where = f"link {link.id!r}"
+        if site.region is not None and site.region != settings.region:
+            problems.append(
+                f"{where}: site {site.id!r} is in {site.region} but the stack deploys to {settings.region} "
+                "(kiban:aws.region): its Transit Gateway must be where its VPCs are"
+            )
+        if peer.target == Target.AWS:
+            problems.append(
+                f"{where}: both ends are aws sites; kiban joins an aws site only to a site outside AWS "
+                "(a Transit Gateway peering is not implemented)"
+            )
+        # One area per side: an AWS VPN tunnel carries one pair of traffic selectors (one CIDR each
+        # way), and a Transit Gateway attachment is associated with one route table, its area's.
+        for side, prefixes in (("here", planned.local_prefixes), (f"at {peer.id!r}", planned.peer_prefixes)):
+            if len(prefixes) != 1:
+                areas = ", ".join(area for area, _ in prefixes) or "none"
+                problems.append(
+                    f"{where}: carries {len(prefixes)} area blocks {side} ({areas}); the AWS end needs exactly "
+                    "one area per side: a VPN tunnel holds one traffic selector each way and an attachment "
+                    "sits in one area's route table, so areas never share one. Split it into one link per area"
+                )
+        if link.encryption == Encryption.IPSEC and peer.target != Target.AWS:
+            if peer.id not in link.addresses:
+                problems.append(f"{where}: addresses.{peer.id} is missing: the customer gateway's address")
+            if peer.asn is None:
+                problems.append(f"{where}: site {peer.id!r} has no asn: the customer gateway needs one")
+        if link.transport == Transport.DIRECT_CONNECT and link.direct_connect is None:
+            problems.append(f"{where}: a direct_connect link needs its dx connections")
+    return problems
+
+
+def check_links(links: Sequence[PlannedLink], settings: AwsSettings) -> None:
+    problems = link_problems(links, settings)
+    if problems:
+        raise TargetError("; ".join(problems))

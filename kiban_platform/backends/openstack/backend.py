@@ -23,13 +23,16 @@ import pulumi_openstack as openstack
 
 from kiban_platform.backends import Backend, HostGroupDeployment, TargetError, target_error
 from kiban_platform.backends.handles import AreaNetwork, DeployedGroup, DeployedTenant, VendorAccess, Zones, own
-from kiban_platform.backends.openstack.checks import spec_problems
+from kiban_platform.backends.openstack.checks import link_problems, spec_problems
 from kiban_platform.backends.openstack.groups import Scope, deploy_group
+from kiban_platform.backends.openstack.links import site_links
 from kiban_platform.backends.openstack.settings import OpenStackSettings
 from kiban_platform.backends.openstack.sizing import GroupShape, allocation_pool, project_quotas
 from kiban_platform.network.flows import FlowPlan
 from kiban_platform.network.plan import NetworkPlan, Segment, Subnet
+from kiban_platform.network.sites import PlannedLink
 from kiban_platform.spec.model import Area, Business, FailureDomains, MiddlewareRole, MiddlewareService, PlatformSpec
+from kiban_platform.spec.sites import Encryption, Target
 
 VLAN = "vlan"
 # Provider settings a business provider inherits from the stack's ``openstack:`` config (camelCase keys).
@@ -294,6 +297,32 @@ class OpenStackBackend(Backend):
         # Nothing to make: every segment's gateway is the city's own L3 firewall, which routes between
         # areas and carries only the flow plan's rules; the groups' security groups already hold them.
         return None
+
+    # -- between sites --------------------------------------------------------------------------------
+    def check_links(self, links: Sequence[PlannedLink]) -> None:
+        problems = link_problems(links)
+        if problems:
+            raise TargetError("; ".join(problems))
+
+    def peer_outputs_needed(self, links: Sequence[PlannedLink]) -> list[str]:
+        # AWS assigns each tunnel's outside address and pre-shared key: this end reads them from its stack.
+        needed = [
+            planned.peer.id
+            for planned in links
+            if planned.peer.target == Target.AWS and planned.link.encryption == Encryption.IPSEC
+        ]
+        return list(dict.fromkeys(needed))
+
+    def site_links(
+        self,
+        parent: pulumi.Resource,
+        links: Sequence[PlannedLink],
+        areas: Mapping[str, AreaNetwork],
+        peers: Mapping[str, pulumi.Output[Any]],
+    ) -> dict[str, Any]:
+        self.check_links(links)
+        owned = {area_id: own(network, OpenStackAreaNetwork, self.target) for area_id, network in areas.items()}
+        return site_links(self.settings, parent, links, owned, peers)
 
     def _quotas(
         self,

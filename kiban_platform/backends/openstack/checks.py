@@ -8,10 +8,14 @@ since a spec carries them; flavors, images and volume types are the stack's sett
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from kiban_platform.backends.openstack.settings import OpenStackSettings
+from kiban_platform.network.sites import PlannedLink
 from kiban_platform.spec.checks import replicated_shapes
 from kiban_platform.spec.model import PlatformSpec
 from kiban_platform.spec.problems import FieldPath, Problem
+from kiban_platform.spec.sites import Encryption, Target
 
 # Nova's name and availability-zone name: 1-255 printable characters, no leading or trailing
 # whitespace; an availability zone also has no ':' (Nova reads "zone:host" as a forced host).
@@ -76,3 +80,52 @@ def spec_problems(spec: PlatformSpec, settings: OpenStackSettings) -> list[Probl
 def validation_problems(spec: PlatformSpec) -> list[Problem]:
     """``kiban validate --target openstack``: what the OpenStack target would refuse with default settings."""
     return spec_problems(spec, OpenStackSettings())
+
+
+def link_problems(links: Sequence[PlannedLink]) -> list[str]:
+    """What the OpenStack end of each link cannot build, naming the link: only an IPsec VPN to an AWS site.
+
+    Neutron's VPN service proposes one security association per pair of local subnet and peer CIDR,
+    and an AWS tunnel holds one: so one area each side and one platform subnet here, the subnet of
+    the middleware role the link's cross-site flows reach (the integration hub, as a rule).
+    """
+    problems: list[str] = []
+    for planned in links:
+        link, site, peer = planned.link, planned.site, planned.peer
+        where = f"link {link.id!r}"
+        if peer.target != Target.AWS:
+            problems.append(
+                f"{where}: joins two {peer.target.value} sites; kiban builds a link from an openstack site to an "
+                "aws site only"
+            )
+            continue
+        if link.encryption != Encryption.IPSEC:
+            problems.append(
+                f"{where}: encryption {link.encryption.value}: the openstack end of a link is an IPsec VPN; "
+                "Direct Connect without IPsec ends on the city's own router, which kiban does not build"
+            )
+            continue
+        if site.id not in link.addresses:
+            problems.append(f"{where}: addresses.{site.id} is missing: the outside address the tunnels end on")
+        if len(planned.local_prefixes) != 1 or len(planned.peer_prefixes) != 1:
+            problems.append(
+                f"{where}: carries {len(planned.local_prefixes)} area(s) here and {len(planned.peer_prefixes)} at "
+                f"{peer.id!r}; an IPsec link to AWS carries one area each side (one traffic selector each way)"
+            )
+        if not planned.flows:
+            problems.append(f"{where}: no cross-site flow rides it, so its tunnels would carry nothing")
+        roles = set()
+        for crossing in planned.flows:
+            if crossing.local.middleware is None:
+                problems.append(
+                    f"{where}: flow {crossing.flow.id!r} ends at {crossing.local.label()} here; the VPN's local "
+                    "endpoint group holds platform subnets only: route it through the integration hub"
+                )
+            else:
+                roles.add(crossing.local.middleware.value)
+        if len(roles) > 1:
+            problems.append(
+                f"{where}: its flows reach {', '.join(sorted(roles))} here, several platform subnets; an AWS tunnel "
+                "holds one security association, so one subnet per link"
+            )
+    return problems

@@ -45,6 +45,15 @@ class OpenStackSettings(BaseModel):
         default_factory=dict, description="blade id -> Nova hypervisor host name (default: the blade id)"
     )
     region: str | None = Field(default=None, description="OpenStack region (default: the provider's)")
+    vpn_routers: dict[str, str] = Field(
+        default_factory=dict,
+        description="area -> the existing Neutron router that terminates the area's site-to-site tunnels "
+        "(its gateway on the link's outside address, the area's platform subnets on its interfaces); "
+        "default kiban-<area>-vpn",
+    )
+
+    def vpn_router(self, area: str) -> str:
+        return self.vpn_routers.get(area, f"kiban-{area}-vpn")
 
     @field_validator("volume_types")
     @classmethod

@@ -99,6 +99,7 @@ def _add_link(**fields: Any) -> Mutation:
                 "encryption": "ipsec",
                 "areas": ["mynumber"],
                 "tunnels": [{"inside_cidr": "169.254.30.0/30"}, {"inside_cidr": "169.254.30.4/30"}],
+                "addresses": {"dc1": "172.16.30.1"},
                 **fields,
             }
         )
@@ -217,6 +218,26 @@ CASES: dict[str, tuple[Mutation, str, str]] = {
         _set(("links", "portal-dc1", "tunnels"), [{"inside_cidr": "169.254.20.0/30"}]),
         _link_path("portal-dc1", "tunnels"),
         "exactly 2",
+    ),
+    "an address for a site the link does not join": (
+        _set(("links", "dc1-gc", "addresses"), {"dc1": "172.16.10.1", "portal": "203.0.113.20"}),
+        _link_path("dc1-gc", "addresses", "portal"),
+        "not one of the link's sites",
+    ),
+    "an outside address inside an area": (
+        _set(("links", "portal-dc1", "addresses"), {"dc1": "10.30.0.10"}),
+        _link_path("portal-dc1", "addresses", "dc1"),
+        "inside area 'internet'",
+    ),
+    "an IPsec link without the openstack end's address": (
+        _set(("links", "dc1-gc", "addresses"), {}),
+        _link_path("dc1-gc", "addresses"),
+        "addresses: {dc1: <address>}",
+    ),
+    "an address for the aws end does not stand for the openstack end": (
+        _add_link(between=["dc1", "gc"], addresses={"gc": "172.16.30.2"}),
+        _extra_link_path("addresses"),
+        "end at 'dc1'",
     ),
     "tunnels on an unencrypted link": (
         _set(("links", "dc1-gc", "encryption"), "macsec"),
