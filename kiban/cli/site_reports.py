@@ -124,4 +124,3 @@ def site_network_tables(planned: SiteNetworkPlan) -> Group:
         _titled(reports.flow_matrix(view, planned.flows), site),
         _titled(reports.crossing_rules_table(view, planned.flows), site),
     )
-
