@@ -187,7 +187,7 @@ def _place_sites(
             try:
                 placements.append(SitePlacement(site, spread=zone_spread(platform, site)))
             except TargetError as error:
-                raise fail(f"{spec_file}: sites.{site.id}: {error}") from None
+                raise fail(f"{spec_file}: site {site.id}: {error}") from None
             continue
         steps.step(f"site {site.id}: placing VMs on blades (work limit {work_limit:g})")
         view = site_view(platform, site.id)
