@@ -84,8 +84,30 @@ def _canonical(value: Any) -> str:
     return str(value)
 
 
+STACK_REFERENCE_TYPE = "pulumi:pulumi:StackReference"
+
+
+class MissingReferenceError(Exception):
+    """The program read a stack by StackReference that the run was not given."""
+
+
+@dataclass(frozen=True)
+class ReferencedStack:
+    """Another stack's outputs, as a StackReference reads them: plain values and the names that are secret."""
+
+    outputs: Mapping[str, Any]
+    secret_names: tuple[str, ...] = ()
+
+
 class KibanMocks(Mocks):
-    """Answer invokes (look-ups of existing roles and groups) with ids derived from what was asked."""
+    """Answer invokes (look-ups of existing roles and groups) with ids derived from what was asked.
+
+    ``references``: the outputs of each stack the program reads by StackReference (stack name ->
+    outputs), e.g. from that stack's render; a stack not given raises MissingReferenceError.
+    """
+
+    def __init__(self, references: Mapping[str, ReferencedStack] | None = None) -> None:
+        self.references = dict(references or {})
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         key = f"{args.token}:{sorted((k, _canonical(v)) for k, v in args.args.items())}"
@@ -93,6 +115,13 @@ class KibanMocks(Mocks):
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         # Only ``get``/read requests reach here (RecordingMonitor handles registrations itself).
+        if args.typ == STACK_REFERENCE_TYPE:
+            name = str(args.inputs.get("name") or args.resource_id)
+            referenced = self.references.get(name)
+            if referenced is None:
+                raise MissingReferenceError(name)
+            outputs = {"name": name, "outputs": dict(referenced.outputs)}
+            return name, outputs | {"secretOutputNames": list(referenced.secret_names)}
         return args.resource_id or mock_id(f"{args.typ}::{args.name}"), dict(args.inputs)
 
 

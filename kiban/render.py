@@ -29,7 +29,9 @@ import yaml
 from kiban.mock_runtime import (
     PROVIDER_TYPE_PREFIX,
     STACK_TYPE,
+    KibanMocks,
     RecordingMonitor,
+    ReferencedStack,
     Registration,
     make_urn,
     mock_id,
@@ -197,21 +199,47 @@ def render_time() -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def spec_stack_config(project_dir: Path | None, spec_file: Path, target: str) -> StackConfig:
-    """The config of a stack-less render: the spec, the target, and default settings.
+def spec_stack_config(
+    project_dir: Path | None,
+    spec_file: Path,
+    target: str | None,
+    site: str | None = None,
+    name: str | None = None,
+) -> StackConfig:
+    """The config of a stack-less render: the spec, the target (or, for a spec with sites, the site), defaults.
 
     Inside a project the render takes the project's name; with none (an empty folder) kiban's own.
+    A site's stack is named ``<spec>-<site>``, and each peer site's ``<spec>-<peer>``: the stack
+    names ``render`` gives the peers it renders first when the site reads their outputs. ``name``
+    replaces the spec's file name in those stack names (two specs compared render as one stack).
     """
+    prefix = name or spec_file.stem
     has_project = project_dir is not None and (project_dir / PROJECT_FILE).is_file()
     project = read_project(project_dir)[0] if project_dir is not None and has_project else DEFAULT_PROJECT_NAME
     namespace = CONFIG_NAMESPACE
-    config = {f"{namespace}:spec": str(spec_file.resolve()), f"{namespace}:target": target}
+    config = {f"{namespace}:spec": str(spec_file.resolve())}
+    if target is not None:
+        config[f"{namespace}:target"] = target
+    if site is not None:
+        config[f"{namespace}:site"] = site
+        config[f"{namespace}:siteStacks"] = json.dumps(_peer_stack_names(spec_file, site, prefix))
     # A database node needs its admin password; a stack-less render has none, so it gets a placeholder secret.
     password_key = f"{namespace}:databaseAdminPassword"
     config[password_key] = PLACEHOLDER_SECRET
     # No stack, no salt: secrets_crypter derives one from the project and the stack name (the spec file's
     # name and the target), not from the spec's text, so an edit to the spec changes only the secrets it changes.
-    return StackConfig(project, f"{spec_file.stem}-{target}", config, [password_key])
+    return StackConfig(project, f"{prefix}-{site or target}", config, [password_key])
+
+
+def _peer_stack_names(spec_file: Path, site: str, prefix: str) -> dict[str, str]:
+    """Every other site's stack-less stack name; unreadable specs are reported by the render itself."""
+    try:
+        document = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
+        sites = document.get("sites") or [] if isinstance(document, dict) else []
+        ids = [entry["id"] for entry in sites if isinstance(entry, dict) and isinstance(entry.get("id"), str)]
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        ids = []
+    return {peer: f"{prefix}-{peer}" for peer in ids if peer != site}
 
 
 def prepare_stack(project_dir: Path | None, stack: StackConfig) -> PreparedStack:
@@ -463,8 +491,107 @@ def summary_lines(summary: Summary, stack: str) -> list[str]:
 # -- entry point ----------------------------------------------------------------------------------
 
 
+# -- other stacks' outputs (StackReference) ---------------------------------------------------------
+
+
+def _unsealed(value: Any, crypter: PassphraseCrypter, where: str) -> tuple[Any, bool]:
+    """A stack output with every sealed secret opened; True when one was."""
+    if _is_secret(value):
+        try:
+            return json.loads(crypter.decrypt(value["ciphertext"])), True
+        except (PassphraseError, KeyError, ValueError) as error:
+            raise RenderError(f"{where}: the secret cannot be opened with this passphrase ({error})") from None
+    if isinstance(value, dict):
+        opened = {key: _unsealed(item, crypter, f"{where}.{key}") for key, item in value.items()}
+        return {key: item for key, (item, _) in opened.items()}, any(secret for _, secret in opened.values())
+    if isinstance(value, list):
+        items = [_unsealed(item, crypter, f"{where}[{index}]") for index, item in enumerate(value)]
+        return [item for item, _ in items], any(secret for _, secret in items)
+    return value, False
+
+
+def read_reference(stack_name: str, state_file: Path) -> ReferencedStack:
+    """The outputs of ``stack_name`` from its state (a render or ``pulumi stack export``), secrets opened.
+
+    The state's secrets are opened with the CLI's passphrase and its own salt, as ``pulumi`` would
+    for a StackReference, and stay secret in the stack that reads them.
+    """
+    where = f"--reference {stack_name}={state_file}"
+    try:
+        document = json.loads(state_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise RenderError(f"{where}: not a readable state file ({error})") from None
+    return referenced_outputs(document, where)
+
+
+def referenced_outputs(document: Any, where: str) -> ReferencedStack:
+    """A state document's stack outputs, secrets opened; ``where`` names it in errors."""
+    deployment = document.get("deployment") if isinstance(document, dict) else None
+    resources = deployment.get("resources") if isinstance(deployment, dict) else None
+    if not isinstance(resources, list):
+        raise RenderError(f"{where}: not a Pulumi state (no deployment.resources)")
+    root = next((r for r in resources if isinstance(r, dict) and r.get("type") == STACK_TYPE), None)
+    if root is None:
+        raise RenderError(f"{where}: the state has no stack resource ({STACK_TYPE}), so no outputs")
+    outputs = root.get("outputs") or {}
+    salt = (deployment.get("secrets_providers") or {}).get("state", {}).get("salt")
+    crypter: PassphraseCrypter | None = None
+    if salt is not None:
+        try:
+            crypter = PassphraseCrypter.from_state(configured_passphrase(), salt)
+        except PassphraseError as error:
+            raise RenderError(f"{where}: {error}") from None
+    opened: dict[str, Any] = {}
+    secret_names: list[str] = []
+    for name, value in outputs.items():
+        if crypter is None:
+            opened[name] = value
+            continue
+        opened[name], secret = _unsealed(value, crypter, f"{where}: outputs.{name}")
+        if secret:
+            secret_names.append(name)
+    return ReferencedStack(opened, tuple(secret_names))
+
+
+def _references(
+    stack: StackConfig, prepared: PreparedStack, given: Mapping[str, Path], project_dir: Path
+) -> dict[str, ReferencedStack]:
+    """The referenced stacks' outputs: exactly the stacks the program reads, each from its state file.
+
+    A stack-less render of a site (``--spec FILE --site ID``) renders its peer sites first, the same
+    way, and reads their outputs from those renders.
+    """
+    needed = prepared.references
+    if stack.stack_file is None and prepared.site is not None and not given:
+        rendered: dict[str, ReferencedStack] = {}
+        for site, name in prepared.peer_stacks:
+            peer = spec_stack_config(project_dir, prepared.spec_file, None, site, name.removesuffix(f"-{site}"))
+            peer.stack = name
+            peer.config.update({key: value for key, value in stack.config.items() if key.endswith(":placement")})
+            document = render(peer, project_dir)
+            rendered[name] = referenced_outputs(document, f"the render of site {site} (stack {name})")
+        return rendered
+    missing = [name for name in needed if name not in given]
+    if missing:
+        raise RenderError(
+            "; ".join(
+                f"this stack reads the outputs of stack {name} by StackReference: give them with "
+                f"--reference {name}=STATE_FILE (that stack's render or `pulumi stack export`)"
+                for name in missing
+            )
+        )
+    unused = [name for name in given if name not in needed]
+    if unused:
+        reads = ", ".join(needed) if needed else "no other stack"
+        raise RenderError(f"--reference {unused[0]}: this stack reads {reads}")
+    return {name: read_reference(name, given[name]) for name in needed}
+
+
 def render(
-    stack: StackConfig, project_dir: Path | None = None, progress: Callable[[str, int], None] | None = None
+    stack: StackConfig,
+    project_dir: Path | None = None,
+    progress: Callable[[str, int], None] | None = None,
+    references: Mapping[str, Path] | None = None,
 ) -> dict[str, Any]:
     """Prepare the stack, run kiban's program on it under mocks and return the state document.
 
@@ -472,17 +599,21 @@ def render(
     project's ``__main__.py``: that file is three lines calling the same ``prepare`` and ``run``, and
     preparing here first gives located errors and loads the spec and the plan file only once.
     ``progress``: called with the step and the resources registered so far, for a progress display.
+    ``references``: the state file of each stack the program reads by StackReference (a site stack
+    of a hybrid city reads its peers'); one missing or not read is a RenderError.
     """
     project_dir = project_dir or PROJECT_DIR
     report = progress or (lambda step, resources: None)
     report("checking the stack", 0)
     prepared = prepare_stack(project_dir, stack)
+    referenced = _references(stack, prepared, references or {}, project_dir)
     monitor = run_program(
         lambda: run(prepared),
         stack.project,
         stack.stack,
         stack.config,
         stack.secret_keys,
+        mocks=KibanMocks(referenced),
         on_register=lambda resources: report("running the program", resources),
         project_root=project_dir,
     )

@@ -20,13 +20,17 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kiban_platform.backends import Backend, TargetError, check_target, create_backend
 from kiban_platform.components import SharedPlatform, SharedPlatformArgs
+from kiban_platform.components.site_links import SiteLinks, SiteLinksArgs
 from kiban_platform.network.flows import FlowPlan, plan_flows
 from kiban_platform.network.inventory import network_plan_json
 from kiban_platform.network.plan import NetworkPlan, plan_network
+from kiban_platform.network.site_inventory import hybrid_inventory
+from kiban_platform.network.sites import PlannedLink, SiteViewError, plan_links, site_of, site_view
 from kiban_platform.placement.fleet import PlacedFleet, place_fleet
 from kiban_platform.placement.options import PlacementSettings
 from kiban_platform.spec.load import load_spec
 from kiban_platform.spec.model import MiddlewareRole, PlatformSpec
+from kiban_platform.spec.sites import Site
 
 # The stack config's namespace: fixed, whatever a city names its Pulumi project, so its stack files
 # say `kiban:spec` like the repository's.
@@ -51,11 +55,26 @@ class StackSettings(BaseModel):
         min_length=1,
         description="Path of the platform spec, relative to this folder, e.g. specs/sample-city.yaml.",
     )
-    target: str = Field(
+    target: str | None = Field(
+        default=None,
         min_length=1,
         description=(
             "Where the platform is built, openstack or aws; its settings are the object kiban:<target> "
-            "(docs/OPENSTACK.md, docs/AWS.md)."
+            "(docs/OPENSTACK.md, docs/AWS.md). Required for a spec without sites; a site stack takes it "
+            "from its site in the spec (if set, it must agree)."
+        ),
+    )
+    site: str | None = Field(
+        default=None,
+        min_length=1,
+        description="A spec with sites: the one site this stack builds (one stack per site, docs/HYBRID.md).",
+    )
+    site_stacks: dict[str, str] = Field(
+        default_factory=dict,
+        alias="siteStacks",
+        description=(
+            "A site stack: the stack of each peer site whose outputs it reads by StackReference "
+            "(site id -> stack name, e.g. {gc: sample-hybrid-gc})."
         ),
     )
     openstack: dict[str, Any] | None = Field(
@@ -74,8 +93,8 @@ class StackSettings(BaseModel):
         description="Secret: the database nodes' admin password (pulumi config set --secret databaseAdminPassword).",
     )
 
-    def target_settings(self) -> Mapping[str, Any]:
-        settings: Mapping[str, Any] | None = getattr(self, self.target, None)
+    def target_settings(self, target: str) -> Mapping[str, Any]:
+        settings: Mapping[str, Any] | None = getattr(self, target, None)
         return settings or {}
 
 
@@ -98,7 +117,7 @@ def stack_settings(config: Mapping[str, str], source: str) -> StackSettings:
         if key.startswith(prefix):
             name = key[len(prefix) :]
             # The spec path and the password are text even when they look like JSON.
-            raw[name] = value if name in ("spec", "target", DATABASE_PASSWORD_KEY) else _decoded(value)
+            raw[name] = value if name in ("spec", "target", "site", DATABASE_PASSWORD_KEY) else _decoded(value)
     try:
         settings = StackSettings.model_validate(raw)
     except ValidationError as error:
@@ -113,10 +132,11 @@ def stack_settings(config: Mapping[str, str], source: str) -> StackSettings:
             else:
                 lines.append(f"{source}: {key}: {problem['msg']}")
         raise StackConfigError(lines) from None
-    try:
-        check_target(settings.target)
-    except TargetError as error:
-        raise StackConfigError([f"{source}: {error}"]) from None
+    if settings.target is not None:
+        try:
+            check_target(settings.target)
+        except TargetError as error:
+            raise StackConfigError([f"{source}: {error}"]) from None
     return settings
 
 
@@ -126,7 +146,11 @@ def _known_keys() -> list[str]:
 
 @dataclass(frozen=True)
 class PreparedStack:
-    """Everything the program declares a platform from: the settings, the spec and its plans, the backend."""
+    """Everything the program declares a platform from: the settings, the spec and its plans, the backend.
+
+    For a site stack of a spec with sites, ``spec`` is the site's own view (``site_view``) and
+    ``city`` the whole spec; without sites both are the spec and ``site`` is None.
+    """
 
     settings: StackSettings
     project_dir: Path
@@ -136,6 +160,61 @@ class PreparedStack:
     flows: FlowPlan
     placement: PlacedFleet | None
     backend: Backend
+    target: str
+    city: PlatformSpec
+    site: Site | None = None
+    links: tuple[PlannedLink, ...] = ()
+    peer_stacks: tuple[tuple[str, str], ...] = ()  # (peer site, its stack name) this stack reads
+
+    @property
+    def references(self) -> list[str]:
+        """The stacks this stack reads by StackReference, in link order."""
+        return [stack for _, stack in self.peer_stacks]
+
+
+def _site_and_target(settings: StackSettings, spec: PlatformSpec, source: str) -> tuple[Site | None, str]:
+    """The stack's site (a spec with sites) and its target: from the site, else from kiban:target."""
+    prefix = f"{source}: {CONFIG_NAMESPACE}:"
+    if not spec.sites:
+        if settings.site is not None:
+            raise StackConfigError([f"{prefix}site: {settings.spec} has no sites; remove kiban:site"])
+        if settings.target is None:
+            raise StackConfigError([f"{prefix}target: missing; set {CONFIG_NAMESPACE}:target in the stack file"])
+        return None, settings.target
+    known = ", ".join(site.id for site in spec.sites)
+    if settings.site is None:
+        raise StackConfigError(
+            [f"{prefix}site: missing; {settings.spec} has sites ({known}): each stack builds one of them"]
+        )
+    try:
+        site = site_of(spec, settings.site)
+    except SiteViewError as error:
+        raise StackConfigError([f"{prefix}site: {error}"]) from None
+    if settings.target is not None and settings.target != site.target.value:
+        raise StackConfigError(
+            [
+                f"{prefix}target: {settings.target} disagrees with site {site.id}'s target {site.target.value} "
+                f"in {settings.spec}; remove kiban:target (a site stack takes its target from the spec)"
+            ]
+        )
+    return site, site.target.value
+
+
+def _peer_stacks(
+    settings: StackSettings, backend: Backend, links: tuple[PlannedLink, ...], source: str
+) -> tuple[tuple[str, str], ...]:
+    """The stack of each peer site whose outputs the backend reads; a missing one is a config error."""
+    needed = list(dict.fromkeys(backend.peer_outputs_needed(links)))
+    missing = [site for site in needed if site not in settings.site_stacks]
+    if missing:
+        raise StackConfigError(
+            [
+                f"{source}: {CONFIG_NAMESPACE}:siteStacks: missing the stack of site {site}, whose outputs this "
+                f"site reads (tunnel addresses, keys); e.g. siteStacks: {{{site}: <its stack name>}}"
+                for site in missing
+            ]
+        )
+    return tuple((site, settings.site_stacks[site]) for site in needed)
 
 
 def prepare(config: Mapping[str, str], project_dir: Path, source: str) -> PreparedStack:
@@ -146,15 +225,21 @@ def prepare(config: Mapping[str, str], project_dir: Path, source: str) -> Prepar
     """
     settings = stack_settings(config, source)
     spec_file = project_dir / settings.spec
-    spec = load_spec(spec_file, one_place_for="the Pulumi program (and kiban render)")
+    city = load_spec(spec_file)
+    site, target = _site_and_target(settings, city, source)
+    spec = site_view(city, site.id) if site is not None else city
+    links = plan_links(city, site.id) if site is not None else ()
     network = plan_network(spec)
     flows = plan_flows(spec, network)
     try:
-        backend = create_backend(settings.target, settings.target_settings())
+        backend = create_backend(target, settings.target_settings(target))
         # The one target check of a run, before anything is declared, on the plans the program uses.
         backend.check(spec, network, flows)
+        if links:
+            backend.check_links(links)
     except TargetError as error:
         raise StackConfigError([f"{source}: {error}"]) from None
+    peer_stacks = _peer_stacks(settings, backend, links, source) if links else ()
     if spec.middleware.get(MiddlewareRole.DATABASE) is not None and settings.database_admin_password is None:
         raise StackConfigError(
             [
@@ -164,7 +249,21 @@ def prepare(config: Mapping[str, str], project_dir: Path, source: str) -> Prepar
         )
     # Placement (`kiban plan`) decides each VM's chassis and blade: from the stack's plan file, or planned now.
     placement = place_fleet(spec, spec_file, settings.placement, project_dir)
-    return PreparedStack(settings, project_dir, spec_file, spec, network, flows, placement, backend)
+    return PreparedStack(
+        settings,
+        project_dir,
+        spec_file,
+        spec,
+        network,
+        flows,
+        placement,
+        backend,
+        target,
+        city,
+        site,
+        links,
+        peer_stacks,
+    )
 
 
 def run(prepared: PreparedStack) -> None:
@@ -181,7 +280,20 @@ def run(prepared: PreparedStack) -> None:
             prepared.placement,
         ),
     )
-    pulumi.export("inventory", platform.inventory)
+    inventory = platform.inventory
+    if prepared.site is not None:
+        peers = {
+            site: pulumi.StackReference(f"peer-{site}", stack_name=stack).get_output("links")
+            for site, stack in prepared.peer_stacks
+        }
+        site_links = SiteLinks(
+            "links",
+            SiteLinksArgs(prepared.links, platform.area_networks, prepared.backend, peers),
+            pulumi.ResourceOptions(parent=platform),
+        )
+        pulumi.export("links", site_links.outputs)
+        inventory = hybrid_inventory(prepared.city, prepared.site.id, inventory)
+    pulumi.export("inventory", inventory)
     plan = network_plan_json(prepared.network, prepared.flows)
     pulumi.export("municipality", prepared.spec.municipality.model_dump(mode="json", by_alias=True))
     pulumi.export("segments", plan["segments"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -119,7 +120,11 @@ def sample_renders_cached() -> Iterator[None]:
 
     real = rendering.render
 
-    def cached(stack: Any, project_dir: Path | None = None, progress: Any = None) -> dict[str, Any]:
+    def cached(
+        stack: Any, project_dir: Path | None = None, progress: Any = None, references: Any = None
+    ) -> dict[str, Any]:
+        if references:
+            return real(stack, project_dir, progress, references)
         unchanged = project_dir in (None, rendering.PROJECT_DIR) and stack.stack in rendering.known_stacks(
             rendering.PROJECT_DIR
         )
@@ -142,3 +147,37 @@ def sample_openstack_state() -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def sample_aws_state() -> dict[str, Any]:
     return sample_render("sample-city-aws")
+
+
+# The hybrid sample's site stacks, in the order they go up: dc1 reads the renders of the other two.
+HYBRID_STACKS = ("sample-hybrid-portal", "sample-hybrid-gc", "sample-hybrid-dc1")
+_HYBRID_DIR: list[Path] = []
+
+
+def hybrid_render_files() -> dict[str, Path]:
+    """Each hybrid site stack rendered once per session (dc1 with --reference to the others), as files."""
+    import tempfile
+
+    from kiban.render import PROJECT_DIR, dumps_state, load_stack_config, render
+
+    if not _HYBRID_DIR:
+        _HYBRID_DIR.append(Path(tempfile.mkdtemp(prefix="kiban-hybrid-renders-")))
+    folder = _HYBRID_DIR[0]
+    files = {stack: folder / f"{stack}.json" for stack in HYBRID_STACKS}
+    for stack, file in files.items():
+        if file.exists():
+            continue
+        config = load_stack_config(PROJECT_DIR, stack)
+        peers = json.loads(config.config.get(f"{config.project}:siteStacks", "{}"))
+        references = {name: files[name] for name in peers.values()}
+        document = render(config, references=references)
+        _SAMPLE_RENDERS[stack] = document
+        file.write_text(dumps_state(document), encoding="utf-8")
+    return files
+
+
+@pytest.fixture(scope="session")
+def hybrid_states() -> dict[str, dict[str, Any]]:
+    """The hybrid sample's site renders by site id (dc1, gc, portal); do not mutate them."""
+    files = hybrid_render_files()
+    return {stack.removeprefix("sample-hybrid-"): _SAMPLE_RENDERS[stack] for stack in files}

@@ -116,3 +116,57 @@ def resources(document: dict[str, Any], type_: str) -> list[dict[str, Any]]:
 
 def by_name(document: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
     return {resource["urn"].split("::")[-1]: resource for resource in resources(document, type_)}
+
+
+HostRule = tuple[str, str, str, str, int, int]  # group, direction, cidr, protocol, first, last
+
+
+def openstack_host_rules(state: dict[str, Any]) -> set[HostRule]:
+    """Each security-group rule of an OpenStack state as (group, direction, remote cidr, protocol, first, last)."""
+    groups = {
+        sg["id"]: next(tag.split(":", 1)[1] for tag in sg["inputs"]["tags"] if tag.startswith("group:"))
+        for sg in resources(state, "openstack:networking/secGroup:SecGroup")
+    }
+    rules = set()
+    for rule in resources(state, "openstack:networking/secGroupRule:SecGroupRule"):
+        inputs = rule["inputs"]
+        direction = "in" if inputs["direction"] == "ingress" else "out"
+        rules.add(
+            (
+                groups[inputs["securityGroupId"]],
+                direction,
+                inputs["remoteIpPrefix"],
+                inputs["protocol"],
+                inputs["portRangeMin"],
+                inputs["portRangeMax"],
+            )
+        )
+    return rules
+
+
+def aws_host_rules(state: dict[str, Any]) -> set[HostRule]:
+    """The same for AWS: the rules of the groups instances sit in."""
+    # The groups the instances sit in; a load balancer's own group and its health checks are not host rules.
+    members = {}
+    for instance in resources(state, "aws:ec2/instance:Instance"):
+        for group_id in instance["inputs"]["vpcSecurityGroupIds"]:
+            members[group_id] = instance["inputs"]["tags"]["kiban:group"]
+    rules = set()
+    for direction, type_ in (
+        ("in", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
+        ("out", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"),
+    ):
+        for rule in resources(state, type_):
+            inputs = rule["inputs"]
+            if inputs["securityGroupId"] in members and "cidrIpv4" in inputs:
+                rules.add(
+                    (
+                        members[inputs["securityGroupId"]],
+                        direction,
+                        inputs["cidrIpv4"],
+                        inputs["ipProtocol"],
+                        inputs["fromPort"],
+                        inputs["toPort"],
+                    )
+                )
+    return rules

@@ -47,6 +47,10 @@ OutOption = Annotated[Path | None, typer.Option("--out", "-o", help="write the r
 TargetOption = Annotated[
     str | None, typer.Option("--target", help="with a spec: the target to render for, e.g. openstack")
 ]
+SiteOption = Annotated[
+    str | None,
+    typer.Option("--site", help="with a spec of a hybrid city: the site to render (its target comes from the spec)"),
+]
 
 
 def _version() -> str:
@@ -66,6 +70,7 @@ def _rendered(
     steps: Steps,
     stack_name: str | None = None,
     what: str = "",
+    site: str | None = None,
 ) -> StackState:
     """Render a stack (stacks/Pulumi.<stack>.yaml) or a spec under mocks, as `kiban render` would.
 
@@ -83,15 +88,16 @@ def _rendered(
             source = f"stack {stack}"
         else:
             assert spec is not None
-            if target is None:
-                raise fail(f"{command}: a spec needs --target (e.g. --target openstack)")
-            config = rendering.spec_stack_config(rendering.PROJECT_DIR, spec, target)
+            if target is None and site is None:
+                raise fail(f"{command}: a spec needs --target (e.g. --target openstack), or --site for a hybrid city")
+            prefix = stack_name.removesuffix(f"-{site or target}") if stack_name is not None else None
+            config = rendering.spec_stack_config(rendering.PROJECT_DIR, spec, target, site, prefix)
             if stack_name is not None:
                 config.stack = stack_name
                 # Two specs compared: re-planning placement for each would move VMs the edit never
                 # touched and bury its meaning, so both sides keep replica i on chassis i mod n.
                 config.config[f"{config.project}:placement"] = json.dumps({"enabled": False})
-            artifact, source = spec, f"spec {spec} ({target})"
+            artifact, source = spec, f"spec {spec} ({f'site {site}' if site else target})"
     except rendering.RenderError as error:
         raise fail(f"{command}: {error}") from None
     document = render_document(config, steps, command, what)
@@ -107,6 +113,7 @@ def _side(
     target: str | None,
     steps: Steps,
     stack_name: str | None = None,
+    site: str | None = None,
 ) -> StackState:
     from kiban.audit.state import load_state
 
@@ -117,7 +124,7 @@ def _side(
     if path is not None:
         steps.step(f"{name}: reading {path}")
         return or_exit(lambda: load_state(path))
-    return _rendered(command, stack, spec, target, steps, stack_name, what=f"{name} {stack or spec}")
+    return _rendered(command, stack, spec, target, steps, stack_name, what=f"{name} {stack or spec}", site=site)
 
 
 def diff_command(
@@ -136,6 +143,7 @@ def diff_command(
         Path | None, typer.Option("--new-spec", help="render this spec (with --target) as the state after")
     ] = None,
     target: TargetOption = None,
+    site: SiteOption = None,
     output_format: FormatOption = Format.TEXT,
     fail_on: FailOnOption = FailOn.HIGH,
     out: OutOption = None,
@@ -156,12 +164,12 @@ def diff_command(
     if files:
         raise fail(f"diff: {files[0]}: one state file too many (each side is a file, a stack or a spec)")
     # Two specs render as one stack (the new spec's), so the diff compares like with like.
-    shared = f"{new_spec.stem}-{target}" if old_spec is not None and new_spec is not None else None
+    shared = f"{new_spec.stem}-{site or target}" if old_spec is not None and new_spec is not None else None
     # Progress only where a side is rendered: two state files compare in well under a second.
     rendered = any(side is not None for side in (old_stack, new_stack, old_spec, new_spec))
     with Steps(quiet or not rendered, unit="resources") as steps:
-        before = _side("diff", "old", old_path, old_stack, old_spec, target, steps, shared)
-        after = _side("diff", "new", new_path, new_stack, new_spec, target, steps, shared)
+        before = _side("diff", "old", old_path, old_stack, old_spec, target, steps, shared, site)
+        after = _side("diff", "new", new_path, new_stack, new_spec, target, steps, shared, site)
         steps.step("comparing", len(after.resources))
         report = diff_states(before, after)
     # Each form imports only its own writer: JSON needs no rich.
@@ -200,6 +208,7 @@ def audit_command(
     stack: Annotated[str | None, typer.Option("--stack", help="render stacks/Pulumi.<STACK>.yaml and audit it")] = None,
     spec: Annotated[Path | None, typer.Option("--spec", help="render this spec (with --target) and audit it")] = None,
     target: TargetOption = None,
+    site: SiteOption = None,
     waivers: Annotated[Path | None, typer.Option("--waivers", "-w", help="YAML waivers file (docs/AUDIT.md)")] = None,
     output_format: FormatOption = Format.TEXT,
     fail_on: FailOnOption = FailOn.HIGH,
@@ -222,7 +231,7 @@ def audit_command(
         if state is not None:
             subject = or_exit(lambda: load_state(state))
         else:
-            subject = _rendered("audit", stack, spec, target, steps)
+            subject = _rendered("audit", stack, spec, target, steps, site=site)
         accepted = or_exit(lambda: load_waivers(waivers, [rule.id for rule in all_rules()])) if waivers else []
         steps.step("checking the rules", len(subject.resources))
         report = run_audit(subject, accepted)

@@ -14,6 +14,7 @@ from typing import Any
 import pulumi
 
 from kiban_platform.backends import Backend
+from kiban_platform.backends.handles import AreaNetwork
 from kiban_platform.components.hardware_pool import HardwarePool, HardwarePoolArgs
 from kiban_platform.components.security_area import SecurityArea, SecurityAreaArgs
 from kiban_platform.network.flows import FlowPlan
@@ -38,6 +39,7 @@ class SharedPlatformArgs:
 
 class SharedPlatform(pulumi.ComponentResource):
     inventory: dict[str, Any]
+    area_networks: dict[str, AreaNetwork]  # each area's network as made, for the links to other sites
 
     def __init__(self, name: str, args: SharedPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kiban:platform:SharedPlatform", name, None, opts)
@@ -70,9 +72,10 @@ class SharedPlatform(pulumi.ComponentResource):
                 child,
             )
         # Only now does every area's network and group exist: the links between areas are made in one call.
+        self.area_networks = {area_id: component.network for area_id, component in areas.items()}
         backend.area_links(
             self,
-            {area_id: component.network for area_id, component in areas.items()},
+            self.area_networks,
             [group for component in areas.values() for group in component.groups],
             flows,
         )

@@ -30,7 +30,7 @@ def test_an_unknown_key_is_refused_naming_the_stack_file_and_the_key() -> None:
 
 def test_keys_of_other_namespaces_are_left_to_their_owners() -> None:
     settings = stack_settings({"kiban:spec": "a.yaml", "kiban:target": "aws", "aws:region": "ap-northeast-1"}, SOURCE)
-    assert settings.target == "aws" and settings.target_settings() == {}
+    assert settings.target == "aws" and settings.target_settings("aws") == {}
 
 
 def test_missing_keys_and_bad_values_are_each_located() -> None:
@@ -38,7 +38,6 @@ def test_missing_keys_and_bad_values_are_each_located() -> None:
         stack_settings({"kiban:placement": '{"timeLimit": -1}'}, SOURCE)
     text = str(caught.value)
     assert f"{SOURCE}: kiban:spec: missing; set kiban:spec in the stack file" in text
-    assert f"{SOURCE}: kiban:target: missing" in text
     assert f"{SOURCE}: kiban:placement.timeLimit: Input should be greater than 0" in text
 
 
@@ -113,3 +112,52 @@ def test_main_ends_a_bad_stack_with_its_located_lines(tmp_path: Path, monkeypatc
     monkeypatch.chdir(project)
     with pytest.raises(pulumi.RunError, match=r"^stacks/Pulumi.city-openstack.yaml: kiban:flavour: unknown key"):
         run_program(project / "__main__.py", "kiban", "city-openstack", _project_config(flavour="x"), [])
+
+
+# -- site stacks of a hybrid city ------------------------------------------------------------------
+
+HYBRID_SPEC = REPO / "specs" / "sample-hybrid.yaml"
+
+
+def _site_config(site: str | None, **extra: str) -> dict[str, str]:
+    config = {
+        "kiban:spec": str(HYBRID_SPEC),
+        "kiban:placement": '{"enabled": false}',
+        "kiban:databaseAdminPassword": "x",
+    }
+    if site is not None:
+        config["kiban:site"] = site
+    return config | {f"kiban:{key}": value for key, value in extra.items()}
+
+
+def test_a_spec_without_sites_needs_its_target(tmp_path: Path) -> None:
+    spec = write_tiny_city(tmp_path)
+    with pytest.raises(StackConfigError, match=rf"^{SOURCE}: kiban:target: missing; set kiban:target"):
+        prepare({"kiban:spec": str(spec), "kiban:databaseAdminPassword": "x"}, tmp_path, SOURCE)
+    with pytest.raises(StackConfigError, match=r"kiban:site: .* has no sites; remove kiban:site"):
+        prepare(_config(spec, site="dc1", databaseAdminPassword="x"), tmp_path, SOURCE)
+
+
+def test_a_site_stack_takes_its_target_from_the_spec() -> None:
+    prepared = prepare(_site_config("gc"), REPO, SOURCE)
+    assert prepared.target == "aws" and prepared.site is not None and prepared.site.id == "gc"
+    assert [planned.link.id for planned in prepared.links] == ["dc1-gc"]
+    assert {business.id for business in prepared.spec.businesses} <= {b.id for b in prepared.city.businesses}
+    assert prepared.references == []
+
+
+def test_a_site_stack_names_its_site_and_agrees_on_the_target() -> None:
+    with pytest.raises(StackConfigError, match=r"kiban:site: missing; .* has sites \(dc1, gc, portal\)"):
+        prepare(_site_config(None), REPO, SOURCE)
+    with pytest.raises(StackConfigError, match=r"kiban:site: unknown site 'nowhere'"):
+        prepare(_site_config("nowhere"), REPO, SOURCE)
+    with pytest.raises(StackConfigError, match=r"kiban:target: openstack disagrees with site gc's target aws"):
+        prepare(_site_config("gc", target="openstack"), REPO, SOURCE)
+
+
+def test_a_site_that_reads_its_peers_names_their_stacks() -> None:
+    with pytest.raises(StackConfigError, match=r"kiban:siteStacks: missing the stack of site gc"):
+        prepare(_site_config("dc1"), REPO, SOURCE)
+    stacks = '{"gc": "city-gc", "portal": "city-portal"}'
+    prepared = prepare(_site_config("dc1", siteStacks=stacks), REPO, SOURCE)
+    assert prepared.references == ["city-gc", "city-portal"]

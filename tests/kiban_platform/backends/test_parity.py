@@ -14,12 +14,10 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from tests.rendering import resources
+from tests.rendering import aws_host_rules, openstack_host_rules, resources
 
 # Reads the AWS sample's render too (minutes): CI's `pytest -m slow`.
 pytestmark = pytest.mark.slow
-
-Rule = tuple[str, str, str, str, int, int]  # group, direction, cidr, protocol, first, last
 
 
 @pytest.fixture(scope="module")
@@ -65,55 +63,6 @@ def _aws_hosts(state: dict[str, Any]) -> dict[str, tuple[str, str, str, str]]:
             inputs["availabilityZone"],
         )
     return hosts
-
-
-def _openstack_rules(state: dict[str, Any]) -> set[Rule]:
-    groups = {
-        sg["id"]: next(tag.split(":", 1)[1] for tag in sg["inputs"]["tags"] if tag.startswith("group:"))
-        for sg in resources(state, "openstack:networking/secGroup:SecGroup")
-    }
-    rules = set()
-    for rule in resources(state, "openstack:networking/secGroupRule:SecGroupRule"):
-        inputs = rule["inputs"]
-        direction = "in" if inputs["direction"] == "ingress" else "out"
-        rules.add(
-            (
-                groups[inputs["securityGroupId"]],
-                direction,
-                inputs["remoteIpPrefix"],
-                inputs["protocol"],
-                inputs["portRangeMin"],
-                inputs["portRangeMax"],
-            )
-        )
-    return rules
-
-
-def _aws_rules(state: dict[str, Any]) -> set[Rule]:
-    # The groups the instances sit in; a load balancer's own group and its health checks are not host rules.
-    members = {}
-    for instance in resources(state, "aws:ec2/instance:Instance"):
-        for group_id in instance["inputs"]["vpcSecurityGroupIds"]:
-            members[group_id] = instance["inputs"]["tags"]["kiban:group"]
-    rules = set()
-    for direction, type_ in (
-        ("in", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"),
-        ("out", "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"),
-    ):
-        for rule in resources(state, type_):
-            inputs = rule["inputs"]
-            if inputs["securityGroupId"] in members and "cidrIpv4" in inputs:
-                rules.add(
-                    (
-                        members[inputs["securityGroupId"]],
-                        direction,
-                        inputs["cidrIpv4"],
-                        inputs["ipProtocol"],
-                        inputs["fromPort"],
-                        inputs["toPort"],
-                    )
-                )
-    return rules
 
 
 class Declared(NamedTuple):
@@ -247,7 +196,7 @@ def test_the_same_failure_domain_spread(openstack: dict[str, Any], aws: dict[str
 
 
 def test_the_same_allowed_flows(openstack: dict[str, Any], aws: dict[str, Any]) -> None:
-    left, right = _openstack_rules(openstack), _aws_rules(aws)
+    left, right = openstack_host_rules(openstack), aws_host_rules(aws)
     assert left and left == right
     # And both are the inventory's flows, read at each end that is a host group.
     expected = set()

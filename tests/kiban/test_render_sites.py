@@ -1,0 +1,87 @@
+"""`kiban render` of a hybrid city: one site stack at a time, reading its peers' renders (--reference)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from kiban.cli import app
+from kiban.render import PROJECT_DIR, RenderError, load_stack_config, read_reference, render
+from tests.conftest import hybrid_render_files
+
+runner = CliRunner()
+
+
+def _stack_outputs(state: dict[str, Any]) -> dict[str, Any]:
+    (root,) = [r for r in state["deployment"]["resources"] if r["type"] == "pulumi:pulumi:Stack"]
+    outputs: dict[str, Any] = root["outputs"]
+    return outputs
+
+
+def test_a_malformed_reference_is_refused_before_anything_runs(tmp_path: Path) -> None:
+    out = tmp_path / "dc1.json"
+    for value, message in (("gc.json", "expected STACK=STATE_FILE"), ("=gc.json", "expected STACK=STATE_FILE")):
+        result = runner.invoke(app, ["render", "--stack", "sample-hybrid-dc1", "--out", str(out), "--reference", value])
+        assert result.exit_code == 2 and message in result.output, result.output
+    twice = ["--reference", "a=x.json", "--reference", "a=y.json"]
+    result = runner.invoke(app, ["render", "--stack", "sample-hybrid-dc1", "--out", str(out), *twice])
+    assert result.exit_code == 2 and "--reference a: given twice" in result.output
+    assert not out.exists()
+
+
+def test_a_stack_that_reads_its_peers_names_each_missing_reference(tmp_path: Path) -> None:
+    out = tmp_path / "dc1.json"
+    result = runner.invoke(app, ["render", "--stack", "sample-hybrid-dc1", "--out", str(out), "--quiet"])
+    assert result.exit_code == 2, result.output
+    for peer in ("sample-hybrid-gc", "sample-hybrid-portal"):
+        assert f"this stack reads the outputs of stack {peer} by StackReference" in result.output
+        assert f"--reference {peer}=STATE_FILE" in result.output
+    assert "Traceback" not in result.output and not out.exists()
+
+
+def test_a_reference_the_stack_does_not_read_is_refused(tmp_path: Path) -> None:
+    stranger = tmp_path / "other.json"
+    stranger.write_text("{}", encoding="utf-8")
+    with pytest.raises(RenderError, match=r"--reference sample-hybrid-dc1: this stack reads no other stack"):
+        render(load_stack_config(PROJECT_DIR, "sample-hybrid-gc"), references={"sample-hybrid-dc1": stranger})
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json", "not a readable state file"),
+        ('{"deployment": {}}', "not a Pulumi state"),
+        ('{"deployment": {"resources": []}}', "the state has no stack resource"),
+    ],
+)
+def test_an_unreadable_reference_is_named(tmp_path: Path, content: str, message: str) -> None:
+    file = tmp_path / "gc.json"
+    file.write_text(content, encoding="utf-8")
+    with pytest.raises(RenderError, match=rf"--reference sample-hybrid-gc={file}: {message}"):
+        read_reference("sample-hybrid-gc", file)
+
+
+@pytest.mark.slow  # the three site renders
+def test_each_site_renders_and_the_peer_outputs_arrive_as_secrets() -> None:
+    files = hybrid_render_files()
+    gc = read_reference("sample-hybrid-gc", files["sample-hybrid-gc"])
+    assert "links" in gc.secret_names  # the tunnels' pre-shared keys
+    dc1_text = files["sample-hybrid-dc1"].read_text(encoding="utf-8")
+    # Every key read from gc is sealed again in dc1's state: none appears in the clear.
+    for tunnel in gc.outputs["links"]["dc1-gc"]["tunnels"]:
+        assert tunnel["preshared_key"] not in dc1_text
+    outputs = _stack_outputs(json.loads(dc1_text))
+    assert outputs["inventory"]["site"] == "dc1" and set(outputs["links"]) == {"dc1-gc", "portal-dc1"}
+
+
+@pytest.mark.slow  # renders the portal twice, and the gc site
+def test_a_site_render_is_byte_identical_across_runs(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    for out in (first, second):
+        result = runner.invoke(app, ["render", "--stack", "sample-hybrid-portal", "--out", str(out), "--quiet"])
+        assert result.exit_code == 0, result.output
+    assert first.read_bytes() == second.read_bytes()
