@@ -7,13 +7,14 @@ nothing here decides anything.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.rule import Rule
 from rich.table import Table
 
 from kiban.cli import reports
-from kiban_platform.network.site_plans import CityCrossing, SiteNetworkPlan
+from kiban_platform.network.site_plans import SiteNetworkPlan
 from kiban_platform.spec.sites import Link, Site
 
 DENIED = reports.DENIED
@@ -55,22 +56,19 @@ def links_table(links: Sequence[Link]) -> Table:
     return table
 
 
-def _place(site: str, area: str) -> str:
-    return f"{site}/{area}"
+def _place(end: dict[str, Any]) -> str:
+    return f"{end['site']}/{end['area']}"
 
 
-def cross_site_matrix(sites: Sequence[Site], crossings: Sequence[CityCrossing]) -> Table:
+def cross_site_matrix(sites: Sequence[Site], crossings: Sequence[dict[str, Any]]) -> Table:
     """Rows: the site and area that open the connection; columns: those that accept it; cells: flows (data class)."""
-    places = [_place(site.id, area) for site in sites for area in site.areas]
-    for city in crossings:  # a far end at a site not shown (with --site) still gets its row or column
-        for place in (_place(city.source_site, city.source_area), _place(city.destination_site, city.destination_area)):
-            if place not in places:
-                places.append(place)
+    places = [f"{site.id}/{area}" for site in sites for area in site.areas]
+    for flow in crossings:  # a far end at a site not shown (with --site) still gets its row or column
+        places += [place for place in (_place(flow["from"]), _place(flow["to"])) if place not in places]
     cells: dict[tuple[str, str], list[str]] = {}
-    for city in crossings:
-        key = (_place(city.source_site, city.source_area), _place(city.destination_site, city.destination_area))
-        data = city.crossing.flow.data
-        cells.setdefault(key, []).append(f"{city.crossing.flow.id} ({data.value if data else 'unclassified'})")
+    for flow in crossings:
+        data = flow["data"] or "unclassified"
+        cells.setdefault((_place(flow["from"]), _place(flow["to"])), []).append(f"{flow['flow']} ({data})")
     table = Table(
         title="Cross-site flow matrix: declared flows from row (site/area) to column, with their data class "
         "('-' = none crosses)",
@@ -84,21 +82,20 @@ def cross_site_matrix(sites: Sequence[Site], crossings: Sequence[CityCrossing]) 
     return table
 
 
-def cross_site_flows_table(crossings: Sequence[CityCrossing]) -> Table:
+def cross_site_flows_table(crossings: Sequence[dict[str, Any]]) -> Table:
     table = Table(title="Cross-site flows: each over one link", title_justify="left")
     for column in ("flow", "from", "to", "ports", "one-way", "data", "basis", "link"):
         table.add_column(column, no_wrap=column in ("flow", "ports", "data", "link"))
-    for city in crossings:
-        flow, link = city.crossing.flow, city.crossing.link
+    for flow in crossings:
         table.add_row(
-            flow.id,
-            f"{_place(city.source_site, city.source_area)} {flow.source.label()}",
-            f"{_place(city.destination_site, city.destination_area)} {flow.destination.label()}",
-            ", ".join(str(port) for port in flow.ports),
-            "yes" if flow.one_way else "no",
-            flow.data.value if flow.data is not None else DENIED,
-            flow.basis.value if flow.basis is not None else DENIED,
-            link.id if link is not None else DENIED,
+            flow["flow"],
+            f"{_place(flow['from'])} {flow['from']['end']}",
+            f"{_place(flow['to'])} {flow['to']['end']}",
+            ", ".join(flow["ports"]),
+            "yes" if flow["one_way"] else "no",
+            flow["data"] or DENIED,
+            flow["basis"] or DENIED,
+            flow["link"] or DENIED,
         )
     return table
 

@@ -110,7 +110,7 @@ def plan_network_command(
 def _plan_sites_network(spec: Path, platform: PlatformSpec, output_format: OutputFormat, site_id: str | None) -> None:
     from kiban_platform.network.site_plans import (
         chosen_sites,
-        city_crossings,
+        cross_site_flows_at,
         hybrid_network_plan_json,
         plan_site_network,
         site_links,
@@ -128,7 +128,7 @@ def _plan_sites_network(spec: Path, platform: PlatformSpec, output_format: Outpu
     from kiban.cli import site_reports
     from kiban.cli.terminal import stdout_console
 
-    crossings = city_crossings(platform, site_id)
+    crossings = cross_site_flows_at(platform, site_id)
     console = stdout_console()
     console.print(site_reports.sites_table(sites))
     console.print(site_reports.links_table(site_links(platform, site_id)))

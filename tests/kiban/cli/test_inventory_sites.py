@@ -1,7 +1,7 @@
 """`kiban inventory A.json B.json ...`: several site stacks of one city make one Ansible inventory.
 
-Until the program publishes the hybrid keys, each site's state here is a single-site inventory of the
-site's view (what its stack plans) with ``site`` added by hand, as the contract lays it out.
+Each site's state here is the inventory its stack publishes (``site_inventory.hybrid_inventory`` on the
+site's view), built without a render; one slow test merges the three real site renders.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from kiban_platform.network.flows import plan_flows
 from kiban_platform.network.hosts import plan_hosts
 from kiban_platform.network.inventory import build_inventory
 from kiban_platform.network.plan import plan_network
-from kiban_platform.network.site_plans import site_json
+from kiban_platform.network.site_inventory import hybrid_inventory
 from kiban_platform.network.sites import site_view
 from kiban_platform.spec.load import load_spec
-from tests.conftest import REPO, SMALL_CITY
+from tests.conftest import HYBRID_STACKS, REPO, SMALL_CITY, hybrid_render_files
 
 HYBRID = load_spec(REPO / "specs" / "sample-hybrid.yaml")
 ANSIBLE_INVENTORY = Path(sys.executable).parent / "ansible-inventory"
@@ -36,19 +36,13 @@ runner = CliRunner()
 
 
 def site_inventory(site_id: str) -> dict[str, Any]:
-    """A site stack's inventory: its view's, with the contract's ``site`` keys added."""
+    """A site stack's inventory: its view's, with the hybrid keys, as the program publishes it."""
     site = HYBRID.site(site_id)
     view = site_view(HYBRID, site_id)
     network = plan_network(view)
     hosts = plan_hosts(view, network, zonal_subnets=site.target.value == "aws")
     document = build_inventory(view, network, plan_flows(view, network), hosts, site.target.value)
-    document["site"] = site_id
-    for host in document["hosts"]:
-        host["site"] = site_id
-    document["sites"] = [
-        {key: value for key, value in site_json(each).items() if key != "areas"} for each in HYBRID.sites
-    ]
-    return document
+    return hybrid_inventory(HYBRID, site_id, document)
 
 
 DOCUMENTS = {site.id: site_inventory(site.id) for site in HYBRID.sites}
@@ -205,3 +199,20 @@ def test_ansible_gives_each_host_its_own_sites_rules(tmp_path: Path) -> None:
         assert facts["kiban_site"] == site
         assert facts["kiban_flows"] == trimmed[site]["flows"], "the site group's rules, not the city's"
         assert facts["kiban_areas"] == trimmed[site]["areas"]
+
+
+@pytest.mark.slow  # the three site renders
+def test_the_three_site_renders_of_the_sample_make_one_inventory(tmp_path: Path) -> None:
+    files = hybrid_render_files()
+    out = tmp_path / "hosts.yaml"
+    result = _inventory(*(files[stack] for stack in HYBRID_STACKS), out=out)
+    assert result.exit_code == 0, result.stderr
+    written = yaml.safe_load(out.read_text(encoding="utf-8"))["all"]
+    assert set(written["hosts"]) == {f"{h['name']}.{s}" for s, d in DOCUMENTS.items() for h in d["hosts"]}
+    assert {facts["kiban_site"] for facts in written["hosts"].values()} == {"dc1", "gc"}
+    assert [flow["flow"] for flow in written["vars"]["kiban_cross_site_flows"]] == [
+        "gc-to-dc1-renkei",
+        "portal-shinsei",
+    ]
+    assert {"site_dc1", "site_gc", "site_portal"} <= set(written["children"])
+    assert ansible_inventory_problems({"all": written}) == []

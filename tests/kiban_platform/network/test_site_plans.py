@@ -9,51 +9,23 @@ import pytest
 from kiban_platform.network.flows import plan_flows
 from kiban_platform.network.inventory import network_plan_json
 from kiban_platform.network.plan import plan_network
-from kiban_platform.network.site_plans import (
-    chosen_sites,
-    city_crossings,
-    cross_site_flow_json,
-    hybrid_network_plan_json,
-    site_links,
-)
+from kiban_platform.network.site_inventory import city_cross_site_flows
+from kiban_platform.network.site_plans import chosen_sites, cross_site_flows_at, hybrid_network_plan_json, site_links
 from kiban_platform.network.sites import SiteViewError, site_view
-from kiban_platform.spec.hybrid import endpoint_site
 from kiban_platform.spec.load import load_spec
 from tests.conftest import REPO, SAMPLE_SPEC
 
 HYBRID = load_spec(REPO / "specs" / "sample-hybrid.yaml")
 
 
-def test_every_flow_between_two_sites_appears_once_in_spec_order_with_its_ends_sites() -> None:
-    crossing_ids = [city.crossing.flow.id for city in city_crossings(HYBRID)]
-    expected = [
-        flow.id
-        for flow in HYBRID.flows
-        if endpoint_site(HYBRID, flow.source) != endpoint_site(HYBRID, flow.destination)
-    ]
-    assert crossing_ids == expected == ["gc-to-dc1-renkei", "portal-shinsei"]
-    for city in city_crossings(HYBRID):
-        flow = city.crossing.flow
-        assert (city.source_site, city.destination_site) == (
-            endpoint_site(HYBRID, flow.source),
-            endpoint_site(HYBRID, flow.destination),
-        )
-
-
-def test_a_cross_site_flow_has_the_contract_shape_with_its_link_and_data_class() -> None:
-    documents = [cross_site_flow_json(city) for city in city_crossings(HYBRID)]
-    assert documents[0] == {
-        "flow": "gc-to-dc1-renkei",
-        "from": {"site": "gc", "area": "mynumber", "end": "integration_hub@mynumber"},
-        "to": {"site": "dc1", "area": "mynumber", "end": "integration_hub@mynumber"},
-        "ports": ["443/tcp"],
-        "one_way": True,
-        "data": "my_number",
-        "basis": None,
-        "link": "dc1-gc",
-    }
-    assert documents[1]["from"] == {"site": "portal", "area": "public", "end": "public_service:resident-portal"}
-    assert (documents[1]["data"], documents[1]["basis"], documents[1]["link"]) == ("personal", "consent", "portal-dc1")
+def test_the_cross_site_flows_are_the_inventorys_with_an_end_at_the_site_shown() -> None:
+    every = city_cross_site_flows(HYBRID)
+    assert cross_site_flows_at(HYBRID) == every
+    assert [flow["flow"] for flow in every] == ["gc-to-dc1-renkei", "portal-shinsei"]
+    assert [flow["flow"] for flow in cross_site_flows_at(HYBRID, "gc")] == ["gc-to-dc1-renkei"]
+    assert [flow["flow"] for flow in cross_site_flows_at(HYBRID, "dc1")] == ["gc-to-dc1-renkei", "portal-shinsei"]
+    assert every[0]["from"] == {"site": "gc", "area": "mynumber", "end": "integration_hub@mynumber"}
+    assert (every[1]["data"], every[1]["basis"], every[1]["link"]) == ("personal", "consent", "portal-dc1")
 
 
 def test_the_document_lists_sites_with_blocks_links_and_a_plan_per_site() -> None:
@@ -73,7 +45,6 @@ def test_the_document_lists_sites_with_blocks_links_and_a_plan_per_site() -> Non
     portal_link = document["links"][1]
     assert portal_link["between"] == ["portal", "dc1"] and portal_link["initiated_by"] == "portal"
     assert portal_link["tunnels"] == 2
-    assert portal_link["tunnel_inside_cidrs"] == ["169.254.20.0/30", "169.254.20.4/30"]
 
 
 @pytest.mark.parametrize("site", ["dc1", "gc", "portal"])
