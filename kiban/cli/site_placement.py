@@ -3,9 +3,9 @@
 An on-prem site is placed like a spec without sites, on its ``site_view``: its own VMs on the
 spec's blades (``failure_domains`` are the chassis of the city's own data centre). A cloud site has
 no blades kiban places on: its replicas go round robin over the chassis, each chassis an
-availability zone, exactly as its stack builds them (``network.hosts.plan_hosts`` without a
-placement, and the target's own chassis-to-zone mapping: ``backends.aws.plan.zones_of`` on AWS,
-the chassis' availability zone on OpenStack), so what this shows is where the VMs will run.
+availability zone, as a stack without a placement plan spreads them (``network.hosts.plan_hosts``
+without a placement, and the target's own chassis-to-zone mapping: ``backends.aws.plan.zones_of``
+on AWS, the chassis' availability zone on OpenStack).
 """
 
 from __future__ import annotations
