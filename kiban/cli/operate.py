@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from kiban.cli.common import or_exit, write_atomically
+from kiban.cli.common import EXIT_BAD_INPUT, or_exit, write_atomically
 
 # pytest's own options pass through `kiban verify` and `kiban lab verify` untouched.
 PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
@@ -17,16 +18,54 @@ StateArgument = Annotated[
 ]
 
 
+StatesArgument = Annotated[
+    list[Path],
+    typer.Argument(
+        help="a kiban render, a `pulumi stack export`, or `pulumi stack output --json`; several site stacks' "
+        "states of one city (a spec with sites) merge into one inventory",
+        show_default=False,
+    ),
+]
+
+
 def inventory_command(
-    state: StateArgument,
+    states: StatesArgument,
     out: Annotated[Path, typer.Option("--out", "-o", help="Ansible YAML inventory to write")],
 ) -> None:
-    """Write the stack's inventory as an Ansible inventory: groups by area, role and business."""
-    from kiban.verify.inventory import ansible_inventory, ansible_inventory_text, inventory_from_state
+    """Write the stack's inventory as an Ansible inventory: groups by area, role and business.
 
-    document = or_exit(lambda: inventory_from_state(state))
-    write_atomically(out, ansible_inventory_text(ansible_inventory(document)))
-    typer.echo(f"wrote {out}: {len(document['hosts'])} hosts, {len(document['flows'])} planned rules")
+    Several states (the site stacks of a spec with sites, one city, each site once) make one inventory:
+    hosts named <name>.<site>, grouped also by site_<id>, each site group with its own areas and rules.
+    """
+    from kiban.verify.inventory import (
+        ansible_inventory,
+        ansible_inventory_text,
+        inventory_from_state,
+        located_inventory,
+        merge_problems,
+        merged_ansible_inventory,
+    )
+
+    if len(states) == 1:
+        document = or_exit(lambda: inventory_from_state(states[0]))
+        write_atomically(out, ansible_inventory_text(ansible_inventory(document)))
+        typer.echo(f"wrote {out}: {len(document['hosts'])} hosts, {len(document['flows'])} planned rules")
+        return
+    located = []
+    for state in states:
+        document, where = or_exit(partial(located_inventory, state))
+        located.append((state, document, where))
+    problems = merge_problems(located)
+    if problems:
+        for file, problem in problems:
+            typer.echo(problem.render(file), err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
+    documents = [document for _, document, _ in located]
+    write_atomically(out, ansible_inventory_text(merged_ansible_inventory(documents)))
+    sites = ", ".join(document["site"] for document in documents)
+    hosts = sum(len(document["hosts"]) for document in documents)
+    rules = sum(len(document["flows"]) for document in documents)
+    typer.echo(f"wrote {out}: {hosts} hosts at {len(documents)} sites ({sites}), {rules} planned rules")
 
 
 def playbook_command(

@@ -1,13 +1,17 @@
-"""A placement plan as terminal tables (rich); the data comes from kiban_platform.placement.report."""
+"""A placement plan (and a cloud site's zone spread) as terminal tables (rich); the data comes from
+kiban_platform.placement.report and kiban.cli.site_placement."""
 
 from __future__ import annotations
 
 from rich.console import Group
+from rich.rule import Rule
 from rich.table import Table
 
+from kiban.cli.site_placement import ZoneSpread, single_zone_groups, zone_summary
 from kiban_platform.placement.demand import RESOURCES
 from kiban_platform.placement.plan import PlacementPlan
 from kiban_platform.placement.report import saving
+from kiban_platform.spec.sites import Site
 
 
 def _percent(used: int, capacity: int) -> str:
@@ -111,3 +115,50 @@ def plan_tables(plan: PlacementPlan) -> Group:
     if plan.continuity is not None:
         tables.append(moves_table(plan))
     return Group(*tables, blades_table(plan), survival_table(plan))
+
+
+def site_heading(site: Site) -> Rule:
+    where = f", {site.region}" if site.region else ""
+    return Rule(f"site {site.id} ({site.kind.value}, {site.target.value}{where})", align="left")
+
+
+def zone_summary_table(spread: ZoneSpread) -> Table:
+    table = Table(
+        title=f"Site {spread.site.id}: zone spread (a cloud site has no blades: replicas go round robin over "
+        "the chassis, each an availability zone)",
+        title_justify="left",
+    )
+    for column in ("zone", "chassis", "VMs", "vCPU", "RAM GB", "disk GB"):
+        table.add_column(column, no_wrap=True, justify="left" if column in ("zone", "chassis") else "right")
+    for entry in zone_summary(spread):
+        table.add_row(
+            entry["zone"],
+            entry["chassis"],
+            str(entry["vms"]),
+            str(entry["vcpu"]),
+            str(entry["ram_gb"]),
+            str(entry["disk_gb"]),
+        )
+    return table
+
+
+def zone_groups_table(spread: ZoneSpread) -> Table:
+    single = set(single_zone_groups(spread))
+    table = Table(title=f"Site {spread.site.id}: each group's replicas and their zones", title_justify="left")
+    for column in ("group", "replicas", "zones", "VMs (zone, address)"):
+        table.add_column(column, no_wrap=column != "VMs (zone, address)")
+    for group, hosts in spread.groups().items():
+        zones = {spread.zone_of(host) for host in hosts}
+        spread_text = f"{len(zones)}" + (" (one zone: lost with it)" if group in single else "")
+        members = "\n".join(f"{host.name} {spread.zone_of(host)} {host.address}" for host in hosts)
+        table.add_row(group, str(len(hosts)), spread_text, members)
+    return table
+
+
+def zone_spread_tables(spread: ZoneSpread) -> Group:
+    if not spread.hosts:
+        return Group(
+            site_heading(spread.site),
+            f"Site {spread.site.id} has no VMs kiban builds (its public services' flows are in `kiban plan-network`).",
+        )
+    return Group(site_heading(spread.site), zone_summary_table(spread), zone_groups_table(spread))

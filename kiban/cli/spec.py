@@ -67,16 +67,32 @@ def schema_command(
     emit(json.dumps(spec_json_schema(), indent=2, ensure_ascii=False) + "\n", out)
 
 
+SiteOption = Annotated[
+    str | None,
+    typer.Option("--site", help="a spec with sites: show this site only (its links and the flows with an end there)"),
+]
+
+
 def plan_network_command(
     spec: SpecArgument,
     output_format: Annotated[OutputFormat, typer.Option("--format", "-f", help="table or json")] = OutputFormat.TABLE,
+    site: SiteOption = None,
 ) -> None:
-    """Show each area's VLANs and subnets, and which areas may open connections to which (the flow matrix)."""
+    """Show each area's VLANs and subnets, and which areas may open connections to which (the flow matrix).
+
+    For a spec with sites: the sites, the links between them, the flows that cross from one site to another
+    (with their data class and link), and each site's segments and rules as its own stack plans them.
+    """
     from kiban_platform.network.flows import plan_flows
     from kiban_platform.network.inventory import network_plan_json
     from kiban_platform.network.plan import plan_network
 
-    platform = load(spec, one_place_for="kiban plan-network")
+    platform = load(spec)
+    if platform.sites:
+        _plan_sites_network(spec, platform, output_format, site)
+        return
+    if site is not None:
+        raise fail(f"{spec}: --site {site}: the spec has no sites: it is one implicit site, planned as a whole")
     network = plan_network(platform)
     flows = plan_flows(platform, network)
     if output_format == OutputFormat.JSON:
@@ -89,6 +105,37 @@ def plan_network_command(
     console.print(reports.segment_table(platform, network))
     console.print(reports.flow_matrix(platform, flows))
     console.print(reports.crossing_rules_table(platform, flows))
+
+
+def _plan_sites_network(spec: Path, platform: PlatformSpec, output_format: OutputFormat, site_id: str | None) -> None:
+    from kiban_platform.network.site_plans import (
+        chosen_sites,
+        cross_site_flows_at,
+        hybrid_network_plan_json,
+        plan_site_network,
+        site_links,
+    )
+    from kiban_platform.network.sites import SiteViewError
+
+    try:
+        sites = chosen_sites(platform, site_id)
+    except SiteViewError as error:
+        raise fail(f"{spec}: --site {site_id}: {error}") from None
+    if output_format == OutputFormat.JSON:
+        document = hybrid_network_plan_json(platform, site_id)
+        typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
+        return
+    from kiban.cli import site_reports
+    from kiban.cli.terminal import stdout_console
+
+    crossings = cross_site_flows_at(platform, site_id)
+    console = stdout_console()
+    console.print(site_reports.sites_table(sites))
+    console.print(site_reports.links_table(site_links(platform, site_id)))
+    console.print(site_reports.cross_site_matrix(sites, crossings))
+    console.print(site_reports.cross_site_flows_table(crossings))
+    for site in sites:
+        console.print(site_reports.site_network_tables(plan_site_network(platform, site.id)))
 
 
 def catalog_command(

@@ -9,6 +9,7 @@ bastion to jump through, become) and its kiban facts.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,11 @@ def inventory_from_state(file: Path) -> dict[str, Any]:
     SpecError (FILE: json.path: message) when the file, the stack outputs or the document itself
     has the wrong shape: every field kiban reads is checked (verify/schema.py) before it is used.
     """
+    return located_inventory(file)[0]
+
+
+def located_inventory(file: Path) -> tuple[dict[str, Any], FieldPath]:
+    """The inventory document of a state file (as ``inventory_from_state``), and where in the file it is."""
     data = read_json(
         file, "state or stack output file", "expected `pulumi stack export` or `pulumi stack output --json`"
     )
@@ -88,7 +94,7 @@ def inventory_from_state(file: Path) -> dict[str, Any]:
     problems = inventory_problems(inventory, where)
     if problems:
         raise SpecError(file, problems)
-    return inventory
+    return inventory, where
 
 
 def connection_facts(host: dict[str, Any], management: dict[str, Any] | None) -> dict[str, Any]:
@@ -123,16 +129,20 @@ def host_facts(host: dict[str, Any], management: dict[str, Any] | None = None) -
         "kiban_blade": host["blade"],
         "kiban_ports": list(host["ports"]),
         "kiban_bastion": host.get("bastion"),
+        # A site stack's hosts say where they run; a whole city's (a spec without sites) keep today's facts.
+        **({"kiban_site": host["site"]} if host.get("site") is not None else {}),
     }
 
 
 def ansible_inventory(
     inventory: dict[str, Any], extra_facts: dict[str, dict[str, Any]] | None = None
 ) -> dict[str, Any]:
-    """Ansible's YAML inventory: every host under all.hosts, groups area_*, role_*, business_*.
+    """Ansible's YAML inventory: every host under all.hosts, groups area_*, role_*, business_* (and site_*).
 
     Bastions form the group role_bastion; with a management section every host carries the
     operations account, the SSH port, become, and (except bastions) a ProxyJump through its bastion.
+    A site stack's inventory (a spec with sites) also groups its hosts by site_<id> and carries the
+    city's sites, links and cross-site flows; any other inventory is written exactly as before.
     """
     extra_facts = extra_facts or {}
     management = inventory.get("management")
@@ -140,9 +150,7 @@ def ansible_inventory(
     children: dict[str, dict[str, dict[str, None]]] = {}
     for host in inventory["hosts"]:
         hosts[host["name"]] = {**host_facts(host, management), **extra_facts.get(host["name"], {})}
-        memberships = [_group_name("area", host["area"]), _group_name("role", host["role"])]
-        if host["business"]:
-            memberships.append(_group_name("business", host["business"]))
+        memberships = _memberships(host)
         for group in memberships:
             children.setdefault(group, {"hosts": {}})["hosts"][host["name"]] = None
     for name, facts in extra_facts.items():
@@ -156,6 +164,133 @@ def ansible_inventory(
                 "kiban_areas": inventory["areas"],
                 "kiban_flows": inventory["flows"],
                 "kiban_management": management,
+                **_city_vars(inventory),
+            },
+        }
+    }
+
+
+def _memberships(host: dict[str, Any]) -> list[str]:
+    memberships = [_group_name("area", host["area"]), _group_name("role", host["role"])]
+    if host["business"]:
+        memberships.append(_group_name("business", host["business"]))
+    if host.get("site") is not None:
+        memberships.append(_group_name("site", host["site"]))
+    return memberships
+
+
+# The city-wide keys of a site stack's inventory, and the Ansible variables that carry them.
+CITY_KEYS = {
+    "sites": "kiban_sites",
+    "links": "kiban_links",
+    "business_sites": "kiban_business_sites",
+    "cross_site_flows": "kiban_cross_site_flows",
+}
+
+
+def _city_vars(inventory: dict[str, Any]) -> dict[str, Any]:
+    found = {"kiban_site": inventory["site"]} if inventory.get("site") is not None else {}
+    return found | {name: inventory[key] for key, name in CITY_KEYS.items() if key in inventory}
+
+
+def merge_problems(states: Sequence[tuple[Path, dict[str, Any], FieldPath]]) -> list[tuple[Path, Problem]]:
+    """Why several site states cannot make one inventory: each must be a site stack of one city, each site once."""
+    found: list[tuple[Path, Problem]] = []
+    first_file, first, _ = states[0]
+    seen: dict[str, Path] = {}
+    for file, inventory, where in states:
+        site = inventory.get("site")
+        if not isinstance(site, str) or not site:
+            found.append(
+                (
+                    file,
+                    Problem(
+                        (*where, "site"),
+                        "no site: only the states of a spec with sites' site stacks merge; a whole city's state "
+                        "makes its inventory alone",
+                    ),
+                )
+            )
+            continue
+        if inventory.get("municipality") != first.get("municipality"):
+            found.append(
+                (
+                    file,
+                    Problem(
+                        (*where, "municipality"),
+                        f"city {inventory.get('municipality')}, but {first_file} is city {first.get('municipality')}: "
+                        "one inventory holds one city's sites",
+                    ),
+                )
+            )
+        elif inventory.get("sites") != first.get("sites"):
+            found.append(
+                (
+                    file,
+                    Problem(
+                        (*where, "sites"),
+                        f"the city's sites differ from those in {first_file}: the states come from different "
+                        "versions of the spec; render or deploy every site from the same one",
+                    ),
+                )
+            )
+        if site in seen:
+            found.append(
+                (file, Problem((*where, "site"), f"site {site} again (also {seen[site]}): give each site's state once"))
+            )
+        else:
+            seen[site] = file
+    return found
+
+
+def _merged_management(inventories: Sequence[dict[str, Any]]) -> dict[str, Any] | None:
+    """One operations account and port (one spec), and every site's bastions by area."""
+    sections = [inventory["management"] for inventory in inventories if inventory.get("management")]
+    if not sections:
+        return None
+    bastions: dict[str, list[str]] = {}
+    for section in sections:
+        for area, addresses in section.get("bastions", {}).items():
+            bastions.setdefault(area, []).extend(addresses)
+    return {**sections[0], "bastions": bastions}
+
+
+def merged_ansible_inventory(inventories: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One Ansible inventory of several site stacks of one city (``merge_problems`` found nothing wrong).
+
+    Host names are unique within a stack only (each site has its own integration hub, bastions and so
+    on), so every host is named ``<name>.<site>`` and keeps its stack name as ``kiban_name``. Each
+    site_<id> group carries that site's areas, planned rules and management, which Ansible gives its
+    hosts over the city-wide ``all`` variables: every site's areas and rules (each with its ``site``),
+    the bastions of all sites, and the city's sites, links and cross-site flows.
+    """
+    hosts: dict[str, Any] = {}
+    children: dict[str, dict[str, Any]] = {}
+    for inventory in inventories:
+        site = inventory["site"]
+        management = inventory.get("management")
+        for host in inventory["hosts"]:
+            name = f"{host['name']}.{site}"
+            hosts[name] = host_facts({**host, "site": host.get("site") or site}, management) | {
+                "kiban_name": host["name"]
+            }
+            for group in _memberships({**host, "site": host.get("site") or site}):
+                children.setdefault(group, {"hosts": {}})["hosts"][name] = None
+        children.setdefault(_group_name("site", site), {"hosts": {}})["vars"] = {
+            "kiban_areas": inventory["areas"],
+            "kiban_flows": inventory["flows"],
+            "kiban_management": management,
+        }
+    city = {key: value for key, value in _city_vars(inventories[0]).items() if key != "kiban_site"}
+    return {
+        "all": {
+            "hosts": hosts,
+            "children": dict(sorted(children.items())),
+            "vars": {
+                "kiban_areas": [area | {"site": i["site"]} for i in inventories for area in i["areas"]],
+                "kiban_flows": [rule | {"site": i["site"]} for i in inventories for rule in i["flows"]],
+                "kiban_management": _merged_management(inventories),
+                **city,
             },
         }
     }

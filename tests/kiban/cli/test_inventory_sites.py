@@ -1,0 +1,218 @@
+"""`kiban inventory A.json B.json ...`: several site stacks of one city make one Ansible inventory.
+
+Each site's state here is the inventory its stack publishes (``site_inventory.hybrid_inventory`` on the
+site's view), built without a render; one slow test merges the three real site renders.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from kiban.cli import app
+from kiban.lab.session import platform_inventory
+from kiban.verify.inventory import ansible_inventory
+from kiban.verify.schema import ansible_inventory_problems
+from kiban_platform.network.flows import plan_flows
+from kiban_platform.network.hosts import plan_hosts
+from kiban_platform.network.inventory import build_inventory
+from kiban_platform.network.plan import plan_network
+from kiban_platform.network.site_inventory import hybrid_inventory
+from kiban_platform.network.sites import site_view
+from kiban_platform.spec.load import load_spec
+from tests.conftest import HYBRID_STACKS, REPO, SMALL_CITY, hybrid_render_files
+
+HYBRID = load_spec(REPO / "specs" / "sample-hybrid.yaml")
+ANSIBLE_INVENTORY = Path(sys.executable).parent / "ansible-inventory"
+runner = CliRunner()
+
+
+def site_inventory(site_id: str) -> dict[str, Any]:
+    """A site stack's inventory: its view's, with the hybrid keys, as the program publishes it."""
+    site = HYBRID.site(site_id)
+    view = site_view(HYBRID, site_id)
+    network = plan_network(view)
+    hosts = plan_hosts(view, network, zonal_subnets=site.target.value == "aws")
+    document = build_inventory(view, network, plan_flows(view, network), hosts, site.target.value)
+    return hybrid_inventory(HYBRID, site_id, document)
+
+
+DOCUMENTS = {site.id: site_inventory(site.id) for site in HYBRID.sites}
+
+
+def _state(folder: Path, name: str, document: dict[str, Any]) -> Path:
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps({"inventory": document}, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _inventory(*states: Path, out: Path) -> Any:
+    return runner.invoke(app, ["inventory", *map(str, states), "--out", str(out)])
+
+
+@pytest.fixture(scope="module")
+def merged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("states")
+    states = [_state(folder, site, document) for site, document in DOCUMENTS.items()]
+    out = folder / "hosts.yaml"
+    result = _inventory(*states, out=out)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith(f"wrote {out}: 224 hosts at 3 sites (dc1, gc, portal), ")
+    document: dict[str, Any] = yaml.safe_load(out.read_text(encoding="utf-8"))
+    return document
+
+
+def test_every_host_of_every_site_is_named_with_its_site(merged: dict[str, Any]) -> None:
+    hosts = merged["all"]["hosts"]
+    expected = [f"{host['name']}.{site}" for site, document in DOCUMENTS.items() for host in document["hosts"]]
+    assert list(hosts) == expected
+    # The same stack name at two sites: two hosts, each at its own site's address.
+    dc1, gc = hosts["integration-hub-mynumber-1.dc1"], hosts["integration-hub-mynumber-1.gc"]
+    assert (dc1["kiban_site"], gc["kiban_site"]) == ("dc1", "gc")
+    assert dc1["kiban_name"] == gc["kiban_name"] == "integration-hub-mynumber-1"
+    assert dc1["ansible_host"].startswith("10.10.") and gc["ansible_host"].startswith("10.11.")
+    assert gc["ansible_ssh_common_args"] == f"-o ProxyJump=kiban-ops@{gc['kiban_bastion']}:22"
+    assert gc["kiban_bastion"].startswith("10.11."), "a host jumps through its own site's bastion"
+
+
+def test_hosts_are_grouped_by_site_besides_area_role_and_business(merged: dict[str, Any]) -> None:
+    children = merged["all"]["children"]
+    assert set(children["site_gc"]["hosts"]) == {f"{h['name']}.gc" for h in DOCUMENTS["gc"]["hosts"]}
+    assert set(children["site_dc1"]["hosts"]) == {f"{h['name']}.dc1" for h in DOCUMENTS["dc1"]["hosts"]}
+    assert children["site_portal"]["hosts"] == {}
+    assert {"juki-app-1.gc", "shugaku-app-1.dc1"} <= set(children["area_mynumber"]["hosts"])
+    assert "juki-app-1.gc" in children["business_juki"]["hosts"]
+    assert {"bastion-mynumber-1.dc1", "bastion-mynumber-1.gc"} <= set(children["role_bastion"]["hosts"])
+
+
+def test_each_site_group_carries_its_own_plan_and_all_carries_every_site(merged: dict[str, Any]) -> None:
+    children, city = merged["all"]["children"], merged["all"]["vars"]
+    for site, document in DOCUMENTS.items():
+        assert children[f"site_{site}"]["vars"]["kiban_flows"] == document["flows"]
+        assert children[f"site_{site}"]["vars"]["kiban_areas"] == document["areas"]
+    assert len(city["kiban_flows"]) == sum(len(d["flows"]) for d in DOCUMENTS.values())
+    assert [area["site"] for area in city["kiban_areas"]] == ["dc1", "dc1", "dc1", "gc", "portal"]
+    assert city["kiban_management"]["bastions"]["mynumber"] == (
+        DOCUMENTS["dc1"]["management"]["bastions"]["mynumber"] + DOCUMENTS["gc"]["management"]["bastions"]["mynumber"]
+    )
+    assert [site["id"] for site in city["kiban_sites"]] == ["dc1", "gc", "portal"]
+    assert "kiban_site" not in city
+    assert ansible_inventory_problems(merged) == [], "kiban verify reads it"
+
+
+def test_one_site_state_keeps_its_names_and_gains_its_site() -> None:
+    written = ansible_inventory(DOCUMENTS["gc"])["all"]
+    assert written["hosts"]["juki-app-1"]["kiban_site"] == "gc"
+    assert set(written["children"]["site_gc"]["hosts"]) == {host["name"] for host in DOCUMENTS["gc"]["hosts"]}
+    assert written["vars"]["kiban_site"] == "gc"
+    assert [site["id"] for site in written["vars"]["kiban_sites"]] == ["dc1", "gc", "portal"]
+
+
+def test_a_state_without_sites_is_written_exactly_as_before(tmp_path: Path) -> None:
+    spec = tmp_path / "small.yaml"
+    spec.write_text(SMALL_CITY, encoding="utf-8")
+    document = platform_inventory(spec)
+    written = ansible_inventory(document)["all"]
+    assert list(written["vars"]) == ["kiban_areas", "kiban_flows", "kiban_management"]
+    assert not any(name.startswith("site_") for name in written["children"])
+    assert not any("kiban_site" in facts or "kiban_name" in facts for facts in written["hosts"].values())
+    out = tmp_path / "hosts.yaml"
+    result = _inventory(_state(tmp_path, "state", document), out=out)
+    assert result.exit_code == 0, result.stderr
+    assert yaml.safe_load(out.read_text(encoding="utf-8")) == ansible_inventory(document)
+
+
+def _refused(tmp_path: Path, documents: dict[str, dict[str, Any]]) -> tuple[str, Path]:
+    states = [_state(tmp_path, name, document) for name, document in documents.items()]
+    out = tmp_path / "hosts.yaml"
+    result = _inventory(*states, out=out)
+    assert result.exit_code == 2, result.stdout
+    assert "Traceback" not in result.output
+    assert not out.exists(), "nothing half-written"
+    return result.stderr, tmp_path
+
+
+def test_states_of_two_cities_are_refused(tmp_path: Path) -> None:
+    other = {**DOCUMENTS["gc"], "municipality": "131016"}
+    stderr, folder = _refused(tmp_path, {"dc1": DOCUMENTS["dc1"], "gc": other})
+    assert f"{folder / 'gc.json'}: inventory.municipality: city 131016, but {folder / 'dc1.json'} is city 149993" in (
+        stderr
+    )
+
+
+def test_two_states_of_one_site_are_refused(tmp_path: Path) -> None:
+    stderr, folder = _refused(tmp_path, {"first": DOCUMENTS["gc"], "again": DOCUMENTS["gc"]})
+    assert f"{folder / 'again.json'}: inventory.site: site gc again (also {folder / 'first.json'})" in stderr
+
+
+def test_a_whole_city_state_does_not_merge_with_site_states(tmp_path: Path) -> None:
+    whole = {key: value for key, value in DOCUMENTS["dc1"].items() if key != "site"}
+    stderr, folder = _refused(tmp_path, {"gc": DOCUMENTS["gc"], "city": whole})
+    assert f"{folder / 'city.json'}: inventory.site: no site: only the states of a spec with sites" in stderr
+
+
+def test_states_of_two_versions_of_the_spec_are_refused(tmp_path: Path) -> None:
+    changed = {**DOCUMENTS["gc"], "sites": DOCUMENTS["gc"]["sites"][:2]}
+    stderr, folder = _refused(tmp_path, {"dc1": DOCUMENTS["dc1"], "gc": changed})
+    assert f"{folder / 'gc.json'}: inventory.sites: the city's sites differ from those in {folder / 'dc1.json'}" in (
+        stderr
+    )
+
+
+def test_a_missing_state_among_several_exits_2(tmp_path: Path) -> None:
+    result = _inventory(_state(tmp_path, "gc", DOCUMENTS["gc"]), tmp_path / "none.json", out=tmp_path / "x.yaml")
+    assert result.exit_code == 2
+    assert "none.json: (top level): file not found" in result.stderr
+    assert not (tmp_path / "x.yaml").exists()
+
+
+def _trimmed(document: dict[str, Any]) -> dict[str, Any]:
+    """A few hosts and rules of a site: Ansible reads the whole sample's merged inventory in seconds."""
+    hosts = [h for h in document["hosts"] if h["name"].startswith(("integration-hub-mynumber", "bastion-mynumber"))]
+    return {**document, "hosts": hosts, "flows": document["flows"][:3]}
+
+
+@pytest.mark.skipif(not ANSIBLE_INVENTORY.exists(), reason="ansible-core is not installed in this environment")
+def test_ansible_gives_each_host_its_own_sites_rules(tmp_path: Path) -> None:
+    trimmed = {site: _trimmed(DOCUMENTS[site]) for site in ("dc1", "gc")}
+    out = tmp_path / "hosts.yaml"
+    assert _inventory(*(_state(tmp_path, s, d) for s, d in trimmed.items()), out=out).exit_code == 0
+    listed = subprocess.run(
+        [str(ANSIBLE_INVENTORY), "-i", str(out), "--list"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "ANSIBLE_VERBOSITY": "0", "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible")},
+    )
+    hostvars = json.loads(listed.stdout)["_meta"]["hostvars"]
+    assert len(hostvars) == 8
+    for site in ("dc1", "gc"):
+        facts = hostvars[f"integration-hub-mynumber-1.{site}"]
+        assert facts["kiban_site"] == site
+        assert facts["kiban_flows"] == trimmed[site]["flows"], "the site group's rules, not the city's"
+        assert facts["kiban_areas"] == trimmed[site]["areas"]
+
+
+@pytest.mark.slow  # the three site renders
+def test_the_three_site_renders_of_the_sample_make_one_inventory(tmp_path: Path) -> None:
+    files = hybrid_render_files()
+    out = tmp_path / "hosts.yaml"
+    result = _inventory(*(files[stack] for stack in HYBRID_STACKS), out=out)
+    assert result.exit_code == 0, result.stderr
+    written = yaml.safe_load(out.read_text(encoding="utf-8"))["all"]
+    assert set(written["hosts"]) == {f"{h['name']}.{s}" for s, d in DOCUMENTS.items() for h in d["hosts"]}
+    assert {facts["kiban_site"] for facts in written["hosts"].values()} == {"dc1", "gc"}
+    assert [flow["flow"] for flow in written["vars"]["kiban_cross_site_flows"]] == [
+        "gc-to-dc1-renkei",
+        "portal-shinsei",
+    ]
+    assert {"site_dc1", "site_gc", "site_portal"} <= set(written["children"])
+    assert ansible_inventory_problems({"all": written}) == []
