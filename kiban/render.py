@@ -528,13 +528,19 @@ def referenced_outputs(document: Any, where: str) -> ReferencedStack:
     """A state document's stack outputs, secrets opened; ``where`` names it in errors."""
     deployment = document.get("deployment") if isinstance(document, dict) else None
     resources = deployment.get("resources") if isinstance(deployment, dict) else None
-    if not isinstance(resources, list):
+    if not isinstance(deployment, dict) or not isinstance(resources, list):
         raise RenderError(f"{where}: not a Pulumi state (no deployment.resources)")
     root = next((r for r in resources if isinstance(r, dict) and r.get("type") == STACK_TYPE), None)
     if root is None:
         raise RenderError(f"{where}: the state has no stack resource ({STACK_TYPE}), so no outputs")
     outputs = root.get("outputs") or {}
-    salt = (deployment.get("secrets_providers") or {}).get("state", {}).get("salt")
+    if not isinstance(outputs, dict):
+        raise RenderError(f"{where}: the stack's outputs are not a mapping")
+    provider = deployment.get("secrets_providers")
+    state = provider.get("state") if isinstance(provider, dict) else None
+    salt = state.get("salt") if isinstance(state, dict) else None
+    if salt is not None and not isinstance(salt, str):
+        raise RenderError(f"{where}: secrets_providers.state.salt is not text")
     crypter: PassphraseCrypter | None = None
     if salt is not None:
         try:

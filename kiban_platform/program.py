@@ -30,7 +30,7 @@ from kiban_platform.placement.fleet import PlacedFleet, place_fleet
 from kiban_platform.placement.options import PlacementSettings
 from kiban_platform.spec.load import load_spec
 from kiban_platform.spec.model import MiddlewareRole, PlatformSpec
-from kiban_platform.spec.sites import Site
+from kiban_platform.spec.sites import Site, SiteKind
 
 # The stack config's namespace: fixed, whatever a city names its Pulumi project, so its stack files
 # say `kiban:spec` like the repository's.
@@ -248,7 +248,11 @@ def prepare(config: Mapping[str, str], project_dir: Path, source: str) -> Prepar
             ]
         )
     # Placement (`kiban plan`) decides each VM's chassis and blade: from the stack's plan file, or planned now.
-    placement = place_fleet(spec, spec_file, settings.placement, project_dir)
+    # A cloud site has no blades: its replicas go round robin over the zones, as `kiban plan` shows them.
+    if site is not None and site.kind != SiteKind.ON_PREM:
+        placement = None
+    else:
+        placement = place_fleet(spec, spec_file, settings.placement, project_dir, site.id if site else None)
     return PreparedStack(
         settings,
         project_dir,

@@ -131,12 +131,18 @@ def load_plan_file(file: Path, spec: PlatformSpec, spec_file: Path | None = None
     return PlacedFleet(where, sizing, str(file))
 
 
-def default_plan_file(spec_file: Path, project_dir: Path) -> Path:
-    """Where the reviewed plan of a spec lives: ``plans/<spec file stem>.json`` in the project."""
-    return project_dir / PLANS_FOLDER / f"{spec_file.stem}.json"
+def default_plan_file(spec_file: Path, project_dir: Path, site: str | None = None) -> Path:
+    """Where the reviewed plan of a spec lives: ``plans/<spec file stem>.json`` in the project.
+
+    A site of a hybrid city has its own: ``plans/<spec file stem>-<site>.json`` (``kiban plan --site``).
+    """
+    name = f"{spec_file.stem}-{site}" if site is not None else spec_file.stem
+    return project_dir / PLANS_FOLDER / f"{name}.json"
 
 
-def plan_file_for(settings: PlacementSettings, spec_file: Path, project_dir: Path) -> Path | None:
+def plan_file_for(
+    settings: PlacementSettings, spec_file: Path, project_dir: Path, site: str | None = None
+) -> Path | None:
     """The plan file the program takes placements from, or None when it plans now or not at all.
 
     ``planFile`` when set; otherwise, unless placement is disabled or ``discoverPlanFile`` is
@@ -147,16 +153,19 @@ def plan_file_for(settings: PlacementSettings, spec_file: Path, project_dir: Pat
         return project_dir / settings.plan_file
     if not settings.enabled or not settings.discover_plan_file:
         return None
-    candidate = default_plan_file(spec_file, project_dir)
+    candidate = default_plan_file(spec_file, project_dir, site)
     inside = (project_dir / spec_file).resolve().is_relative_to(project_dir.resolve())
     return candidate if inside and candidate.is_file() else None
 
 
 def place_fleet(
-    spec: PlatformSpec, spec_file: Path, settings: PlacementSettings, project_dir: Path
+    spec: PlatformSpec, spec_file: Path, settings: PlacementSettings, project_dir: Path, site: str | None = None
 ) -> PlacedFleet | None:
-    """The fleet's placement as the stack asks: from its plan file, planned now, or none (round robin)."""
-    plan_file = plan_file_for(settings, spec_file, project_dir)
+    """The fleet's placement as the stack asks: from its plan file, planned now, or none (round robin).
+
+    ``site``: the on-prem site of a hybrid city whose view ``spec`` is (its plan file is its own).
+    """
+    plan_file = plan_file_for(settings, spec_file, project_dir, site)
     if plan_file is not None:
         return load_plan_file(plan_file, spec, spec_file)
     options = settings.plan_options()

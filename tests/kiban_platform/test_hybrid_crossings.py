@@ -33,7 +33,7 @@ def _rules(site: str, state: dict[str, Any]) -> set[HostRule]:
 
 def _blocks(inventory: dict[str, Any]) -> dict[str, list[Network]]:
     return {
-        site["id"]: [ipaddress.ip_network(block) for block in site["areas"].values()] for site in inventory["sites"]
+        site["id"]: [ipaddress.IPv4Network(block) for block in site["areas"].values()] for site in inventory["sites"]
     }
 
 
@@ -61,7 +61,7 @@ def test_each_cross_site_flow_is_allowed_at_both_ends(hybrid_states: dict[str, d
                 rule
                 for rule in rules[destination]
                 if rule[1] == "in"
-                and _site_of(ipaddress.ip_network(rule[2]), blocks) == source
+                and _site_of(ipaddress.IPv4Network(rule[2]), blocks) == source
                 and rule[3:] == (protocol, first, last)
             ]
             assert admitted, f"{flow['flow']}: {destination} admits nothing from {source} on {port}"
@@ -72,7 +72,7 @@ def test_each_cross_site_flow_is_allowed_at_both_ends(hybrid_states: dict[str, d
                     rule
                     for rule in rules[source]
                     if rule[1] == "out"
-                    and _site_of(ipaddress.ip_network(rule[2]), blocks) == destination
+                    and _site_of(ipaddress.IPv4Network(rule[2]), blocks) == destination
                     and rule[3:] == (protocol, first, last)
                 ]
                 assert sent, f"{flow['flow']}: {source} lets nothing out toward {destination} on {port}"
@@ -88,7 +88,7 @@ def test_nothing_else_crosses_between_sites(hybrid_states: dict[str, dict[str, A
     }
     for site, state in hybrid_states.items():
         for group, direction, cidr, protocol, first, last in _rules(site, state):
-            other = _site_of(ipaddress.ip_network(cidr), blocks)
+            other = _site_of(ipaddress.IPv4Network(cidr), blocks)
             if other is None or other == site:
                 continue
             pair = (other, site) if direction == "in" else (site, other)
