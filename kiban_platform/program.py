@@ -292,7 +292,7 @@ def run(prepared: PreparedStack) -> None:
         }
         site_links = SiteLinks(
             "links",
-            SiteLinksArgs(prepared.links, platform.area_networks, prepared.backend, peers),
+            SiteLinksArgs(prepared.links, platform.area_networks, prepared.backend, peers, platform.groups),
             pulumi.ResourceOptions(parent=platform),
         )
         pulumi.export("links", site_links.outputs)

@@ -156,12 +156,14 @@ class Backend(ABC):
         links: Sequence[PlannedLink],
         areas: Mapping[str, AreaNetwork],
         peers: Mapping[str, pulumi.Output[Any]],
+        groups: Sequence[DeployedGroup] = (),
     ) -> dict[str, Any]:
         """Make this site's end of each link; return the stack's ``links`` export, keyed by link id.
 
         ``areas`` are this site's area handles (``security_area``); ``peers`` maps each site of
-        ``peer_outputs_needed`` to that stack's ``links`` output (a dict keyed by link id). A site
-        without links makes nothing and exports ``{}``.
+        ``peer_outputs_needed`` to that stack's ``links`` output (a dict keyed by link id);
+        ``groups`` are the site's host groups as made, whose routes toward the far ends of their
+        cross-site flows a target may need to add. A site without links makes nothing and exports ``{}``.
         """
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import pulumi
 
 from kiban_platform.backends import Backend
-from kiban_platform.backends.handles import AreaNetwork
+from kiban_platform.backends.handles import AreaNetwork, DeployedGroup
 from kiban_platform.components.hardware_pool import HardwarePool, HardwarePoolArgs
 from kiban_platform.components.security_area import SecurityArea, SecurityAreaArgs
 from kiban_platform.network.flows import FlowPlan
@@ -40,6 +40,7 @@ class SharedPlatformArgs:
 class SharedPlatform(pulumi.ComponentResource):
     inventory: dict[str, Any]
     area_networks: dict[str, AreaNetwork]  # each area's network as made, for the links to other sites
+    groups: tuple[DeployedGroup, ...]  # every host group as made, for the routes toward other sites
 
     def __init__(self, name: str, args: SharedPlatformArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kiban:platform:SharedPlatform", name, None, opts)
@@ -73,10 +74,11 @@ class SharedPlatform(pulumi.ComponentResource):
             )
         # Only now does every area's network and group exist: the links between areas are made in one call.
         self.area_networks = {area_id: component.network for area_id, component in areas.items()}
+        self.groups = tuple(group for component in areas.values() for group in component.groups)
         backend.area_links(
             self,
             self.area_networks,
-            [group for component in areas.values() for group in component.groups],
+            self.groups,
             flows,
         )
 

@@ -17,7 +17,7 @@ from typing import Any
 import pulumi
 
 from kiban_platform.backends import Backend
-from kiban_platform.backends.handles import AreaNetwork
+from kiban_platform.backends.handles import AreaNetwork, DeployedGroup
 from kiban_platform.network.sites import PlannedLink
 
 
@@ -27,6 +27,7 @@ class SiteLinksArgs:
     areas: Mapping[str, AreaNetwork]  # this site's area networks, from SharedPlatform
     backend: Backend
     peers: Mapping[str, pulumi.Output[Any]]  # peer site -> its stack's ``links`` output
+    groups: Sequence[DeployedGroup] = ()  # this site's host groups as made (their routes toward far ends)
 
 
 class SiteLinks(pulumi.ComponentResource):
@@ -34,5 +35,5 @@ class SiteLinks(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: SiteLinksArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("kiban:hybrid:SiteLinks", name, None, opts)
-        self.outputs = args.backend.site_links(self, args.links, args.areas, args.peers)
+        self.outputs = args.backend.site_links(self, args.links, args.areas, args.peers, args.groups)
         self.register_outputs({"links": [planned.link.id for planned in args.links], "peers": sorted(args.peers)})

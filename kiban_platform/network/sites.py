@@ -43,6 +43,7 @@ class CrossSiteFlow:
     remote_site: str
     remote_area: str
     remote_groups: tuple[HostGroup, ...]  # the far end as planned at its own site
+    local_groups: tuple[HostGroup, ...]  # the near end as planned here (a public service: its block)
     outgoing: bool  # True when this site's end opens the connections (the flow's ``from``)
     link: Link | None  # the link it rides (None only in a spec the checks refuse)
 
@@ -83,7 +84,7 @@ def _local_endpoint(endpoint: Endpoint) -> Endpoint:
 
 
 def _remote_groups(spec: PlatformSpec, endpoint: Endpoint, site_id: str) -> tuple[HostGroup, ...]:
-    """The far end's host groups with the addresses its own site plans for them."""
+    """A flow end's host groups with the addresses its own site (``site_id``) plans for them."""
     area = spec.endpoint_area(endpoint)
     if endpoint.public_service is not None:
         service = spec.public_service(endpoint.public_service)
@@ -121,6 +122,7 @@ def cross_site_flows(spec: PlatformSpec, site_id: str) -> tuple[CrossSiteFlow, .
                 remote_site=remote_site,
                 remote_area=remote_area,
                 remote_groups=_remote_groups(spec, remote, remote_site),
+                local_groups=_remote_groups(spec, local, site_id),
                 outgoing=outgoing,
                 link=carrying[0][1] if carrying else None,
             )

@@ -49,6 +49,8 @@ SITE_KIND_TARGETS: dict[SiteKind, tuple[Target, ...]] = {
     SiteKind.PUBLIC_CLOUD: (Target.AWS, Target.OPENSTACK),
 }
 
+# A Transit Gateway CIDR block (for a private-IP VPN's outside addresses) is a /24 or wider (EC2 API).
+OUTSIDE_CIDR_LONGEST = 24
 TUNNELS_PER_VPN = 2  # an AWS Site-to-Site VPN connection always has exactly two tunnels
 TUNNEL_RANGE = ipaddress.IPv4Network("169.254.0.0/16")
 TUNNEL_PREFIX = 30
@@ -401,6 +403,33 @@ def _check_direct_connect(
     for position, site_id in enumerate(link.between):
         if spec.site(site_id).asn is None:
             yield Problem((*path, "between", position), f"Direct Connect routes by BGP: site {site_id!r} needs its asn")
+    if link.direct_connect is not None:
+        yield from _check_outside_cidr(spec, link, (*path, "dx", "outside_cidr"))
+
+
+def _check_outside_cidr(spec: PlatformSpec, link: Link, path: FieldPath) -> Iterator[Problem]:
+    """IPsec over Direct Connect needs the Transit Gateway block its tunnels' outside addresses come from:
+    the only prefix the Direct Connect gateway advertises, so nothing reaches an area around the tunnels."""
+    assert link.direct_connect is not None
+    block = link.direct_connect.outside_cidr
+    if link.encryption != Encryption.IPSEC:
+        if block is not None:
+            yield Problem(path, "outside_cidr goes with encryption ipsec (the private-IP VPN's outside addresses)")
+        return
+    if block is None:
+        yield Problem(
+            path[:-1],
+            "IPsec over Direct Connect needs outside_cidr: the Transit Gateway block (/24 or wider, outside every "
+            "area) its private-IP VPN's outside addresses come from, the only prefix the Direct Connect advertises",
+        )
+        return
+    if block.prefixlen > OUTSIDE_CIDR_LONGEST:
+        yield Problem(path, f"{block}: a Transit Gateway CIDR block is a /{OUTSIDE_CIDR_LONGEST} or wider")
+    if block.overlaps(TUNNEL_RANGE):
+        yield Problem(path, f"{block} overlaps {TUNNEL_RANGE}, which AWS keeps for tunnel inside addresses")
+    inside = [area.id for area in spec.areas if block.overlaps(area.supernet)]
+    if inside:
+        yield Problem(path, f"{block} overlaps area {inside[0]!r}: the tunnels' outside addresses are never in an area")
 
 
 def _check_tunnels(

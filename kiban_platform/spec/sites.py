@@ -128,6 +128,12 @@ class DirectConnect(StrictModel):
         min_length=1, max_length=4, description="one transit VIF on each; two for a redundant link"
     )
     gateway_asn: Asn = Field(description="the Direct Connect gateway's Amazon-side ASN")
+    outside_cidr: Cidr | None = Field(
+        default=None,
+        description="with encryption ipsec: the Transit Gateway CIDR block the private-IP VPN's outside "
+        "(tunnel endpoint) addresses come from, /24 or wider, outside every area; the only prefix the "
+        "Direct Connect advertises, so the areas are reached through the tunnels alone",
+    )
 
 
 class Link(StrictModel):

@@ -161,10 +161,12 @@ class AwsBackend(Backend):
         links: Sequence[PlannedLink],
         areas: Mapping[str, AreaNetwork],
         peers: Mapping[str, pulumi.Output[Any]],
+        groups: Sequence[DeployedGroup] = (),
     ) -> dict[str, Any]:
         self.check_links(links)
         owned = {area_id: own(network, AwsAreaNetwork, self.target) for area_id, network in areas.items()}
-        return site_links(self.settings, parent, links, owned)
+        routed = [own(group, AwsDeployedGroup, self.target) for group in groups]
+        return site_links(self.settings, parent, links, owned, routed)
 
     # -- middleware -----------------------------------------------------------------------------------
     def middleware_tier(

@@ -26,7 +26,7 @@ import pulumi_aws as aws
 
 from kiban_platform.backends import TargetError
 from kiban_platform.backends.aws.groups import ZoneSubnet, plan_rules, tags
-from kiban_platform.backends.aws.network import AwsAreaNetwork, zone_subnets
+from kiban_platform.backends.aws.network import AwsAreaNetwork, AwsDeployedGroup, zone_subnets
 from kiban_platform.backends.aws.plan import endpoint_subnet
 from kiban_platform.backends.aws.settings import AwsSettings
 from kiban_platform.network.flows import GroupKind, HostGroup, Rule, RuleKind
@@ -92,7 +92,12 @@ def _area_tables(
     parent: pulumi.Resource,
     site: Site,
     areas: Mapping[str, AwsAreaNetwork],
-) -> tuple[aws.ec2transitgateway.TransitGateway, dict[str, aws.ec2transitgateway.RouteTable]]:
+    outside_cidrs: Sequence[str],
+) -> tuple[
+    aws.ec2transitgateway.TransitGateway,
+    dict[str, aws.ec2transitgateway.RouteTable],
+    dict[str, aws.ec2transitgateway.VpcAttachment],
+]:
     """The site's Transit Gateway, one route table per area, each area's VPC attached to its own table only."""
     opts = pulumi.ResourceOptions(parent=parent)
     region = settings.region
@@ -107,11 +112,14 @@ def _area_tables(
         auto_accept_shared_attachments=DISABLE,
         dns_support=ENABLE,
         vpn_ecmp_support=ENABLE,
+        # Where a private-IP VPN over Direct Connect takes its outside addresses from (Link.dx.outside_cidr).
+        transit_gateway_cidr_blocks=outside_cidrs or None,
         region=region,
         tags=tags(name, site=site.id),
         opts=opts,
     )
     tables: dict[str, aws.ec2transitgateway.RouteTable] = {}
+    attachments: dict[str, aws.ec2transitgateway.VpcAttachment] = {}
     for area_id, network in areas.items():
         table_name = f"{name}-{area_id}"
         table = aws.ec2transitgateway.RouteTable(
@@ -134,6 +142,7 @@ def _area_tables(
             tags=tags(table_name, site=site.id, area=area_id),
             opts=pulumi.ResourceOptions(parent=gateway),
         )
+        attachments[area_id] = attachment
         _join(table_name, attachment.id, table, region)
     for area_id, table in tables.items():
         for other_id, other in areas.items():
@@ -148,7 +157,7 @@ def _area_tables(
                 region=region,
                 opts=pulumi.ResourceOptions(parent=table),
             )
-    return gateway, tables
+    return gateway, tables, attachments
 
 
 def _join(
@@ -181,6 +190,48 @@ def _asn_arguments(asn: int, short: str, long: str, as_text: bool = False) -> di
     return {short: value} if asn <= ASN_32BIT_SIGNED else {long: value}
 
 
+def _advertised(planned: PlannedLink) -> list[str]:
+    dx = planned.link.direct_connect
+    if planned.link.encryption == Encryption.IPSEC and dx is not None and dx.outside_cidr is not None:
+        return [str(dx.outside_cidr)]
+    return [str(block) for _, block in planned.local_prefixes]
+
+
+def _routes_to_gateway(
+    settings: AwsSettings,
+    links: Sequence[PlannedLink],
+    groups: Sequence[AwsDeployedGroup],
+    gateway: aws.ec2transitgateway.TransitGateway,
+    attachments: Mapping[str, aws.ec2transitgateway.VpcAttachment],
+) -> None:
+    """In each host group's route table, a route to each far end of its cross-site flows through the
+    Transit Gateway (both ways: replies travel the same route); nothing else leaves for another site."""
+    by_id = {group.group.id: group for group in groups}
+    made: set[tuple[str, str]] = set()
+    for planned in links:
+        for crossing in planned.flows:
+            for near in crossing.local_groups:
+                deployed = by_id.get(near.id)
+                if deployed is None:
+                    continue  # a public service: its vendor's instances route through its own tables
+                for far in crossing.remote_groups:
+                    key = (deployed.name, str(far.cidr))
+                    if key in made:
+                        continue
+                    made.add(key)
+                    aws.ec2.Route(
+                        f"{deployed.name}-to-{crossing.remote_site}-{_flat(far.cidr)}",
+                        route_table_id=deployed.route_table.id,
+                        destination_cidr_block=str(far.cidr),
+                        transit_gateway_id=gateway.id,
+                        region=settings.region,
+                        # A route to a Transit Gateway needs the VPC attached to it first.
+                        opts=pulumi.ResourceOptions(
+                            parent=deployed.route_table, depends_on=[attachments[crossing.local_area]]
+                        ),
+                    )
+
+
 def _direct_connect(
     settings: AwsSettings,
     parent: pulumi.Resource,
@@ -205,8 +256,10 @@ def _direct_connect(
         f"{link.id}-dxgw-association",
         dx_gateway_id=dx_gateway.id,
         associated_gateway_id=gateway.id,
-        # What AWS advertises to the peer over the line: the link's area block here, nothing else.
-        allowed_prefixes=[str(block) for _, block in planned.local_prefixes],
+        # What AWS advertises to the peer over the line. Unencrypted: the link's area block here,
+        # nothing else. With IPsec: only the tunnels' outside block, so the area is reached through
+        # the tunnels alone and never around them.
+        allowed_prefixes=_advertised(planned),
         region=settings.region,
         opts=pulumi.ResourceOptions(parent=dx_gateway),
     )
@@ -406,6 +459,7 @@ def site_links(
     parent: pulumi.Resource,
     links: Sequence[PlannedLink],
     areas: Mapping[str, AwsAreaNetwork],
+    groups: Sequence[AwsDeployedGroup] = (),
 ) -> dict[str, Any]:
     """Every link of the site, as planned; nothing at all for a site without links. Returns the ``links`` export."""
     if not links:
@@ -413,7 +467,12 @@ def site_links(
     site = links[0].site
     if site.target != Target.AWS:
         raise TargetError(f"site {site.id} is built on {site.target.value}, not aws")
-    gateway, tables = _area_tables(settings, parent, site, areas)
+    outside = [
+        str(planned.link.direct_connect.outside_cidr)
+        for planned in links
+        if planned.link.direct_connect is not None and planned.link.direct_connect.outside_cidr is not None
+    ]
+    gateway, tables, attachments = _area_tables(settings, parent, site, areas, list(dict.fromkeys(outside)))
     exported = {}
     for planned in links:
         area_id = planned.local_prefixes[0][0]
@@ -421,4 +480,5 @@ def site_links(
             raise TargetError(f"link {planned.link.id}: area {area_id} has no network at site {site.id}")
         exported[planned.link.id] = _link(settings, parent, planned, gateway, tables)
     _public_services(settings, parent, links, areas)
+    _routes_to_gateway(settings, links, groups, gateway, attachments)
     return exported

@@ -319,6 +319,7 @@ class OpenStackBackend(Backend):
         links: Sequence[PlannedLink],
         areas: Mapping[str, AreaNetwork],
         peers: Mapping[str, pulumi.Output[Any]],
+        groups: Sequence[DeployedGroup] = (),
     ) -> dict[str, Any]:
         self.check_links(links)
         owned = {area_id: own(network, OpenStackAreaNetwork, self.target) for area_id, network in areas.items()}

@@ -594,3 +594,39 @@ def test_the_hybrid_specs_match_the_committed_json_schema() -> None:
     broken = copy.deepcopy(_HYBRID)
     _flow(broken, "portal-shinsei")["data"] = "secret"
     assert any("secret" in error.message for error in validator.iter_errors(broken))
+
+
+# -- the tunnels' outside block over Direct Connect ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("outside", "path", "message"),
+    [
+        (None, "links[0].dx", "IPsec over Direct Connect needs outside_cidr"),
+        ("172.16.200.0/25", "links[0].dx.outside_cidr", "a Transit Gateway CIDR block is a /24 or wider"),
+        ("10.10.5.0/24", "links[0].dx.outside_cidr", "overlaps area 'mynumber'"),
+        ("169.254.0.0/16", "links[0].dx.outside_cidr", "link-local"),
+    ],
+)
+def test_ipsec_over_direct_connect_names_its_outside_block(
+    write_spec: SpecWriter, outside: str | None, path: str, message: str
+) -> None:
+    data = copy.deepcopy(_HYBRID)
+    dx = _link(data, "dc1-gc")["dx"]
+    if outside is None:
+        del dx["outside_cidr"]
+    else:
+        dx["outside_cidr"] = outside
+    problems = _problems(write_spec, data)
+    assert any(where == path and message in text for where, text in problems), problems
+
+
+def test_an_outside_block_goes_with_ipsec(write_spec: SpecWriter) -> None:
+    data = copy.deepcopy(_HYBRID)
+    link = _link(data, "dc1-gc")
+    link["encryption"] = "macsec"
+    link.pop("tunnels")
+    problems = _problems(write_spec, data)
+    assert any(
+        where == "links[0].dx.outside_cidr" and "goes with encryption ipsec" in text for where, text in problems
+    ), problems

@@ -143,11 +143,13 @@ def test_other_areas_blocks_are_blackholed_in_each_areas_table(spec: PlatformSpe
     }
 
 
-def test_direct_connect_advertises_exactly_the_links_area_block(gc: Built) -> None:
+def test_ipsec_over_direct_connect_advertises_only_the_tunnels_outside_block(gc: Built) -> None:
     gateway = inputs(gc.of(DX_GATEWAY)["dc1-gc-dxgw"])
     assert gateway["amazonSideAsn"] == "64600"
     association = inputs(gc.of(DX_ASSOCIATION)["dc1-gc-dxgw-association"])
-    assert association["allowedPrefixes"] == ["10.11.0.0/16"]
+    # Never the area's block: the My Number area is reached through the tunnels alone.
+    assert association["allowedPrefixes"] == ["172.16.200.0/24"]
+    assert inputs(gc.of(TGW)["gc-tgw"])["transitGatewayCidrBlocks"] == ["172.16.200.0/24"]
     tgw = next(r for r in gc.registrations.values() if r.type == TGW)
     assert association["associatedGatewayId"] == tgw.id
     vifs = {name: inputs(r) for name, r in gc.of(VIF).items()}
@@ -302,6 +304,8 @@ def test_direct_connect_without_ipsec_joins_its_attachment_to_the_areas_table(sp
     ]
     built = _build(spec, "gc", macsec)
     assert built.of(VPN) == {} and built.of(CUSTOMER_GATEWAY) == {}
+    # Without IPsec the Direct Connect carries the area itself: exactly the link's area block here.
+    assert inputs(built.of(DX_ASSOCIATION)["dc1-gc-dxgw-association"])["allowedPrefixes"] == ["10.11.0.0/16"]
     association = next(r for r in built.registrations.values() if r.type == DX_ASSOCIATION)
     attachment = association.outputs["transitGatewayAttachmentId"]
     assert built.exported["dc1-gc"] == {"peer": "dc1", "tunnels": [], "transit_gateway_attachment_id": attachment}
