@@ -8,10 +8,12 @@ the declared cross-site flows, each on its ports, each only in its direction.
 from __future__ import annotations
 
 import ipaddress
+import json
 from typing import Any
 
 import pytest
 
+from kiban.passphrase import PassphraseCrypter, configured_passphrase
 from tests.rendering import HostRule, aws_host_rules, openstack_host_rules
 
 # Three site renders (a minute or more): CI's `pytest -m slow`.
@@ -95,3 +97,93 @@ def test_nothing_else_crosses_between_sites(hybrid_states: dict[str, dict[str, A
             assert (*pair, (protocol, first, last)) in declared, (
                 f"{site}: {group} {direction} {cidr} {protocol} {first}-{last} crosses to {other} undeclared"
             )
+
+
+def _named(state: dict[str, Any], type_: str) -> dict[str, dict[str, Any]]:
+    return {r["urn"].rsplit("::", 1)[1]: r["inputs"] for r in state["deployment"]["resources"] if r["type"] == type_}
+
+
+def _opened(state: dict[str, Any], value: Any) -> Any:
+    """A render's value with every sealed secret in it opened (the sample's passphrase, the state's own salt)."""
+    if isinstance(value, dict) and "ciphertext" in value:
+        salt = state["deployment"]["secrets_providers"]["state"]["salt"]
+        crypter = PassphraseCrypter.from_state(configured_passphrase(), salt)
+        return _opened(state, json.loads(crypter.decrypt(value["ciphertext"])))
+    if isinstance(value, dict):
+        return {key: _opened(state, item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_opened(state, item) for item in value]
+    return value
+
+
+def _crossing_cidrs(site: str, state: dict[str, Any], blocks: dict[str, list[Network]]) -> set[tuple[str, Network]]:
+    """(far site, far cidr) of every rule of this site that reaches another site."""
+    found = set()
+    for _, _, cidr, *_ in _rules(site, state):
+        network = ipaddress.IPv4Network(cidr)
+        other = _site_of(network, blocks)
+        if other is not None and other != site:
+            found.add((other, network))
+    return found
+
+
+def test_each_link_carries_exactly_its_areas_and_both_ends_meet(hybrid_states: dict[str, dict[str, Any]]) -> None:
+    inventory = _inventory(hybrid_states["dc1"])
+    blocks = _blocks(inventory)
+    sites = {site["id"]: site for site in inventory["sites"]}
+    exported: dict[str, Any] = {}
+    for link in inventory["links"]:
+        for site_id in link["between"]:
+            if sites[site_id]["target"] != "aws":
+                continue
+            state = hybrid_states[site_id]
+            peer = next(end for end in link["between"] if end != site_id)
+            vpn = _named(state, "aws:ec2/vpnConnection:VpnConnection")[f"{link['id']}-vpn"]
+            here = [block for area, block in sites[site_id]["areas"].items() if area in link["areas"]]
+            there = [block for area, block in sites[peer]["areas"].items() if area in link["areas"]]
+            # The tunnels' selectors: exactly the link's area block on each side, never wider.
+            assert [vpn["remoteIpv4NetworkCidr"]] == here and [vpn["localIpv4NetworkCidr"]] == there
+            for far_site, cidr in _crossing_cidrs(site_id, state, blocks):
+                if far_site == peer:
+                    assert cidr.subnet_of(ipaddress.IPv4Network(there[0])), f"{link['id']}: {cidr} outside the tunnels"
+            associations = _named(state, "aws:directconnect/gatewayAssociation:GatewayAssociation")
+            if link["transport"] == "direct_connect":
+                prefixes = associations[f"{link['id']}-dxgw-association"]["allowedPrefixes"]
+                # With IPsec the line advertises the tunnels' outside block only, never an area.
+                assert not any(
+                    ipaddress.IPv4Network(prefix).overlaps(ipaddress.IPv4Network(block))
+                    for prefix in prefixes
+                    for block in here
+                )
+            (root,) = [r for r in state["deployment"]["resources"] if r["type"] == "pulumi:pulumi:Stack"]
+            exported[link["id"]] = _opened(state, root["outputs"]["links"])[link["id"]]
+    # The OpenStack end dials (or answers) exactly the AWS tunnels, with their keys, for the same blocks.
+    dc1 = hybrid_states["dc1"]
+    groups = _named(dc1, "openstack:vpnaas/endpointGroup:EndpointGroup")
+    connections = _named(dc1, "openstack:vpnaas/siteConnection:SiteConnection")
+    for link_id, aws_end in exported.items():
+        link = next(link for link in inventory["links"] if link["id"] == link_id)
+        peer = next(end for end in link["between"] if end != "dc1")
+        peer_blocks = [block for area, block in sites[peer]["areas"].items() if area in link["areas"]]
+        assert groups[f"{link_id}-peer"]["endpoints"] == peer_blocks
+        for index, tunnel in enumerate(aws_end["tunnels"], start=1):
+            connection = connections[f"{link_id}-tunnel-{index}"]
+            assert _opened(dc1, connection["peerAddress"]) == tunnel["outside_address"]
+            assert _opened(dc1, connection["psk"]) == tunnel["preshared_key"]
+            answers_only = link["initiated_by"] not in (None, "dc1")
+            assert connection["initiator"] == ("response-only" if answers_only else "bi-directional")
+
+
+def test_each_aws_host_group_routes_only_its_cross_site_ends_to_the_transit_gateway(
+    hybrid_states: dict[str, dict[str, Any]],
+) -> None:
+    inventory = _inventory(hybrid_states["dc1"])
+    blocks = _blocks(inventory)
+    state = hybrid_states["gc"]
+    routes = _named(state, "aws:ec2/route:Route")
+    to_gateway = {
+        ipaddress.IPv4Network(route["destinationCidrBlock"])
+        for route in routes.values()
+        if route.get("transitGatewayId")
+    }
+    assert to_gateway == {cidr for _, cidr in _crossing_cidrs("gc", state, blocks)}
