@@ -1,0 +1,71 @@
+"""KB-HYB-004: a Direct Connect gateway advertises only the link's declared areas."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kiban.audit.facts import parse_network, subnet_of
+from kiban.audit.findings import Severity
+from kiban.audit.hybrid import DX_ASSOCIATION, hybrid_of, local_areas, of_type, setting
+from kiban.audit.model import StackView
+from kiban.audit.rules.base import Outcome, StackRule
+
+
+class DirectConnectPrefixes(StackRule):
+    """A Direct Connect gateway association's ``allowedPrefixes`` lie inside the link's declared areas at this site.
+
+    Applies to a site stack of a spec with sites (its ``inventory`` names its
+    ``site``) and to its ``directconnect.GatewayAssociation`` resources (AWS).
+    The link is the one the association is named after (its name starts with
+    the link id); the allowed blocks are the address ranges, in this stack's
+    area map, of the areas the link may carry (inventory ``links[].areas``).
+    Fails for an association that belongs to no declared link, that has no
+    ``allowedPrefixes`` (the provider then advertises every network attached
+    to the gateway), or that allows a prefix outside those blocks (one failure
+    per prefix, a prefix that is not an address range included).
+    Passes when every allowed prefix lies inside the link's area blocks.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(
+            id="KB-HYB-004",
+            title="Direct Connect prefixes only from the link's areas",
+            severity=Severity.CRITICAL,
+            category="hybrid",
+            reads=(),
+        )
+
+    def evaluate(self, view: StackView) -> Iterator[Outcome]:
+        city = hybrid_of(view)
+        if city is None:
+            return
+        for association in of_type(view, DX_ASSOCIATION):
+            link = city.link_of(association)
+            if link is None:
+                yield self.fail(association.urn, "Direct Connect association of no declared link")
+                continue
+            areas = sorted(local_areas(view, link))
+            blocks = [
+                network
+                for area in areas
+                if area in view.topology.areas
+                for network in view.topology.areas[area].networks
+            ]
+            prefixes = setting(association, "allowedPrefixes")
+            if not isinstance(prefixes, list) or not prefixes:
+                yield self.fail(
+                    association.urn,
+                    f"link {link.id}: no allowedPrefixes: the gateway advertises every attached network",
+                )
+                continue
+            failures = []
+            for prefix in prefixes:
+                network = parse_network(prefix)
+                if network is None or not any(subnet_of(network, block) for block in blocks):
+                    failures.append(
+                        f"link {link.id}: allowed prefix {prefix} lies outside its areas ({', '.join(areas) or 'none'})"
+                    )
+            yield from self.verdicts(association.urn, failures)
+
+
+RULE = DirectConnectPrefixes()
