@@ -36,7 +36,7 @@ class NoInternetPathFromHigh(StackRule):
     each route of a high area's table whose destination overlaps the addresses
     of a ``public_cloud`` site (the far ends of the stack's planned flows at
     such a site) or whose attachment belongs to a link to a public-cloud site.
-    Passes otherwise: one verdict per judged resource.
+    Passes when none of these holds: one verdict per judged resource.
     """
 
     def __init__(self) -> None:

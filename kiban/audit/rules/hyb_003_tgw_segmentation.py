@@ -37,7 +37,7 @@ class TransitGatewaySegmentation(StackRule):
     provider's default, ``enable``: every attachment would share one table);
     for an association that puts an attachment in another area's table; and for
     a propagation that carries an attachment's routes into another area's table.
-    Passes otherwise; an association or propagation whose attachment or table
+    Passes when none of these holds; an association or propagation whose attachment or table
     cannot be placed in an area is not judged.
     """
 

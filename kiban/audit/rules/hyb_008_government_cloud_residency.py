@@ -24,7 +24,7 @@ class GovernmentCloudResidency(StackRule):
     whose ``region`` is another or is not set (the environment would decide);
     and for each AWS resource whose own ``region`` (input, else the provider's
     output) is another.
-    Passes for each provider and resource in those regions.
+    Passes when a provider or resource is in one of those regions (one verdict each).
     """
 
     def __init__(self) -> None:
@@ -46,7 +46,9 @@ class GovernmentCloudResidency(StackRule):
             yield from self.verdicts(stack_urn(view), [f"{message}, not {ALLOWED}" for message in failures])
         for resource in view.resources.values():
             if resource.type == AWS_PROVIDER:
-                region = setting(resource, "region")
+                # A provider's inputs are its configuration; its outputs are not read.
+                configured = resource.inputs.get("region")
+                region = configured if isinstance(configured, str) and configured else None
                 if region is None:
                     yield self.fail(resource.urn, f"AWS provider names no region (the environment decides): {ALLOWED}")
                     continue

@@ -25,7 +25,7 @@ class MyNumberConfined(StackRule):
     map (an area this site does not carry counts as not high: 特定個人情報
     stays in the マイナンバー利用事務系); and when the link it rides is over
     the ``internet`` carrier or not encrypted.
-    Passes otherwise: one verdict per flow, on the stack.
+    Passes when none of these holds: one verdict per flow, on the stack.
     """
 
     def __init__(self) -> None:

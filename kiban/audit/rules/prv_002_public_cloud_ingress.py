@@ -26,7 +26,7 @@ class PublicCloudIngress(StackRule):
     area that is not the ``internet`` area; and when its ports are not among
     the ports the destination's hosts declare (inventory ``hosts``, when this
     site holds them).
-    Passes otherwise: one verdict per flow, on the stack.
+    Passes when none of these holds: one verdict per flow, on the stack.
     """
 
     def __init__(self) -> None:

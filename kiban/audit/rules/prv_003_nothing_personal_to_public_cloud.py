@@ -20,7 +20,7 @@ class NothingPersonalToPublicCloud(StackRule):
     Fails when the flow's data class is above the site's ceiling (inventory
     ``sites[].ceiling``; ``anonymized`` when it gives none), or is not given
     (an unclassed flow may carry anything).
-    Passes otherwise: one verdict per flow, on the stack.
+    Passes when none of these holds: one verdict per flow, on the stack.
     """
 
     def __init__(self) -> None:

@@ -28,6 +28,10 @@ IDS = [
     "KB-DIFF-ROUTE",
     "KB-DIFF-PEERING",
     "KB-DIFF-INVENTORY",
+    "KB-DIFF-SITE",
+    "KB-DIFF-DATACLASS",
+    "KB-DIFF-LINKCRYPTO",
+    "KB-PRV-004",
 ]
 
 
@@ -50,6 +54,10 @@ def test_the_checks_their_ids_and_their_order_are_stable() -> None:
         "KB-DIFF-ROUTE": Severity.CRITICAL,
         "KB-DIFF-PEERING": Severity.CRITICAL,
         "KB-DIFF-INVENTORY": Severity.HIGH,
+        "KB-DIFF-SITE": Severity.HIGH,
+        "KB-DIFF-DATACLASS": Severity.HIGH,
+        "KB-DIFF-LINKCRYPTO": Severity.CRITICAL,
+        "KB-PRV-004": Severity.LOW,
     }
 
 
@@ -84,5 +92,8 @@ def test_a_check_needs_a_proper_id_and_a_docstring() -> None:
         Nameless(id="KB-DIFF-X", title="x", severity=Severity.LOW)
     Nameless.__doc__ = "Reported when ...\n\nWhy not a rule: ..."
     with pytest.raises(ValueError, match="must look like"):
-        Nameless(id="KB-NET-001", title="x", severity=Severity.LOW)
+        Nameless(id="KB-NET-001", title="x", severity=Severity.LOW)  # an audit rule's id
+    with pytest.raises(ValueError, match="must look like"):
+        Nameless(id="NET1", title="x", severity=Severity.LOW)
+    assert Nameless(id="KB-PRV-999", title="x", severity=Severity.LOW).id == "KB-PRV-999"  # a policy's own id
     assert Nameless(id="KB-DIFF-X", title="x", severity=Severity.LOW).description == "Reported when ..."

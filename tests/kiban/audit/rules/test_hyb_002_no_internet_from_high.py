@@ -1,0 +1,76 @@
+"""KB-HYB-002: no internet path out of a high area at any site."""
+
+from __future__ import annotations
+
+from kiban.audit.rules.hyb_002_no_internet_from_high import RULE
+from tests.kiban.audit.builders import Export, kiban_city
+from tests.kiban.audit.hybrid_city import TGW_ROUTE, TGW_TABLE, SiteStack, vpn_connection
+from tests.kiban.audit.rules.helpers import failures, verdicts
+
+
+def _table_route(stack: SiteStack, table_name: str, route: str, destination: str, attachment: str) -> None:
+    table = stack.add(TGW_TABLE, table_name, {"transitGatewayId": "tgw-0123456789abcdef0"})
+    stack.add(
+        TGW_ROUTE,
+        route,
+        {
+            "transitGatewayRouteTableId": stack.export.id_of(table),
+            "destinationCidrBlock": destination,
+            "transitGatewayAttachmentId": attachment,
+        },
+        depends={"transitGatewayRouteTableId": [table]},
+    )
+
+
+def test_a_high_area_routed_only_to_the_other_city_site_passes() -> None:
+    gc = SiteStack("gc")
+    vpn_connection(gc, "dc1-gc-vpn")
+    gc.vpc("mynumber")
+    _table_route(gc, "gc-tgw-mynumber", "dc1-gc-route", "10.10.0.0/16", "tgw-attach-dc1-gc-vpn")
+    assert verdicts(RULE, gc.export) == [(True, "dc1-gc-route", "")]
+
+
+def test_an_internet_gateway_and_a_public_ip_in_a_high_area_fail() -> None:
+    gc = SiteStack("gc")
+    vpc = gc.vpc("mynumber")
+    gateway = "aws:ec2/internetGateway:InternetGateway"
+    gc.add(gateway, "igw", {"vpcId": gc.export.id_of(vpc)}, parent=gc.areas["mynumber"])
+    gc.add("aws:ec2/eip:Eip", "hub-eip", {"domain": "vpc"}, parent=gc.areas["mynumber"])
+    assert failures(RULE, gc.export) == [
+        ("hub-eip", "elastic IP in the high area mynumber"),
+        ("igw", "internet gateway attached to the network of the high area mynumber"),
+    ]
+
+
+def test_a_high_area_route_toward_the_public_cloud_fails() -> None:
+    gc = SiteStack("gc")
+    # A public-cloud far end this stack knows of: a planned flow's end at the portal site.
+    gc.inventory["flows"].append(
+        {
+            "from": {"area": "mynumber", "cidr": "10.11.0.0/27", "site": "gc"},
+            "to": {"area": "public", "cidr": "10.130.0.0/26", "site": "portal"},
+            "port": "443/tcp",
+            "flow": "leak",
+            "crosses_areas": True,
+            "data": "public",
+        }
+    )
+    _table_route(gc, "gc-tgw-mynumber", "to-portal", "10.130.0.0/20", "tgw-attach-elsewhere")
+    assert failures(RULE, gc.export) == [
+        ("to-portal", "route 10.130.0.0/20 in the high area mynumber's table leads to a public-cloud site")
+    ]
+
+
+def test_a_route_over_the_public_cloud_link_from_a_high_area_fails() -> None:
+    gc = SiteStack("gc")
+    _table_route(gc, "gc-tgw-mynumber", "portal-dc1-route", "10.30.0.0/17", "tgw-attach-unknown")
+    assert failures(RULE, gc.export) == [
+        ("portal-dc1-route", "route in the high area mynumber's table goes over link portal-dc1 to a public cloud")
+    ]
+
+
+def test_a_single_site_stack_is_not_judged() -> None:
+    single = Export()
+    areas = kiban_city(single)
+    single.add("aws:ec2/eip:Eip", "eip", {"domain": "vpc"}, parent=areas["secure"])
+    assert verdicts(RULE, single) == []
