@@ -19,7 +19,7 @@ from tests.kiban.audit.rules.helpers import failures, verdicts
 def portal(defaults: str | None = "disable") -> tuple[SiteStack, str, str]:
     """The portal site: its TGW, the public area's table and VPC attachment, and the portal-dc1 VPN."""
     stack = SiteStack("portal")
-    settings = {"amazonSideAsn": 64513}
+    settings: dict[str, object] = {"amazonSideAsn": 64513}
     if defaults is not None:
         settings |= {"defaultRouteTableAssociation": defaults, "defaultRouteTablePropagation": defaults}
     stack.add(TGW, "portal-tgw", settings)
