@@ -59,6 +59,9 @@ class Failed:
 
 class Rule(ABC):
     scope: Scope = Scope.STACK
+    # A rule that tells a secret from plain text needs a state: CrossGuard hands a policy every secret
+    # unwrapped to its plain value, so the policy pack leaves such a rule out rather than fail every key.
+    needs_sealed_secrets: bool = False
 
     def __init__(self, *, id: str, title: str, severity: Severity, category: str, reads: Iterable[str]) -> None:
         if not RULE_ID.match(id):

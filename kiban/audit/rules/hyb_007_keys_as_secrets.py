@@ -26,8 +26,11 @@ class KeysOnlyAsSecrets(StackRule):
     Fails for each key present as plain text: anyone who can read the state
     (or the peer stack's outputs) could join the tunnel.
     Passes when every key present is secret-marked; a key the state does not
-    hold (AWS generates it) passes.
+    hold (AWS generates it) passes. Not in the policy pack: CrossGuard shows a
+    policy every secret unwrapped, so only ``kiban audit`` on a state can tell.
     """
+
+    needs_sealed_secrets = True
 
     def __init__(self) -> None:
         super().__init__(
