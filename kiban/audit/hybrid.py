@@ -25,7 +25,7 @@ from kiban.audit.model import StackView
 from kiban.audit.resource import Resource
 from kiban.audit.routing import network_area
 from kiban.audit.state import STACK_TYPE
-from kiban.audit.values import is_opaque
+from kiban.audit.values import UNKNOWN, is_opaque
 
 # The data classes of a flow, lowest first (kiban_platform.spec.privacy.DataClass, whose order the
 # inventory writes by name; the audit core does not import the spec's pydantic models).
@@ -273,6 +273,14 @@ def setting(resource: Resource, key: str) -> Any:
             value = source[key]
             return None if is_opaque(value) else value
     return None
+
+
+def unknown(resource: Resource, key: str) -> bool:
+    """Whether a setting is not known yet (CrossGuard during a preview): never judged, neither absent nor weak."""
+    for source in (resource.inputs, resource.outputs):
+        if key in source:
+            return source[key] is UNKNOWN
+    return False
 
 
 def stack_urn(view: StackView) -> str | None:

@@ -15,6 +15,7 @@ from kiban.audit.hybrid import (
     route_table_of,
     setting,
     table_area,
+    unknown,
 )
 from kiban.audit.model import StackView
 from kiban.audit.rules.base import Outcome, StackRule
@@ -59,6 +60,8 @@ class TransitGatewaySegmentation(StackRule):
             if resource.type == TRANSIT_GATEWAY:
                 failures = []
                 for key in ("defaultRouteTableAssociation", "defaultRouteTablePropagation"):
+                    if unknown(resource, key):
+                        continue
                     value = setting(resource, key)
                     if value != DISABLE:
                         failures.append(f"{key} is {value or 'not set (enable)'}: every attachment shares one table")

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from kiban.audit.facts import parse_network, subnet_of
 from kiban.audit.findings import Severity
-from kiban.audit.hybrid import DX_ASSOCIATION, hybrid_of, local_areas, of_type, setting
+from kiban.audit.hybrid import DX_ASSOCIATION, hybrid_of, local_areas, of_type, setting, unknown
 from kiban.audit.model import StackView
 from kiban.audit.rules.base import Outcome, StackRule
 
@@ -51,6 +51,8 @@ class DirectConnectPrefixes(StackRule):
                 if area in view.topology.areas
                 for network in view.topology.areas[area].networks
             ]
+            if unknown(association, "allowedPrefixes"):
+                continue
             prefixes = setting(association, "allowedPrefixes")
             if not isinstance(prefixes, list) or not prefixes:
                 yield self.fail(

@@ -7,7 +7,7 @@ from typing import Any
 
 from kiban.audit.facts import parse_network
 from kiban.audit.findings import Severity
-from kiban.audit.hybrid import ENDPOINT_GROUP, SITE_CONNECTION, VPN_CONNECTION, hybrid_of, of_type, setting
+from kiban.audit.hybrid import ENDPOINT_GROUP, SITE_CONNECTION, VPN_CONNECTION, hybrid_of, of_type, setting, unknown
 from kiban.audit.model import StackView
 from kiban.audit.resource import Resource
 from kiban.audit.rules.base import Outcome, StackRule
@@ -43,6 +43,8 @@ class VpnSelectors(StackRule):
         for connection in of_type(view, VPN_CONNECTION):
             failures = []
             for key in ("localIpv4NetworkCidr", "remoteIpv4NetworkCidr"):
+                if unknown(connection, key):
+                    continue
                 value = setting(connection, key)
                 if value is None:
                     failures.append(f"{key} not set: the selector is 0.0.0.0/0")
@@ -62,7 +64,8 @@ def _site_connection_failures(view: StackView, connection: Resource) -> list[str
     failures = []
     peer_cidrs = setting(connection, "peerCidrs")
     peer_group = setting(connection, "peerEpGroupId")
-    if not peer_group and not peer_cidrs:
+    pending = any(unknown(connection, key) for key in ("peerCidrs", "peerEpGroupId"))
+    if not peer_group and not peer_cidrs and not pending:
         failures.append("names neither a peer endpoint group nor peerCidrs: the peer side is not narrowed")
     if isinstance(peer_cidrs, list):
         failures += [f"peerCidrs {cidr} selects every address" for cidr in peer_cidrs if _everything(cidr)]

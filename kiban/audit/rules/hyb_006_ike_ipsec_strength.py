@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from kiban.audit.findings import Severity
-from kiban.audit.hybrid import IKE_POLICY, IPSEC_POLICY, VPN_CONNECTION, hybrid_of, of_type, setting
+from kiban.audit.hybrid import IKE_POLICY, IPSEC_POLICY, VPN_CONNECTION, hybrid_of, of_type, setting, unknown
 from kiban.audit.model import StackView
 from kiban.audit.resource import Resource
 from kiban.audit.rules.base import Outcome, StackRule
@@ -63,29 +63,39 @@ def _listed(value: Any) -> list[Any] | None:
 
 
 def aws_weaknesses(connection: Resource) -> list[str]:
+    """Each weak setting of an AWS VPN connection's two tunnels; a setting not known yet is not judged."""
     found = []
     for tunnel in ("tunnel1", "tunnel2"):
-        versions = _listed(setting(connection, f"{tunnel}IkeVersions"))
-        if versions is None:
+        key = f"{tunnel}IkeVersions"
+        versions = _listed(setting(connection, key))
+        if unknown(connection, key):
+            pass
+        elif versions is None:
             found.append(f"{tunnel}: IKE versions not set (the default allows IKEv1)")
         elif set(versions) != {"ikev2"}:
             found.append(f"{tunnel}: IKE versions {', '.join(map(str, versions))} (IKEv2 only)")
         for phase in ("Phase1", "Phase2"):
-            encryption = _listed(setting(connection, f"{tunnel}{phase}EncryptionAlgorithms"))
-            if encryption is None:
-                found.append(f"{tunnel}: {phase.lower()} encryption not set (the default allows AES128)")
-            elif weak := sorted(str(item) for item in encryption if item not in AWS_ENCRYPTION):
-                found.append(f"{tunnel}: {phase.lower()} encryption allows {', '.join(weak)}")
-            integrity = _listed(setting(connection, f"{tunnel}{phase}IntegrityAlgorithms"))
-            if integrity is None:
-                found.append(f"{tunnel}: {phase.lower()} integrity not set (the default allows SHA1)")
-            elif weak := sorted(str(item) for item in integrity if item not in AWS_INTEGRITY):
-                found.append(f"{tunnel}: {phase.lower()} integrity allows {', '.join(weak)}")
-            groups = _listed(setting(connection, f"{tunnel}{phase}DhGroupNumbers"))
-            if groups is None:
-                found.append(f"{tunnel}: {phase.lower()} DH groups not set (the default allows group 2)")
-            elif weak := sorted(str(item) for item in groups if not _strong_group(item)):
-                found.append(f"{tunnel}: {phase.lower()} DH groups allow {', '.join(weak)} (14-21 or 31 only)")
+            found += _aws_phase(connection, tunnel, phase)
+    return found
+
+
+def _aws_phase(connection: Resource, tunnel: str, phase: str) -> list[str]:
+    found = []
+    # (setting, what it is, how a weak value reads, the default's weakest value, strong, the limit said)
+    checks: tuple[tuple[str, str, str, str, Callable[[Any], bool], str], ...] = (
+        ("EncryptionAlgorithms", "encryption", "allows", "AES128", lambda item: item in AWS_ENCRYPTION, ""),
+        ("IntegrityAlgorithms", "integrity", "allows", "SHA1", lambda item: item in AWS_INTEGRITY, ""),
+        ("DhGroupNumbers", "DH groups", "allow", "group 2", _strong_group, " (14-21 or 31 only)"),
+    )
+    for suffix, what, allows, default, strong, limit in checks:
+        key = f"{tunnel}{phase}{suffix}"
+        if unknown(connection, key):
+            continue
+        listed = _listed(setting(connection, key))
+        if listed is None:
+            found.append(f"{tunnel}: {phase.lower()} {what} not set (the default allows {default})")
+        elif weak := sorted(str(item) for item in listed if not strong(item)):
+            found.append(f"{tunnel}: {phase.lower()} {what} {allows} {', '.join(weak)}{limit}")
     return found
 
 
@@ -99,23 +109,26 @@ def _strong_group(value: Any) -> bool:
 
 
 def openstack_weaknesses(policy: Resource) -> list[str]:
+    """Each weak setting of an OpenStack IKE or IPsec policy; a setting not known yet is not judged."""
     found = []
     if policy.type == IKE_POLICY:
         version = setting(policy, "ikeVersion")
-        if version != "v2":
+        if version != "v2" and not unknown(policy, "ikeVersion"):
             found.append(f"ikeVersion {version or 'not set (v1)'} (v2 only)")
     else:
         transform = setting(policy, "transformProtocol")
         if transform not in (None, "esp"):
             found.append(f"transformProtocol {transform}: only ESP encrypts")
     encryption = setting(policy, "encryptionAlgorithm")
-    if not (isinstance(encryption, str) and encryption.startswith("aes-256")):
+    if not (isinstance(encryption, str) and encryption.startswith("aes-256")) and not unknown(
+        policy, "encryptionAlgorithm"
+    ):
         found.append(f"encryptionAlgorithm {encryption or 'not set (aes-128)'} (aes-256 only)")
     auth = setting(policy, "authAlgorithm")
-    if auth not in OPENSTACK_AUTH:
+    if auth not in OPENSTACK_AUTH and not unknown(policy, "authAlgorithm"):
         found.append(f"authAlgorithm {auth or 'not set (sha1)'} (sha256 or better)")
     pfs = setting(policy, "pfs")
-    if not _strong_group(pfs):
+    if not _strong_group(pfs) and not unknown(policy, "pfs"):
         found.append(f"pfs {pfs or 'not set (group5)'} (group14-21 or group31)")
     return found
 

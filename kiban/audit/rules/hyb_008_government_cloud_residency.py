@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kiban.audit.findings import Severity
-from kiban.audit.hybrid import GOVERNMENT_CLOUD, GOVERNMENT_CLOUD_REGIONS, hybrid_of, setting, stack_urn
+from kiban.audit.hybrid import GOVERNMENT_CLOUD, GOVERNMENT_CLOUD_REGIONS, hybrid_of, setting, stack_urn, unknown
 from kiban.audit.model import StackView
 from kiban.audit.rules.base import Outcome, StackRule
+from kiban.audit.values import UNKNOWN
 
 AWS_PROVIDER = "pulumi:providers:aws"
 ALLOWED = " or ".join(sorted(GOVERNMENT_CLOUD_REGIONS))
@@ -48,12 +49,14 @@ class GovernmentCloudResidency(StackRule):
             if resource.type == AWS_PROVIDER:
                 # A provider's inputs are its configuration; its outputs are not read.
                 configured = resource.inputs.get("region")
+                if configured is UNKNOWN:
+                    continue
                 region = configured if isinstance(configured, str) and configured else None
                 if region is None:
                     yield self.fail(resource.urn, f"AWS provider names no region (the environment decides): {ALLOWED}")
                     continue
             elif resource.type.startswith("aws:"):
-                region = setting(resource, "region")
+                region = None if unknown(resource, "region") else setting(resource, "region")
                 if region is None:
                     continue
             else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kiban.audit.rules.hyb_005_vpn_selectors import RULE
+from kiban.audit.values import UNKNOWN
 from tests.kiban.audit.builders import Export, kiban_city
 from tests.kiban.audit.hybrid_city import ENDPOINT_GROUP, SITE_CONNECTION, VPN, SiteStack, vpn_connection
 from tests.kiban.audit.rules.helpers import failures, verdicts
@@ -50,3 +51,9 @@ def test_a_single_site_stack_is_not_judged() -> None:
     kiban_city(single)
     single.add(VPN, "vpn", {})
     assert verdicts(RULE, single) == []
+
+
+def test_selectors_not_known_yet_are_not_judged() -> None:
+    gc = SiteStack("gc")
+    vpn_connection(gc, "dc1-gc-vpn", localIpv4NetworkCidr=UNKNOWN)
+    assert failures(RULE, gc.export) == []

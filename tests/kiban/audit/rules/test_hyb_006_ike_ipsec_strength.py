@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from kiban.audit.rules.hyb_006_ike_ipsec_strength import RULE
+from kiban.audit.values import UNKNOWN
 from tests.kiban.audit.builders import Export, kiban_city
 from tests.kiban.audit.hybrid_city import IKE_POLICY, IPSEC_POLICY, VPN, SiteStack, vpn_connection
 from tests.kiban.audit.rules.helpers import failures, verdicts
@@ -64,3 +65,12 @@ def test_a_single_site_stack_is_not_judged() -> None:
     single.add(VPN, "vpn", {})
     single.add(IKE_POLICY, "ike", {})
     assert verdicts(RULE, single) == []
+
+
+def test_settings_not_known_yet_are_not_judged() -> None:
+    """A preview (CrossGuard) has values the cloud has not computed: neither absent nor weak."""
+    gc = SiteStack("gc")
+    vpn_connection(gc, "dc1-gc-vpn", tunnel1IkeVersions=UNKNOWN, tunnel2Phase1DhGroupNumbers=UNKNOWN)
+    dc1 = SiteStack("dc1")
+    dc1.add(IKE_POLICY, "dc1-gc-ike", {"ikeVersion": UNKNOWN, **STRONG_OPENSTACK, "pfs": UNKNOWN})
+    assert failures(RULE, gc.export) == failures(RULE, dc1.export) == []
