@@ -7,16 +7,23 @@ from collections.abc import Iterator
 from kiban.audit.facts import INTERNET_LINKS, parse_network
 from kiban.audit.findings import Severity
 from kiban.audit.hybrid import (
+    ENDPOINT_GROUP,
     PUBLIC_CLOUD,
+    SITE_CONNECTION,
     TGW_ROUTE,
+    VPN_CONNECTION,
     attachment_of,
     attachments,
     hybrid_of,
+    of_type,
     overlaps_any,
     route_table_of,
+    setting,
     table_area,
+    unknown,
 )
-from kiban.audit.model import HIGH, StackView
+from kiban.audit.model import HIGH, OUTSIDE, StackView
+from kiban.audit.resource import Resource
 from kiban.audit.routing import network_area
 from kiban.audit.rules.base import Outcome, StackRule
 
@@ -31,11 +38,15 @@ class NoInternetPathFromHigh(StackRule):
     egress-only internet and NAT gateways attached to a high area's network
     (VPC); and every Transit Gateway route (``ec2transitgateway.Route``) of a
     high area's route table (the table's SecurityArea, tag ``kiban:area``, or
-    name ``<site>-tgw-<area>``).
-    Fails for each public exposure or internet gateway in a high area, and for
+    name ``<site>-tgw-<area>``); and every VPN (AWS ``VpnConnection``,
+    OpenStack ``SiteConnection``) of a link to a ``public_cloud`` site.
+    Fails for each public exposure or internet gateway in a high area; for
     each route of a high area's table whose destination overlaps the addresses
     of a ``public_cloud`` site (the far ends of the stack's planned flows at
-    such a site) or whose attachment belongs to a link to a public-cloud site.
+    such a site) or whose attachment belongs to a link to a public-cloud site;
+    and for a VPN to a public cloud whose local side (AWS
+    ``localIpv4NetworkCidr``, OpenStack local endpoint group's cidrs or
+    subnets) reaches into a high area, or is not given.
     Passes when none of these holds: one verdict per judged resource.
     """
 
@@ -89,6 +100,44 @@ class NoInternetPathFromHigh(StackRule):
             if over is not None and over.id in public_links:
                 failures.append(f"route in the high area {area}'s table goes over link {over.id} to a public cloud")
             yield from self.verdicts(route.urn, failures)
+        for connection in of_type(view, VPN_CONNECTION, SITE_CONNECTION):
+            link = city.link_of(connection)
+            if link is None or link.id not in public_links:
+                continue
+            local = local_side(view, connection)
+            if local is None:
+                message = f"VPN of link {link.id} to a public cloud names no local networks: every area may use it"
+                yield self.fail(connection.urn, message)
+                continue
+            high = sorted(area for area in local if topology.level(area) == HIGH)
+            failures = [f"VPN of link {link.id} to a public cloud reaches the high area {area}" for area in high]
+            yield from self.verdicts(connection.urn, failures)
+
+
+def local_side(view: StackView, connection: Resource) -> set[str] | None:
+    """The areas the local side of a VPN reaches; None when it names none (or is not known yet: then empty)."""
+    if connection.type == VPN_CONNECTION:
+        if unknown(connection, "localIpv4NetworkCidr"):
+            return set()
+        network = parse_network(setting(connection, "localIpv4NetworkCidr"))
+        return set(view.topology.areas_of(network)) if network is not None else None
+    if unknown(connection, "localEpGroupId"):
+        return set()
+    target = view.ref(connection, "localEpGroupId", setting(connection, "localEpGroupId"))
+    group = view.resources.get(target) if target is not None else None
+    if group is None or group.type != ENDPOINT_GROUP:
+        return None
+    endpoints = setting(group, "endpoints")
+    found: set[str] = set()
+    for endpoint in endpoints if isinstance(endpoints, list) else []:
+        if setting(group, "type") == "cidr":
+            network = parse_network(endpoint)
+            found |= view.topology.areas_of(network) if network is not None else {OUTSIDE}
+        else:
+            subnet = view.ref(group, "endpoints", endpoint)
+            area = view.area_of(subnet) if subnet is not None and subnet in view else None
+            found |= {area} if area is not None else set()
+    return found
 
 
 RULE = NoInternetPathFromHigh()

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from kiban.audit.rules.hyb_002_no_internet_from_high import RULE
 from tests.kiban.audit.builders import Export, kiban_city
-from tests.kiban.audit.hybrid_city import TGW_ROUTE, TGW_TABLE, SiteStack, vpn_connection
+from tests.kiban.audit.hybrid_city import (
+    ENDPOINT_GROUP,
+    SITE_CONNECTION,
+    TGW_ROUTE,
+    TGW_TABLE,
+    SiteStack,
+    vpn_connection,
+)
 from tests.kiban.audit.rules.helpers import failures, verdicts
 
 
@@ -74,3 +81,31 @@ def test_a_single_site_stack_is_not_judged() -> None:
     areas = kiban_city(single)
     single.add("aws:ec2/eip:Eip", "eip", {"domain": "vpc"}, parent=areas["secure"])
     assert verdicts(RULE, single) == []
+
+
+def portal_vpn(local: list[str]) -> SiteStack:
+    """dc1's end of the portal's internet VPN, its local side the endpoint group ``local``."""
+    dc1 = SiteStack("dc1")
+    group = dc1.add(ENDPOINT_GROUP, "portal-dc1-local", {"type": "cidr", "endpoints": local})
+    dc1.add(
+        SITE_CONNECTION,
+        "portal-dc1-internet-1",
+        {"localEpGroupId": dc1.export.id_of(group), "peerCidrs": ["10.130.0.0/20"]},
+        depends={"localEpGroupId": [group]},
+    )
+    return dc1
+
+
+def test_a_vpn_to_the_public_cloud_from_the_internet_area_passes() -> None:
+    assert verdicts(RULE, portal_vpn(["10.30.0.0/17"]).export) == [(True, "portal-dc1-internet-1", "")]
+
+
+def test_a_vpn_to_the_public_cloud_reaching_a_high_area_fails() -> None:
+    assert failures(RULE, portal_vpn(["10.30.0.0/17", "10.10.0.0/24"]).export) == [
+        ("portal-dc1-internet-1", "VPN of link portal-dc1 to a public cloud reaches the high area mynumber")
+    ]
+    gc = SiteStack("gc")
+    vpn_connection(gc, "portal-dc1-vpn", localIpv4NetworkCidr=None)
+    assert failures(RULE, gc.export) == [
+        ("portal-dc1-vpn", "VPN of link portal-dc1 to a public cloud names no local networks: every area may use it")
+    ]
