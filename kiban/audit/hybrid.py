@@ -68,6 +68,7 @@ class SiteInfo:
     target: str | None
     region: str | None
     ceiling: str | None  # the effective highest data class the site may hold
+    areas: dict[str, Network]  # the block of each area the site carries
 
 
 @dataclass(frozen=True)
@@ -144,8 +145,10 @@ class HybridCity:
         return max(matching, key=lambda link: len(link.id)) if matching else None
 
     def public_cloud_networks(self) -> list[Network]:
-        """The addresses of public-cloud sites this stack knows: its planned flows' far ends at such sites."""
-        found: list[Network] = []
+        """The addresses of public-cloud sites: their area blocks (``sites[].areas``) and planned far ends there."""
+        found: list[Network] = [
+            network for site in self.sites.values() if site.kind == PUBLIC_CLOUD for network in site.areas.values()
+        ]
         for flow in self.flows:
             for key in ("from", "to"):
                 end = flow.get(key)
@@ -183,12 +186,19 @@ def _read(inventory: Mapping[str, Any]) -> HybridCity | None:
     for item in _records(inventory.get("sites")):
         identifier = _text(item.get("id"))
         if identifier is not None:
+            blocks = item.get("areas")
+            areas = {
+                str(area): network
+                for area, block in (blocks.items() if isinstance(blocks, Mapping) else ())
+                if (network := parse_network(block)) is not None
+            }
             sites[identifier] = SiteInfo(
                 identifier,
                 _text(item.get("kind")),
                 _text(item.get("target")),
                 _text(item.get("region")),
                 _text(item.get("ceiling")),
+                areas,
             )
     links: dict[str, LinkInfo] = {}
     for item in _records(inventory.get("links")):
@@ -314,6 +324,19 @@ def table_area(view: StackView, city: HybridCity, table: Resource) -> str | None
         if table.name in (f"{city.site}-tgw-{known}",):
             return known
     return None
+
+
+def link_blocks(view: StackView, city: HybridCity, link: LinkInfo) -> list[Network]:
+    """This site's blocks of the areas a link may carry: the site's declared blocks, else the area map's."""
+    here = city.here
+    found: list[Network] = []
+    for area in sorted(local_areas(view, link)):
+        declared = here.areas.get(area) if here is not None else None
+        if declared is not None:
+            found.append(declared)
+        elif area in view.topology.areas:
+            found += view.topology.areas[area].networks
+    return found
 
 
 def local_areas(view: StackView, link: LinkInfo) -> frozenset[str]:

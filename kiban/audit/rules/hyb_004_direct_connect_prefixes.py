@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from kiban.audit.facts import parse_network, subnet_of
 from kiban.audit.findings import Severity
-from kiban.audit.hybrid import DX_ASSOCIATION, hybrid_of, local_areas, of_type, setting, unknown
+from kiban.audit.hybrid import DX_ASSOCIATION, hybrid_of, link_blocks, local_areas, of_type, setting, unknown
 from kiban.audit.model import StackView
 from kiban.audit.rules.base import Outcome, StackRule
 
@@ -17,8 +17,9 @@ class DirectConnectPrefixes(StackRule):
     Applies to a site stack of a spec with sites (its ``inventory`` names its
     ``site``) and to its ``directconnect.GatewayAssociation`` resources (AWS).
     The link is the one the association is named after (its name starts with
-    the link id); the allowed blocks are the address ranges, in this stack's
-    area map, of the areas the link may carry (inventory ``links[].areas``).
+    the link id); the allowed blocks are this site's blocks (inventory
+    ``sites[].areas``, else the stack's area map) of the areas the link may
+    carry (inventory ``links[].areas``).
     Fails for an association that belongs to no declared link, that has no
     ``allowedPrefixes`` (the provider then advertises every network attached
     to the gateway), or that allows a prefix outside those blocks (one failure
@@ -45,12 +46,7 @@ class DirectConnectPrefixes(StackRule):
                 yield self.fail(association.urn, "Direct Connect association of no declared link")
                 continue
             areas = sorted(local_areas(view, link))
-            blocks = [
-                network
-                for area in areas
-                if area in view.topology.areas
-                for network in view.topology.areas[area].networks
-            ]
+            blocks = link_blocks(view, city, link)
             if unknown(association, "allowedPrefixes"):
                 continue
             prefixes = setting(association, "allowedPrefixes")

@@ -19,11 +19,13 @@ AREAS = {
     "gc": [("mynumber", "high", "10.11.0.0/16")],
     "portal": [("public", "public", "10.130.0.0/20")],
 }
-SITES = [
+SITES: list[dict[str, Any]] = [
     {"id": "dc1", "kind": "on_prem", "target": "openstack", "region": None, "ceiling": "my_number"},
     {"id": "gc", "kind": "government_cloud", "target": "aws", "region": "ap-northeast-1", "ceiling": "my_number"},
     {"id": "portal", "kind": "public_cloud", "target": "aws", "region": "ap-northeast-1", "ceiling": "personal"},
 ]
+for _site in SITES:  # each site's block of every area it carries, as the inventory gives them
+    _site["areas"] = {area: cidr for area, _, cidr in AREAS[_site["id"]]}
 LINKS = [
     {
         "id": "dc1-gc",
