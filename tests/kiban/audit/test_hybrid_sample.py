@@ -1,0 +1,63 @@
+"""The hybrid sample's three site stacks (specs/sample-hybrid.yaml): each audits clean under every rule, the
+hybrid rules apply where the site has what they judge, and planted changes are caught by the diff.
+
+Reads the session's renders of the site stacks (tests/conftest.py: portal and gc first, dc1 reading
+their outputs by --reference).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from kiban.audit.diff import diff_states
+from kiban.audit.diff_checks.diff_019_pia import PIA_NOTE
+from kiban.audit.engine import run_audit
+from kiban.audit.state import state_from_document
+
+# The hybrid rules that have something to judge at each site; the others do not apply there (no
+# Direct Connect at dc1's or the portal's end, only gc is a Government Cloud, no flow the city opens
+# toward the portal, no Transit Gateway on OpenStack).
+APPLYING = {
+    "portal": {"KB-HYB-001", "KB-HYB-002", "KB-HYB-003", "KB-HYB-005", "KB-HYB-006", "KB-HYB-007", "KB-PRV-002"},
+    "gc": {f"KB-HYB-00{number}" for number in range(1, 9)} | {"KB-PRV-001"},
+    "dc1": {"KB-HYB-001", "KB-HYB-002", "KB-HYB-005", "KB-HYB-006", "KB-HYB-007", "KB-PRV-001", "KB-PRV-002"},
+}
+
+
+def test_every_site_stack_audits_clean(hybrid_states: dict[str, dict[str, Any]]) -> None:
+    for site, document in hybrid_states.items():
+        report = run_audit(state_from_document(document, site))
+        assert report.findings == [], site
+        applied = {
+            tally.rule.id for tally in report.tallies if tally.passed and tally.rule.id.startswith(("KB-HYB", "KB-PRV"))
+        }
+        assert applied == APPLYING[site], site
+
+
+def _resource(document: dict[str, Any], type_: str, name: str) -> dict[str, Any]:
+    for resource in document["deployment"]["resources"]:
+        if resource["type"] == type_ and resource["urn"].endswith(f"::{name}"):
+            return resource  # type: ignore[no-any-return]
+    raise KeyError(name)
+
+
+def test_planted_changes_at_the_government_cloud_site(hybrid_states: dict[str, dict[str, Any]]) -> None:
+    before = hybrid_states["gc"]
+    after = copy.deepcopy(before)
+    inventory = _resource(after, "pulumi:pulumi:Stack", "kiban-sample-hybrid-gc")["outputs"]["inventory"]
+    next(link for link in inventory["links"] if link["id"] == "dc1-gc")["encryption"] = "none"
+    inventory["business_sites"]["juki"] = "dc1"
+    next(flow for flow in inventory["cross_site_flows"] if flow["flow"] == "portal-shinsei")["data"] = "special_care"
+    vpn = _resource(after, "aws:ec2/vpnConnection:VpnConnection", "dc1-gc-vpn")
+    vpn["inputs"]["tunnel1IkeVersions"] = ["ikev1", "ikev2"]
+    report = diff_states(state_from_document(before, "gc"), state_from_document(after, "gc planted"))
+    assert [(finding.severity.label, finding.rule, finding.message) for finding in report.findings] == [
+        ("critical", "KB-DIFF-LINKCRYPTO", "link dc1-gc encryption ipsec → none"),
+        ("high", "KB-DIFF-DATACLASS", "cross-site flow portal-shinsei now carries special_care (was personal)"),
+        ("high", "KB-DIFF-LINKCRYPTO", "link dc1-gc: dc1-gc-vpn: tunnel1: IKE versions ikev1, ikev2 (IKEv2 only)"),
+        ("high", "KB-DIFF-SITE", "business juki moves from site gc to site dc1 (government_cloud → on_prem)"),
+        ("low", "KB-PRV-004", f"{PIA_NOTE} (site dc1, site gc, link dc1-gc)"),
+    ]
+    audit = run_audit(state_from_document(after, "gc planted"))
+    assert sorted({finding.rule for finding in audit.findings}) == ["KB-HYB-001", "KB-HYB-006", "KB-PRV-001"]
