@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from kiban.audit.diff_checks.base import Comparison, DiffCheck, newly_failing
 from kiban.audit.findings import Finding, Severity
-from kiban.audit.hybrid import hybrid_of, stack_urn
+from kiban.audit.hybrid import VPN_TYPES, HybridCity, hybrid_of, link_resources, stack_urn
 from kiban.audit.rules.hyb_005_vpn_selectors import RULE as VPN_SELECTORS
 from kiban.audit.rules.hyb_006_ike_ipsec_strength import RULE as IKE_IPSEC_STRENGTH
 from kiban.audit.values import resource_name
@@ -15,9 +15,9 @@ ENCRYPTED = frozenset({"ipsec", "macsec"})
 
 
 class LinkProtectionWeakened(DiffCheck):
-    """A link between sites lost its encryption (ipsec or macsec to none: critical), now carries more areas
-    or moved onto the internet carrier (high), or its VPN's IKE/IPsec settings or traffic selectors are
-    weaker than before (high).
+    """A link between sites lost its encryption (ipsec or macsec to none, or its VPN connections gone while it
+    still declares IPsec: critical), now carries more areas or moved onto the internet carrier (high), or
+    its VPN's IKE/IPsec settings or traffic selectors are weaker than before (high).
 
     The inventory's ``links`` of OLD and NEW are compared link by link; the VPN
     settings are KB-HYB-006 (IKE/IPsec strength) and KB-HYB-005 (traffic
@@ -40,6 +40,9 @@ class LinkProtectionWeakened(DiffCheck):
             if before.encryption in ENCRYPTED and after.encryption not in ENCRYPTED:
                 message = f"link {link_id} encryption {before.encryption} → {after.encryption or 'not set'}"
                 yield self.finding(comparison, Severity.CRITICAL, message, stack)
+            elif after.encryption == "ipsec" and _vpn_gone(comparison, old, new, link_id):
+                message = f"link {link_id} declares IPsec, but its VPN connections are gone from the stack"
+                yield self.finding(comparison, Severity.CRITICAL, message, stack)
             widened = [area for area in after.areas if area not in before.areas]
             if widened:
                 message = f"link {link_id} now carries areas {', '.join(widened)} (was {', '.join(before.areas)})"
@@ -55,6 +58,11 @@ class LinkProtectionWeakened(DiffCheck):
                 subject = f"link {link.id}: " if link is not None else ""
                 message = f"{subject}{resource_name(urn or '')}: {failure.message}"
                 yield self.finding(comparison, Severity.HIGH, message, urn)
+
+
+def _vpn_gone(comparison: Comparison, old: HybridCity, new: HybridCity, link_id: str) -> bool:
+    had = link_resources(comparison.old, old, old.links[link_id], VPN_TYPES)
+    return bool(had) and not link_resources(comparison.new, new, new.links[link_id], VPN_TYPES)
 
 
 CHECK = LinkProtectionWeakened()

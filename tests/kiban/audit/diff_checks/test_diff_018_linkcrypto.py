@@ -47,3 +47,9 @@ def test_silent_when_protection_holds_or_grows() -> None:
     new.link("portal-dc1")["encryption"] = "macsec"
     assert found(CHECK, old.export, new.export) == []
     assert found(CHECK, gc().export, gc().export) == []
+
+
+def test_the_vpn_removed_while_the_link_still_declares_ipsec() -> None:
+    assert found(CHECK, gc().export, SiteStack("gc").export) == [
+        ("critical", "link dc1-gc declares IPsec, but its VPN connections are gone from the stack")
+    ]
