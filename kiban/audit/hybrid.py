@@ -163,7 +163,7 @@ class HybridCity:
         found: set[str] | None = None
         for host in self.hosts:
             if group is not None and host.get("group") == group:
-                found = (found or set()) | {port for port in host.get("ports") or [] if isinstance(port, str)}
+                found = (found or set()) | set(_texts(host.get("ports")))
         return found
 
 

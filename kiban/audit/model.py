@@ -383,9 +383,11 @@ def _from_inventory(view: StackView) -> Topology | None:
             continue
         networks = [parse_network(area.get("cidr"))]
         networks += [
-            parse_network(segment.get("cidr")) for segment in area.get("segments") or [] if isinstance(segment, Mapping)
+            parse_network(segment.get("cidr"))
+            for segment in _listed(area.get("segments"))
+            if isinstance(segment, Mapping)
         ]
-        vlans = tuple(vlan for vlan in area.get("vlans") or [] if isinstance(vlan, int))
+        vlans = tuple(vlan for vlan in _listed(area.get("vlans")) if isinstance(vlan, int))
         level = area.get("level")
         areas[area["id"]] = AreaInfo(
             area["id"],
@@ -394,11 +396,16 @@ def _from_inventory(view: StackView) -> Topology | None:
             vlans,
         )
     planned = []
-    for flow in inventory.get("flows") or []:
+    for flow in _listed(inventory.get("flows")):
         rule = _planned_rule(flow)
         if rule is not None:
             planned.append(rule)
     return Topology(areas, tuple(planned), "inventory")
+
+
+def _listed(value: Any) -> list[Any]:
+    """A list the inventory should hold; anything else (a broken state) holds nothing."""
+    return value if isinstance(value, list) else []
 
 
 def _planned_rule(flow: Any) -> PlannedRule | None:

@@ -84,7 +84,7 @@ def _sites_of(city: HybridCity | None, flows: set[str]) -> set[str]:
                 end = item.get(key)
                 if isinstance(end, Mapping) and isinstance(end.get("site"), str):
                     found.add(end["site"])
-    if flows & {item.get("flow") for item in city.flows}:
+    if flows & {str(item.get("flow")) for item in city.flows}:
         found.add(city.site)  # a planned rule of the flow is in this site's own stack
     return found
 

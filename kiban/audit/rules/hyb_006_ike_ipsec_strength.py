@@ -72,7 +72,7 @@ def aws_weaknesses(connection: Resource) -> list[str]:
             pass
         elif versions is None:
             found.append(f"{tunnel}: IKE versions not set (the default allows IKEv1)")
-        elif set(versions) != {"ikev2"}:
+        elif any(version != "ikev2" for version in versions):
             found.append(f"{tunnel}: IKE versions {', '.join(map(str, versions))} (IKEv2 only)")
         for phase in ("Phase1", "Phase2"):
             found += _aws_phase(connection, tunnel, phase)
@@ -83,8 +83,8 @@ def _aws_phase(connection: Resource, tunnel: str, phase: str) -> list[str]:
     found = []
     # (setting, what it is, how a weak value reads, the default's weakest value, strong, the limit said)
     checks: tuple[tuple[str, str, str, str, Callable[[Any], bool], str], ...] = (
-        ("EncryptionAlgorithms", "encryption", "allows", "AES128", lambda item: item in AWS_ENCRYPTION, ""),
-        ("IntegrityAlgorithms", "integrity", "allows", "SHA1", lambda item: item in AWS_INTEGRITY, ""),
+        ("EncryptionAlgorithms", "encryption", "allows", "AES128", lambda item: _one_of(item, AWS_ENCRYPTION), ""),
+        ("IntegrityAlgorithms", "integrity", "allows", "SHA1", lambda item: _one_of(item, AWS_INTEGRITY), ""),
         ("DhGroupNumbers", "DH groups", "allow", "group 2", _strong_group, " (14-21 or 31 only)"),
     )
     for suffix, what, allows, default, strong, limit in checks:
@@ -97,6 +97,10 @@ def _aws_phase(connection: Resource, tunnel: str, phase: str) -> list[str]:
         elif weak := sorted(str(item) for item in listed if not strong(item)):
             found.append(f"{tunnel}: {phase.lower()} {what} {allows} {', '.join(weak)}{limit}")
     return found
+
+
+def _one_of(value: Any, allowed: frozenset[str]) -> bool:
+    return isinstance(value, str) and value in allowed
 
 
 def _strong_group(value: Any) -> bool:
@@ -125,7 +129,7 @@ def openstack_weaknesses(policy: Resource) -> list[str]:
     ):
         found.append(f"encryptionAlgorithm {encryption or 'not set (aes-128)'} (aes-256 only)")
     auth = setting(policy, "authAlgorithm")
-    if auth not in OPENSTACK_AUTH and not unknown(policy, "authAlgorithm"):
+    if not (isinstance(auth, str) and auth in OPENSTACK_AUTH) and not unknown(policy, "authAlgorithm"):
         found.append(f"authAlgorithm {auth or 'not set (sha1)'} (sha256 or better)")
     pfs = setting(policy, "pfs")
     if not _strong_group(pfs) and not unknown(policy, "pfs"):

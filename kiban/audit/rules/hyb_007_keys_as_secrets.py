@@ -59,10 +59,14 @@ class KeysOnlyAsSecrets(StackRule):
                 f"the links output's {link} tunnel {index + 1} preshared_key is plain text"
                 for link, entry in sorted(exported.items())
                 if isinstance(entry, Mapping)
-                for index, tunnel in enumerate(entry.get("tunnels") or [])
+                for index, tunnel in enumerate(_tunnels(entry.get("tunnels")))
                 if isinstance(tunnel, Mapping) and _plain(tunnel.get("preshared_key"))
             ]
             yield from self.verdicts(stack_urn(view), failures)
+
+
+def _tunnels(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _plain(value: Any) -> bool:

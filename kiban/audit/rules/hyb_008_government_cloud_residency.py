@@ -61,7 +61,7 @@ class GovernmentCloudResidency(StackRule):
                     continue
             else:
                 continue
-            if region in GOVERNMENT_CLOUD_REGIONS:
+            if isinstance(region, str) and region in GOVERNMENT_CLOUD_REGIONS:
                 yield self.pass_(resource.urn)
             else:
                 yield self.fail(resource.urn, f"region {region}, not {ALLOWED}")

@@ -45,7 +45,8 @@ class PublicCloudIngress(StackRule):
         urn = stack_urn(view)
         inventory = view.stack_outputs.get("inventory")
         gateways = inventory.get("api_gateways") if isinstance(inventory, dict) else None
-        gateway_ends = {f"{business}/web" for business in gateways or [] if isinstance(business, str)}
+        listed = gateways if isinstance(gateways, list) else []
+        gateway_ends = {f"{business}/web" for business in listed if isinstance(business, str)}
         for crossing in city.crossings:
             if city.kind(crossing.source.site) != PUBLIC_CLOUD or not crossing.touches(city.site):
                 continue
