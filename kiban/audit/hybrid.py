@@ -400,9 +400,5 @@ def route_table_of(view: StackView, resource: Resource) -> Resource | None:
     return table if table is not None and table.type == TGW_ROUTE_TABLE else None
 
 
-def area_level(view: StackView, area: str | None) -> str | None:
-    return view.topology.level(area)
-
-
 def overlaps_any(network: Network, others: Iterable[Network]) -> bool:
     return any(overlaps(network, other) for other in others)
