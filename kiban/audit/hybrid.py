@@ -81,6 +81,7 @@ class LinkInfo:
     areas: tuple[str, ...]
     initiated_by: str | None
     tunnels: int | None
+    outside_cidr: str | None = None  # IPsec over Direct Connect: the block the tunnel endpoints come from
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,7 @@ def _read(inventory: Mapping[str, Any]) -> HybridCity | None:
             tuple(_texts(item.get("areas"))),
             _text(item.get("initiated_by")),
             tunnels if isinstance(tunnels, int) and not isinstance(tunnels, bool) else None,
+            _text(item.get("outside_cidr")),
         )
     raw_sites = inventory.get("business_sites")
     business_sites = (

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kiban.audit.facts import parse_network, subnet_of
+from kiban.audit.facts import Network, parse_network, subnet_of
 from kiban.audit.findings import Severity
-from kiban.audit.hybrid import DX_ASSOCIATION, hybrid_of, link_blocks, local_areas, of_type, setting, unknown
-from kiban.audit.model import StackView
+from kiban.audit.hybrid import (
+    DX_ASSOCIATION,
+    TRANSIT_GATEWAY,
+    LinkInfo,
+    hybrid_of,
+    link_blocks,
+    local_areas,
+    of_type,
+    setting,
+    unknown,
+)
+from kiban.audit.model import OUTSIDE, StackView
 from kiban.audit.rules.base import Outcome, StackRule
 
 
@@ -19,12 +29,18 @@ class DirectConnectPrefixes(StackRule):
     The link is the one the association is named after (its name starts with
     the link id); the allowed blocks are this site's blocks (inventory
     ``sites[].areas``, else the stack's area map) of the areas the link may
-    carry (inventory ``links[].areas``).
+    carry (inventory ``links[].areas``). A link encrypted with IPsec over
+    Direct Connect may instead advertise the block its private-IP VPN's
+    tunnel endpoints come from (a Transit Gateway's ``transitGatewayCidrBlocks``,
+    or the link's ``outside_cidr`` in the inventory), as long as that block
+    holds no address of any area: the areas are then reached through the
+    tunnels alone.
     Fails for an association that belongs to no declared link, that has no
     ``allowedPrefixes`` (the provider then advertises every network attached
     to the gateway), or that allows a prefix outside those blocks (one failure
     per prefix, a prefix that is not an address range included).
-    Passes when every allowed prefix lies inside the link's area blocks.
+    Passes when every allowed prefix lies inside the link's area blocks or,
+    for IPsec, inside the tunnels' outside block.
     """
 
     def __init__(self) -> None:
@@ -47,6 +63,8 @@ class DirectConnectPrefixes(StackRule):
                 continue
             areas = sorted(local_areas(view, link))
             blocks = link_blocks(view, city, link)
+            if link.encryption == "ipsec":
+                blocks += tunnel_blocks(view, link)
             if unknown(association, "allowedPrefixes"):
                 continue
             prefixes = setting(association, "allowedPrefixes")
@@ -64,6 +82,15 @@ class DirectConnectPrefixes(StackRule):
                         f"link {link.id}: allowed prefix {prefix} lies outside its areas ({', '.join(areas) or 'none'})"
                     )
             yield from self.verdicts(association.urn, failures)
+
+
+def tunnel_blocks(view: StackView, link: LinkInfo) -> list[Network]:
+    """Where an IPsec link's tunnel endpoints may come from, less any block that holds an area's addresses."""
+    found = [parse_network(link.outside_cidr)] if link.outside_cidr is not None else []
+    for gateway in of_type(view, TRANSIT_GATEWAY):
+        cidrs = setting(gateway, "transitGatewayCidrBlocks")
+        found += [parse_network(cidr) for cidr in cidrs] if isinstance(cidrs, list) else []
+    return [block for block in found if block is not None and view.topology.areas_of(block) == {OUTSIDE}]
 
 
 RULE = DirectConnectPrefixes()

@@ -6,7 +6,7 @@ from typing import Any
 
 from kiban.audit.rules.hyb_004_direct_connect_prefixes import RULE
 from tests.kiban.audit.builders import Export, kiban_city
-from tests.kiban.audit.hybrid_city import DX_ASSOCIATION, SiteStack
+from tests.kiban.audit.hybrid_city import DX_ASSOCIATION, TGW, SiteStack
 from tests.kiban.audit.rules.helpers import failures, verdicts
 
 
@@ -45,3 +45,18 @@ def test_a_single_site_stack_is_not_judged() -> None:
     kiban_city(single)
     single.add(DX_ASSOCIATION, "dx", {"allowedPrefixes": ["0.0.0.0/0"]})
     assert verdicts(RULE, single) == []
+
+
+def test_ipsec_over_direct_connect_may_advertise_only_the_tunnels_outside_block() -> None:
+    gc = gc_with("dc1-gc-dx-association", allowedPrefixes=["10.99.0.0/24"])
+    gc.add(TGW, "gc-tgw", {"transitGatewayCidrBlocks": ["10.99.0.0/24"]})
+    assert verdicts(RULE, gc.export) == [(True, "dc1-gc-dx-association", "")]
+    # The inventory may name the block instead of the Transit Gateway.
+    named = gc_with("dc1-gc-dx-association", allowedPrefixes=["10.99.0.0/24"])
+    named.link("dc1-gc")["outside_cidr"] = "10.99.0.0/24"
+    assert failures(RULE, named.export) == []
+    # Without IPsec, the outside block is just another prefix outside the link's areas.
+    gc.link("dc1-gc")["encryption"] = "none"
+    assert failures(RULE, gc.export) == [
+        ("dc1-gc-dx-association", "link dc1-gc: allowed prefix 10.99.0.0/24 lies outside its areas (mynumber)")
+    ]
