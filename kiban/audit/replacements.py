@@ -107,6 +107,20 @@ class UnlessFromTo:
 
 
 @dataclass(frozen=True)
+class WhenFromTo:
+    """A change of ``key`` from ``source`` to ``target`` forces a new resource; any other change does not."""
+
+    key: str
+    source: str
+    target: str
+
+    def forced(self, before: Mapping[str, Any], after: Mapping[str, Any], changed: frozenset[str]) -> tuple[str, ...]:
+        if self.key in changed and (before.get(self.key), after.get(self.key)) == (self.source, self.target):
+            return (self.key,)
+        return ()
+
+
+@dataclass(frozen=True)
 class ForceNew:
     """The force-new facts of one resource type and the provider file they come from."""
 
@@ -244,6 +258,15 @@ FORCE_NEW: dict[str, ForceNew] = {
     ),
     "openstack:networking/floatingIpAssociate:FloatingIpAssociate": _os(
         "networking_floatingip_associate_v2", "floatingIp"
+    ),
+    "openstack:vpnaas/service:Service": _os("vpnaas_service_v2", "routerId", "subnetId", "tenantId", "valueSpecs"),
+    "openstack:vpnaas/ikePolicy:IkePolicy": _os("vpnaas_ike_policy_v2", "tenantId", "valueSpecs"),
+    "openstack:vpnaas/ipSecPolicy:IpSecPolicy": _os("vpnaas_ipsec_policy_v2", "tenantId", "valueSpecs"),
+    "openstack:vpnaas/endpointGroup:EndpointGroup": _os(
+        "vpnaas_endpoint_group_v2", "endpoints", "tenantId", "type", "valueSpecs"
+    ),
+    "openstack:vpnaas/siteConnection:SiteConnection": _os(
+        "vpnaas_site_connection", "ikepolicyId", "ipsecpolicyId", "tenantId", "valueSpecs", "vpnserviceId"
     ),
     "openstack:networking/router:Router": _os(
         "networking_router_v2", "distributed", "tenantId", "valueSpecs", "availabilityZoneHints"
@@ -405,6 +428,74 @@ FORCE_NEW: dict[str, ForceNew] = {
         "ec2/vpc_peering_connection.go", "peerOwnerId", "peerRegion", "peerVpcId", "vpcId"
     ),
     "aws:ec2/internetGateway:InternetGateway": _aws("ec2/vpc_internet_gateway.go"),  # vpcId: detach/attach
+    # The links between sites (issue 13): Transit Gateway, site-to-site VPN, Direct Connect.
+    "aws:ec2transitgateway/transitGateway:TransitGateway": _aws(
+        "ec2/transitgateway_.go",
+        "multicastSupport",
+        # customizeDiff: turning the default route table association or propagation back on re-creates it.
+        conditions=(
+            WhenFromTo("defaultRouteTableAssociation", "disable", "enable"),
+            WhenFromTo("defaultRouteTablePropagation", "disable", "enable"),
+        ),
+    ),
+    "aws:ec2transitgateway/routeTable:RouteTable": _aws("ec2/transitgateway_route_table.go", "transitGatewayId"),
+    "aws:ec2transitgateway/routeTableAssociation:RouteTableAssociation": _aws(
+        "ec2/transitgateway_route_table_association.go", "transitGatewayAttachmentId", "transitGatewayRouteTableId"
+    ),
+    "aws:ec2transitgateway/routeTablePropagation:RouteTablePropagation": _aws(
+        "ec2/transitgateway_route_table_propagation.go", "transitGatewayAttachmentId", "transitGatewayRouteTableId"
+    ),
+    "aws:ec2transitgateway/route:Route": _aws(
+        "ec2/transitgateway_route.go",
+        "blackhole",
+        "destinationCidrBlock",
+        "transitGatewayAttachmentId",
+        "transitGatewayRouteTableId",
+    ),
+    "aws:ec2transitgateway/vpcAttachment:VpcAttachment": _aws(
+        "ec2/transitgateway_vpc_attachment.go", "transitGatewayId", "vpcId"
+    ),
+    # A customer gateway has no update but its tags; bgpAsnExtended (newer than the tree read) is bgpAsn's
+    # 32-bit form and follows it.
+    "aws:ec2/customerGateway:CustomerGateway": _aws(
+        "ec2/vpnsite_customer_gateway.go",
+        "bgpAsn",
+        "bgpAsnExtended",
+        "certificateArn",
+        "deviceName",
+        "ipAddress",
+        "type",
+    ),
+    # The tunnels' IKE/IPsec options, keys and the gateway it attaches to are modified in place.
+    "aws:ec2/vpnConnection:VpnConnection": _aws(
+        "ec2/vpnsite_connection.go",
+        "enableAcceleration",
+        "staticRoutesOnly",
+        "tunnel1InsideCidr",
+        "tunnel1InsideIpv6Cidr",
+        "tunnel2InsideCidr",
+        "tunnel2InsideIpv6Cidr",
+        "tunnelInsideIpVersion",
+        "type",
+    ),
+    "aws:directconnect/gateway:Gateway": _aws("directconnect/gateway.go", "amazonSideAsn", regional=False),
+    "aws:directconnect/gatewayAssociation:GatewayAssociation": _aws(
+        "directconnect/gateway_association.go", "associatedGatewayId", "associatedGatewayOwnerAccountId", "dxGatewayId"
+    ),
+    # bgpAsnLong (newer than the tree read) is bgpAsn's 32-bit form and follows it.
+    "aws:directconnect/transitVirtualInterface:TransitVirtualInterface": _aws(
+        "directconnect/transit_virtual_interface.go",
+        "addressFamily",
+        "amazonAddress",
+        "bgpAsn",
+        "bgpAsnLong",
+        "bgpAuthKey",
+        "connectionId",
+        "customerAddress",
+        "dxGatewayId",
+        "name",
+        "vlan",
+    ),
     "aws:ec2/internetGatewayAttachment:InternetGatewayAttachment": _aws(
         "ec2/vpc_internet_gateway_attachment.go", "internetGatewayId", "vpcId"
     ),

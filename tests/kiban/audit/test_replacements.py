@@ -114,3 +114,11 @@ def test_conditional_replacements() -> None:
     assert forcing(vpc, ["instanceTenancy"], {"instanceTenancy": "default"}, {"instanceTenancy": "dedicated"}) == (
         "instanceTenancy",
     )
+
+
+def test_turning_a_transit_gateways_default_tables_back_on_replaces_it() -> None:
+    gateway = "aws:ec2transitgateway/transitGateway:TransitGateway"
+    off, on = {"defaultRouteTableAssociation": "disable"}, {"defaultRouteTableAssociation": "enable"}
+    assert forcing(gateway, ["defaultRouteTableAssociation"], off, on) == ("defaultRouteTableAssociation",)
+    assert forcing(gateway, ["defaultRouteTableAssociation"], on, off) == ()
+    assert forcing(gateway, ["amazonSideAsn"], {"amazonSideAsn": 64512}, {"amazonSideAsn": 64513}) == ()
