@@ -17,7 +17,7 @@ Pulumi name starts with a link id (``dc1-gc-vpn-1``), or whose AWS tag
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from kiban.audit.facts import Network, overlaps, parse_network
@@ -123,6 +123,7 @@ class HybridCity:
     crossings: tuple[CrossingFlow, ...]
     flows: tuple[Mapping[str, Any], ...]  # the inventory's planned flows, each with its data class
     hosts: tuple[Mapping[str, Any], ...]
+    area_levels: Mapping[str, str] = field(default_factory=dict)  # every area of the city -> its level
 
     @property
     def here(self) -> SiteInfo | None:
@@ -232,7 +233,14 @@ def _read(inventory: Mapping[str, Any]) -> HybridCity | None:
         tuple(crossing for crossing in map(_crossing, _records(inventory.get("cross_site_flows"))) if crossing),
         tuple(_records(inventory.get("flows"))),
         tuple(_records(inventory.get("hosts"))),
+        _text_map(inventory.get("area_levels")),
     )
+
+
+def _text_map(value: Any) -> dict[str, str]:
+    if not isinstance(value, Mapping):
+        return {}
+    return {str(key): item for key, item in value.items() if isinstance(item, str)}
 
 
 def _crossing(item: Mapping[str, Any]) -> CrossingFlow | None:

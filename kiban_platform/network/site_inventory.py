@@ -40,6 +40,11 @@ def links_json(spec: PlatformSpec) -> list[dict[str, Any]]:
             "areas": list(link.areas),
             "initiated_by": link.initiated_by,
             "tunnels": len(link.tunnels),
+            "outside_cidr": (
+                str(link.direct_connect.outside_cidr)
+                if link.direct_connect is not None and link.direct_connect.outside_cidr is not None
+                else None
+            ),
         }
         for link in spec.links
     ]
@@ -95,5 +100,7 @@ def hybrid_inventory(spec: PlatformSpec, site_id: str, inventory: dict[str, Any]
         "sites": sites_json(spec),
         "links": links_json(spec),
         "business_sites": {business.id: business_site(spec, business) for business in spec.businesses},
+        "api_gateways": [business.id for business in spec.businesses if business.api_gateway],
+        "area_levels": {area.id: area.level.value for area in spec.areas},
         "cross_site_flows": city_cross_site_flows(spec),
     }

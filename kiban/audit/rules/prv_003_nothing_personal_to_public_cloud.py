@@ -1,4 +1,4 @@
-"""KB-PRV-003: the city pushes nothing above anonymized to a public cloud (unless the site's ceiling allows it)."""
+"""KB-PRV-003: the city pushes nothing above anonymized to a public cloud."""
 
 from __future__ import annotations
 
@@ -11,15 +11,17 @@ from kiban.audit.rules.base import Outcome, StackRule
 
 
 class NothingPersonalToPublicCloud(StackRule):
-    """A flow the city opens toward a public-cloud site carries nothing above ``anonymized``, or the site's ceiling.
+    """A flow the city opens toward a public-cloud site carries nothing above ``anonymized``.
 
     Applies to a site stack of a spec with sites (its ``inventory`` names its
     ``site``) and to each cross-site flow (inventory ``cross_site_flows``) with
     an end at this site that the city can open toward a ``public_cloud`` site:
     one from a city site to it, or a two-way flow with it at either end.
-    Fails when the flow's data class is above the site's ceiling (inventory
-    ``sites[].ceiling``; ``anonymized`` when it gives none), or is not given
-    (an unclassed flow may carry anything).
+    Fails when the flow's data class is above ``anonymized``, or is not given
+    (an unclassed flow may carry anything). A public-cloud site's higher
+    ceiling (its クラウド例外 or 委託 handling) covers what a resident's own
+    service holds and calls in with, one way; it never lets the city push
+    personal data out (the same rule as ``kiban validate``'s).
     Passes when none of these holds: one verdict per flow, on the stack.
     """
 
@@ -48,8 +50,7 @@ class NothingPersonalToPublicCloud(StackRule):
                 cloud = crossing.source.site if source_public else crossing.destination.site
             else:
                 continue
-            site = city.sites.get(cloud) if cloud is not None else None
-            ceiling = site.ceiling if site is not None and rank(site.ceiling) is not None else ANONYMIZED
+            ceiling = ANONYMIZED
             data = rank(crossing.data)
             if data is None:
                 yield self.fail(urn, f"flow {crossing.label} toward public cloud {cloud} names no data class")

@@ -54,7 +54,10 @@ def test_city_wide_facts_are_in_every_site_inventory() -> None:
         "areas": ["mynumber"],
         "initiated_by": None,
         "tunnels": 2,
+        "outside_cidr": "172.16.200.0/24",
     }
+    assert first["area_levels"] == {"mynumber": "high", "lgwan": "middle", "internet": "internet", "public": "public"}
+    assert first["api_gateways"] == []
     crossing = {flow["flow"]: flow for flow in first["cross_site_flows"]}
     assert crossing["portal-shinsei"]["basis"] == "consent" and crossing["portal-shinsei"]["link"] == "portal-dc1"
     assert crossing["gc-to-dc1-renkei"]["from"] == {"site": "gc", "area": "mynumber", "end": "integration_hub@mynumber"}

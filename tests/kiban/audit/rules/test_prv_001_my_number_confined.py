@@ -28,7 +28,7 @@ def test_my_number_toward_a_public_cloud_or_a_lower_area_fails() -> None:
         (
             "kiban-sample-hybrid-dc1",
             "my_number flow portal-shinsei (portal:public_service:resident-portal → dc1:integration_hub@internet): "
-            "area public at portal is not carried here",
+            "area public at portal is unknown",
         ),
         (
             "kiban-sample-hybrid-dc1",
@@ -55,3 +55,11 @@ def test_a_single_site_stack_is_not_judged() -> None:
     single = Export()
     kiban_city(single)
     assert verdicts(RULE, single) == []
+
+
+def test_a_far_area_takes_its_level_from_the_citys_area_levels() -> None:
+    dc1 = SiteStack("dc1")
+    dc1.crossing("portal-shinsei")["data"] = "my_number"
+    dc1.inventory["area_levels"] = {"public": "public", "internet": "internet", "mynumber": "high"}
+    messages = [message for _, message in failures(RULE, dc1.export)]
+    assert any(message.endswith("area public at portal is public") for message in messages), messages
