@@ -85,3 +85,13 @@ def test_a_site_render_is_byte_identical_across_runs(tmp_path: Path) -> None:
         result = runner.invoke(app, ["render", "--stack", "sample-hybrid-portal", "--out", str(out), "--quiet"])
         assert result.exit_code == 0, result.output
     assert first.read_bytes() == second.read_bytes()
+
+
+@pytest.mark.slow  # renders dc1 once more, reading its peers' session renders
+def test_a_site_that_reads_its_peers_renders_byte_identical_again(tmp_path: Path) -> None:
+    files = hybrid_render_files()
+    again = tmp_path / "dc1.json"
+    references = [f"--reference={name}={files[name]}" for name in ("sample-hybrid-gc", "sample-hybrid-portal")]
+    result = runner.invoke(app, ["render", "--stack", "sample-hybrid-dc1", "--out", str(again), "--quiet", *references])
+    assert result.exit_code == 0, result.output
+    assert again.read_bytes() == files["sample-hybrid-dc1"].read_bytes()

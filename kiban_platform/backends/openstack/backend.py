@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -25,6 +24,7 @@ from kiban_platform.backends import Backend, HostGroupDeployment, TargetError, t
 from kiban_platform.backends.handles import AreaNetwork, DeployedGroup, DeployedTenant, VendorAccess, Zones, own
 from kiban_platform.backends.openstack.checks import link_problems, spec_problems
 from kiban_platform.backends.openstack.groups import Scope, deploy_group
+from kiban_platform.backends.openstack.handles import OpenStackAreaNetwork, OpenStackVendorAccess
 from kiban_platform.backends.openstack.links import site_links
 from kiban_platform.backends.openstack.settings import OpenStackSettings
 from kiban_platform.backends.openstack.sizing import GroupShape, allocation_pool, project_quotas
@@ -54,23 +54,6 @@ _INHERITED_PROVIDER_KEYS = {
 def vendor_resource_name(vendor: str) -> str:
     """A stable ASCII resource name for a vendor named in Japanese: the same vendor, the same name."""
     return "vendor-" + hashlib.sha256(vendor.encode("utf-8")).hexdigest()[:12]
-
-
-@dataclass(frozen=True)
-class OpenStackAreaNetwork(AreaNetwork):
-    """An area's platform segment: its VLAN network and a subnet per middleware role (none without middleware)."""
-
-    platform_network: openstack.networking.Network | None
-    platform_subnets: Mapping[MiddlewareRole, openstack.networking.Subnet]
-
-
-@dataclass(frozen=True)
-class OpenStackVendorAccess(VendorAccess):
-    """The role vendors and operators get on a business project, and each vendor's Keystone group id."""
-
-    role_id: pulumi.Output[str]
-    operator_group_id: pulumi.Output[str]
-    vendor_groups: Mapping[str, pulumi.Output[str]]
 
 
 class OpenStackBackend(Backend):

@@ -25,7 +25,7 @@ from kiban_platform.network.sites import PlannedLink
 from kiban_platform.spec.model import MiddlewareRole
 
 if TYPE_CHECKING:
-    from kiban_platform.backends.openstack.backend import OpenStackAreaNetwork
+    from kiban_platform.backends.openstack.handles import OpenStackAreaNetwork
 
 # The same proposal as the AWS end (``backends.aws.links``): IKEv2, AES-256, SHA-256, DH group 14.
 IKE_VERSION = "v2"

@@ -14,7 +14,7 @@ import pytest
 from kiban.mock_runtime import STACK_TYPE, Registration, mock_id, qualified_type
 from kiban_platform.backends import TargetError, create_backend
 from kiban_platform.backends.handles import AreaNetwork, Zones, own
-from kiban_platform.backends.openstack.backend import OpenStackAreaNetwork
+from kiban_platform.backends.openstack.handles import OpenStackAreaNetwork
 from kiban_platform.components import MiddlewareTier, MiddlewareTierArgs
 from kiban_platform.components.deployments import middleware_deployments
 from kiban_platform.spec.model import MiddlewareRole

@@ -15,7 +15,7 @@ import pytest
 from kiban.mock_runtime import STACK_TYPE, Registration, qualified_type
 from kiban_platform.backends import create_backend
 from kiban_platform.backends.handles import AreaNetwork, DeployedGroup, Zones
-from kiban_platform.backends.openstack.backend import OpenStackAreaNetwork, OpenStackVendorAccess
+from kiban_platform.backends.openstack.handles import OpenStackAreaNetwork, OpenStackVendorAccess
 from kiban_platform.components import SecurityArea, SecurityAreaArgs
 from kiban_platform.templates import area_services
 from tests.kiban_platform.components.alone import Plans, inputs, of_type, run_alone, tiny_plans

@@ -20,7 +20,7 @@ from pulumi.runtime.mocks import MockCallArgs
 from kiban.mock_runtime import KibanMocks, Registration
 from kiban_platform.backends import TargetError, create_backend
 from kiban_platform.backends.handles import AreaNetwork
-from kiban_platform.backends.openstack.backend import OpenStackAreaNetwork
+from kiban_platform.backends.openstack.handles import OpenStackAreaNetwork
 from kiban_platform.network.sites import PlannedLink, plan_links, site_view
 from kiban_platform.spec.load import load_spec
 from kiban_platform.spec.model import Endpoint, MiddlewareRole, PlatformSpec
