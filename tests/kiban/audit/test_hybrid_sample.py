@@ -10,10 +10,15 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
+
 from kiban.audit.diff import diff_states
 from kiban.audit.diff_checks.diff_019_pia import PIA_NOTE
 from kiban.audit.engine import run_audit
 from kiban.audit.state import state_from_document
+
+# The three site renders (a minute or more): CI's `pytest -m slow`.
+pytestmark = pytest.mark.slow
 
 # The hybrid rules that have something to judge at each site; the others do not apply there (no
 # Direct Connect at dc1's or the portal's end, only gc is a Government Cloud, no flow the city opens
