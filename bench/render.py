@@ -169,7 +169,9 @@ for node in json.load(open(GRAPH, encoding="utf-8")):
         depends_on=[made[urn] for urn in node["deps"]],
         provider=made.get(node["provider"]),
     )
-    if node["custom"]:
+    if node.get("external"):
+        made[node["urn"]] = pulumi.StackReference(node["name"], stack_name=node["inputs"]["name"], opts=opts)
+    elif node["custom"]:
         inputs = snake(node["inputs"])
         inputs.pop("version", None)  # a provider's plugin version is an option, not an argument
         made[node["urn"]] = provider_class(node["type"])(node["name"], opts=opts, **inputs)
@@ -203,6 +205,7 @@ def measure_graph(factor: int, folder: Path) -> dict[str, Any]:
                 "type": resource["type"],
                 "name": resource["urn"].rsplit("::", 1)[1],
                 "custom": resource["custom"],
+                "external": resource.get("external", False),
                 "parent": resource.get("parent"),
                 "deps": resource.get("dependencies", []),
                 "provider": resource.get("provider", "::").rsplit("::", 1)[0],

@@ -72,6 +72,7 @@ class Registration:
     # The resource options the engine keeps in the state, in its JSON field names; only those set.
     options: dict[str, Any] = field(default_factory=dict)
     source_position: str = ""  # "project:///<file>#<line>,<column>", as the engine stores it
+    external: bool = False  # read, not managed (a StackReference): the engine keeps it in the state as external
 
 
 class DuplicateUrnError(Exception):
@@ -220,6 +221,42 @@ class RecordingMonitor(MockMonitor):
 
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         return make_urn(self.stack, self.project, parent, type_, name)
+
+    def ReadResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
+        """A read (a StackReference): answered by the mocks, and kept in the state as the engine keeps it.
+
+        The engine stores a read resource as ``external``, with its inputs and what it read; the
+        resources that depend on it name its URN, so a state without it would not import.
+        """
+        response = super().ReadResource(request)  # type: ignore[no-untyped-call]
+        read = self.resources[response.urn]
+        inputs = {key: value for key, value in _as_json(request.properties).items() if value is not None}
+        outputs = dict(read.state)
+        secret_names = outputs.get("secretOutputNames") or []
+        if isinstance(outputs.get("outputs"), dict):
+            outputs["outputs"] = {
+                name: rpc.wrap_rpc_secret(value) if name in secret_names else value
+                for name, value in outputs["outputs"].items()
+            }
+        registration = Registration(
+            urn=response.urn,
+            type=request.type,
+            custom=True,
+            parent=request.parent,
+            dependencies=sorted(set(request.dependencies)),
+            property_dependencies={},
+            provider=request.provider,
+            version=request.version,
+            inputs=inputs,
+            id=str(read.id),
+            outputs=outputs,
+            external=True,
+        )
+        with self._lock:
+            if response.urn in self.registrations:
+                raise DuplicateUrnError(f"duplicate resource URN {response.urn}")
+            self.registrations[response.urn] = registration
+        return response
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
         urn = self.make_urn(request.parent, request.type, request.name)

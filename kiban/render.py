@@ -322,6 +322,8 @@ def _resource_json(registration: Registration, provider: str, crypter: Passphras
     resource: dict[str, Any] = {"urn": urn, "custom": registration.custom, "type": registration.type}
     if registration.custom:
         resource["id"] = registration.id
+    if registration.external:
+        resource["external"] = True
     if registration.inputs:
         resource["inputs"] = _seal(registration.inputs, crypter, f"{urn}:inputs")
     if registration.outputs:
