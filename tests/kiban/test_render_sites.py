@@ -95,3 +95,23 @@ def test_a_site_that_reads_its_peers_renders_byte_identical_again(tmp_path: Path
     result = runner.invoke(app, ["render", "--stack", "sample-hybrid-dc1", "--out", str(again), "--quiet", *references])
     assert result.exit_code == 0, result.output
     assert again.read_bytes() == files["sample-hybrid-dc1"].read_bytes()
+
+
+@pytest.mark.slow  # the three site renders
+def test_every_site_state_is_whole_and_keeps_what_it_read() -> None:
+    """Every parent, provider and dependency a resource names is in the state (as `pulumi stack import`
+    requires); a StackReference is kept as the engine keeps a read resource: external, with what it read."""
+    for stack, file in hybrid_render_files().items():
+        resources = json.loads(file.read_text(encoding="utf-8"))["deployment"]["resources"]
+        urns = {resource["urn"] for resource in resources}
+        for resource in resources:
+            named = [
+                *resource.get("dependencies", []),
+                resource.get("parent"),
+                resource.get("provider", "").rsplit("::", 1)[0],
+            ]
+            assert all(urn in urns for urn in named if urn), (stack, resource["urn"])
+        references = [r for r in resources if r["type"] == "pulumi:pulumi:StackReference"]
+        expected = {"sample-hybrid-gc", "sample-hybrid-portal"} if stack.endswith("dc1") else set()
+        assert {r["inputs"]["name"] for r in references} == expected
+        assert all(r["external"] is True for r in references)
