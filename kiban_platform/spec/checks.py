@@ -30,6 +30,7 @@ from kiban_platform.spec.numbering import (
     segment_count,
     usable_hosts,
 )
+from kiban_platform.spec.operations_checks import operations_flow_problems, operations_problems
 from kiban_platform.spec.problems import FieldPath, Problem, format_path
 from kiban_platform.spec.problems import duplicate_problems as _duplicates
 
@@ -507,8 +508,13 @@ def _check_management(spec: PlatformSpec) -> Iterator[Problem]:
 
 
 def check_spec(spec: PlatformSpec) -> list[Problem]:
-    """Every whole-spec problem, in the order of the sections of the spec."""
-    return [
+    """Every whole-spec problem, in the order of the sections of the spec.
+
+    The flows ``operations`` plans are checked last, and only on a spec with no other problem: a
+    problem of theirs is then the plane's (its manager's place, its data class), never an echo of
+    one reported elsewhere.
+    """
+    problems = [
         *_check_unique_ids(spec),
         *_check_areas(spec),
         *_check_area_references(spec),
@@ -519,4 +525,6 @@ def check_spec(spec: PlatformSpec) -> list[Problem]:
         *_check_flows(spec),
         *_check_management(spec),
         *hybrid_problems(spec),
+        *operations_problems(spec),
     ]
+    return problems or operations_flow_problems(spec)
