@@ -510,11 +510,11 @@ def _check_management(spec: PlatformSpec) -> Iterator[Problem]:
 def check_spec(spec: PlatformSpec) -> list[Problem]:
     """Every whole-spec problem, in the order of the sections of the spec.
 
-    The flows ``operations`` plans are checked last, and only on a spec with no other problem: a
-    problem of theirs is then the plane's (its manager's place, its data class), never an echo of
-    one reported elsewhere.
+    The flows ``operations`` plans are checked last, and only when the rest of the spec has no
+    problem: a problem of theirs is then the plane's (its manager's place, its data class), never an
+    echo of one reported elsewhere.
     """
-    problems = [
+    others = [
         *_check_unique_ids(spec),
         *_check_areas(spec),
         *_check_area_references(spec),
@@ -525,6 +525,5 @@ def check_spec(spec: PlatformSpec) -> list[Problem]:
         *_check_flows(spec),
         *_check_management(spec),
         *hybrid_problems(spec),
-        *operations_problems(spec),
     ]
-    return problems or operations_flow_problems(spec)
+    return [*others, *operations_problems(spec), *([] if others else operations_flow_problems(spec))]

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from kiban_platform.spec.fields import IDENTIFIER_PATTERN
-from kiban_platform.spec.hybrid import runs_at
+from kiban_platform.spec.hybrid import links_carrying, runs_at
 from kiban_platform.spec.model import Flow, MiddlewareRole, PlatformSpec, Port
 from kiban_platform.spec.operations import (
     MONITORING_PORTS,
@@ -130,16 +130,18 @@ def valid_flow_id(flow_id: str) -> bool:
 
 
 def planned_operations_flows(spec: PlatformSpec) -> list[RelayFlow]:
-    """Every relay's flow toward its manager (none without ``operations``); ids that cannot be ids are left out
-    (the checks report them)."""
+    """Every relay's flow toward its manager (none without ``operations``). A relay with no manager in its area,
+    no link carrying it, or an id too long gets none: the checks report it (``spec.operations_checks``)."""
     if spec.operations is None or not spec.sites:
         return []
     planned: list[RelayFlow] = []
     for plane, config in spec.operations.planes():
         if not plane_ports(spec, plane, config):
             continue  # no job_management service: reported by the checks
+        managed = manager_areas(spec, plane, config)
         for site_id, area_id in relay_places(spec, plane, config):
-            if valid_flow_id(operations_flow_id(plane, site_id, area_id)):
+            reachable = area_id in managed and links_carrying(spec, site_id, manager_site(config), {area_id})
+            if reachable and valid_flow_id(operations_flow_id(plane, site_id, area_id)):
                 flow = _flow(spec, plane, config, site_id, area_id)
                 planned.append(RelayFlow(plane, plane_role(plane), site_id, area_id, manager_site(config), flow))
     return planned
