@@ -25,17 +25,19 @@ class OperationsCoverage(StackRule):
     """Every host group of the inventory reaches its area's monitoring (which also collects logs) and,
     for a batch tier, its area's job manager; at a site stack, those reach the city's one plane.
 
-    Reads the stack's ``inventory``: its hosts (by host group and area) and planned rules (``flows``).
-    One verdict per host group, on the stack. A host group fails when no planned rule lets it open
-    connections to ``monitoring@<area>`` (a batch tier: also ``job_management@<area>``), unless it is
-    that role itself. A single-site stack, or a site stack of a spec without ``operations``, declares
-    no plane: an area whose middleware has no such role is not judged for it. A site stack with
-    ``operations`` also fails a host group when, for the monitoring, log and (batch tiers) job
-    planes: at a relay's site, the relay of its area (the role in that area here) has no cross-site
-    flow toward the manager's site in ``cross_site_flows`` or this stack does not install it; at the
-    manager's site, the role does not run in its area. At the manager's site one more verdict per
-    plane fails when a relay's flow is not admitted by the manager's rules. A stack with no hosts in
-    its inventory (a public cloud's) has nothing to judge.
+    Reads the stack's ``inventory``: its hosts (by host group and area), its planned rules (``flows``)
+    and, at a site stack, ``operations`` and ``cross_site_flows``. One verdict per host group, on the
+    stack; a stack with no hosts in its inventory (a public cloud's) has nothing to judge.
+    Fails when a host group (other than the role itself) has no planned rule to
+    ``monitoring@<area>``, or a batch tier none to ``job_management@<area>``. A single-site stack,
+    or a site stack of a spec without ``operations``, declares no plane: an area whose middleware
+    has no such role is not judged for it. A site stack with ``operations`` also fails a host group
+    when, for the monitoring, log and (batch tiers) job planes: at a relay's site, the relay of its
+    area (the role in that area here) has no cross-site flow toward the manager's site in
+    ``cross_site_flows``, or this stack does not install it; at the manager's site, the role does
+    not run in its area. At the manager's site one more verdict per plane fails when a relay's flow
+    is not admitted by the manager's rules.
+    Passes when none of these holds.
     """
 
     def __init__(self) -> None:

@@ -18,15 +18,17 @@ class TimeAndNames(StackRule):
     """Every host group takes its time and names from its area's ``time_name`` servers, and at a site
     stack those follow the declared authority.
 
-    Reads the stack's ``inventory``. One verdict per host group, on the stack. A host group (other
-    than ``time_name`` itself) fails when no planned rule lets it reach ``time_name@<area>``; in a
-    single-site stack, or a site stack without ``operations``, an area with no ``time_name`` is not
-    judged. A site stack with a ``time_name`` plane in ``operations`` also fails a host group when,
-    at a site other than the authority's, its area's relay has no cross-site flow toward the
-    authority's site in ``cross_site_flows`` carrying both 123/udp and 53/udp, or this stack does not
-    install it; at the authority's site, when the authority does not run in its area. At the
-    authority's site one more verdict fails when a relay's flow is not admitted. A stack with no
-    hosts has nothing to judge.
+    Reads the stack's ``inventory``. One verdict per host group, on the stack; a stack with no hosts
+    has nothing to judge.
+    Fails when a host group (other than ``time_name`` itself) has no planned rule to
+    ``time_name@<area>``; in a single-site stack, or a site stack without ``operations``, an area
+    with no ``time_name`` is not judged. A site stack with a ``time_name`` plane in ``operations``
+    also fails a host group when, at a site other than the authority's, its area's relay has no
+    cross-site flow toward the authority's site in ``cross_site_flows``, the flow lacks 123/udp or
+    53/udp (time and names both lead there), or this stack does not install it; at the authority's
+    site, when the authority does not run in its area. At the authority's site one more verdict
+    fails when a relay's flow is not admitted.
+    Passes when none of these holds.
     """
 
     def __init__(self) -> None:
