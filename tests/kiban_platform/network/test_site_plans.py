@@ -17,25 +17,13 @@ from tests.conftest import REPO, SAMPLE_SPEC
 
 HYBRID = load_spec(REPO / "specs" / "sample-hybrid.yaml")
 
-# The flows the sample's operations planes need: gc's relays toward the managers at dc1, over dc1-gc.
-OPERATIONS_FLOWS = [
-    "ops-monitoring-gc-mynumber",
-    "ops-jobs-gc-mynumber",
-    "ops-logs-gc-mynumber",
-    "ops-time-name-gc-mynumber",
-]
-
 
 def test_the_cross_site_flows_are_the_inventorys_with_an_end_at_the_site_shown() -> None:
     every = city_cross_site_flows(HYBRID)
     assert cross_site_flows_at(HYBRID) == every
-    assert [flow["flow"] for flow in every] == ["gc-to-dc1-renkei", "portal-shinsei", *OPERATIONS_FLOWS]
-    assert [flow["flow"] for flow in cross_site_flows_at(HYBRID, "gc")] == ["gc-to-dc1-renkei", *OPERATIONS_FLOWS]
-    assert [flow["flow"] for flow in cross_site_flows_at(HYBRID, "dc1")] == [
-        "gc-to-dc1-renkei",
-        "portal-shinsei",
-        *OPERATIONS_FLOWS,
-    ]
+    assert [flow["flow"] for flow in every] == ["gc-to-dc1-renkei", "portal-shinsei"]
+    assert [flow["flow"] for flow in cross_site_flows_at(HYBRID, "gc")] == ["gc-to-dc1-renkei"]
+    assert [flow["flow"] for flow in cross_site_flows_at(HYBRID, "dc1")] == ["gc-to-dc1-renkei", "portal-shinsei"]
     assert every[0]["from"] == {"site": "gc", "area": "mynumber", "end": "integration_hub@mynumber"}
     assert (every[1]["data"], every[1]["basis"], every[1]["link"]) == ("personal", "consent", "portal-dc1")
 
@@ -74,7 +62,7 @@ def test_one_site_shows_its_links_and_the_flows_with_an_end_there_only() -> None
     document = hybrid_network_plan_json(HYBRID, "gc")
     assert [site["id"] for site in document["sites"]] == ["gc"]
     assert [link["id"] for link in document["links"]] == ["dc1-gc"]
-    assert [flow["flow"] for flow in document["cross_site_flows"]] == ["gc-to-dc1-renkei", *OPERATIONS_FLOWS]
+    assert [flow["flow"] for flow in document["cross_site_flows"]] == ["gc-to-dc1-renkei"]
     assert list(document["site_plans"]) == ["gc"]
     assert [link.id for link in site_links(HYBRID, "portal")] == ["portal-dc1"]
 

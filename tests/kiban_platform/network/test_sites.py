@@ -32,15 +32,6 @@ def single() -> PlatformSpec:
     return load_spec(REPO / "specs" / "sample-city.yaml")
 
 
-# The flows the sample's operations planes need: gc's relays toward the managers at dc1, over dc1-gc.
-OPERATIONS_FLOWS = [
-    "ops-monitoring-gc-mynumber",
-    "ops-jobs-gc-mynumber",
-    "ops-logs-gc-mynumber",
-    "ops-time-name-gc-mynumber",
-]
-
-
 def test_each_business_is_planned_at_exactly_one_site() -> None:
     spec = hybrid()
     seen: list[str] = []
@@ -90,7 +81,7 @@ def test_a_cross_site_flow_is_the_same_rule_seen_from_each_end() -> None:
 def test_cross_site_flows_know_their_link_and_direction() -> None:
     spec = hybrid()
     found = {crossing.flow.id: crossing for crossing in cross_site_flows(spec, "dc1")}
-    assert set(found) == {"gc-to-dc1-renkei", "portal-shinsei", *OPERATIONS_FLOWS}
+    assert set(found) == {"gc-to-dc1-renkei", "portal-shinsei"}
     assert not found["gc-to-dc1-renkei"].outgoing and found["gc-to-dc1-renkei"].link is not None
     assert found["gc-to-dc1-renkei"].link.id == "dc1-gc"
     portal = found["portal-shinsei"]
@@ -110,7 +101,7 @@ def test_links_are_seen_from_both_ends() -> None:
     from_dc1 = {planned.link.id: planned for planned in plan_links(spec, "dc1")}
     mirror = from_dc1["dc1-gc"]
     assert from_gc.local_prefixes == mirror.peer_prefixes and from_gc.peer_prefixes == mirror.local_prefixes
-    assert [crossing.flow.id for crossing in from_gc.flows] == ["gc-to-dc1-renkei", *OPERATIONS_FLOWS]
+    assert [crossing.flow.id for crossing in from_gc.flows] == ["gc-to-dc1-renkei"]
     portal_link = from_dc1["portal-dc1"]
     # The portal dials; dc1 only responds.
     assert not portal_link.dials and portal_link.peer_dials
