@@ -86,7 +86,8 @@ def test_the_planned_flows_are_cross_site_flows_both_ends_install(operated: Path
     at_dc1 = {crossing.flow.id: crossing for crossing in cross_site_flows(spec, "dc1")}
     for flow_id in OPERATIONS_FLOWS:
         assert at_gc[flow_id].outgoing and not at_dc1[flow_id].outgoing  # the relay opens toward the manager
-        assert at_gc[flow_id].link is not None and at_gc[flow_id].link.id == "dc1-gc"
+        link = at_gc[flow_id].link
+        assert link is not None and link.id == "dc1-gc"
     view = site_view(spec, "gc")
     assert view.operations is None and {flow.id for flow in view.flows} >= set(OPERATIONS_FLOWS)
 
