@@ -48,12 +48,17 @@ def validate_command(
         except TargetError as error:
             raise fail(f"validate: {error}") from None
         platform = or_exit(lambda: load_spec(spec, lambda checked: target_problems(target, checked)))
+    from kiban_platform.spec.operations_plan import operations_flow_ids
+
     blades = sum(len(chassis.blades) for chassis in platform.failure_domains.chassis)
+    planned = len(operations_flow_ids(platform))
     typer.echo(
         f"{spec}: valid: {platform.municipality.name} ({platform.municipality.name_en}), "
         f"{len(platform.areas)} areas, {len(platform.businesses)} businesses, "
         f"{len(platform.middleware.items())} middleware roles, "
-        f"{len(platform.failure_domains.chassis)} chassis / {blades} blades, {len(platform.flows)} declared flows"
+        f"{len(platform.failure_domains.chassis)} chassis / {blades} blades, "
+        f"{len(platform.flows) - planned} declared flows"
+        + (f", {planned} planned for the operations planes" if planned else "")
         + (f"; fits target {target}" if target is not None else "")
     )
 

@@ -2,8 +2,8 @@
 
 A spec without sites keeps exactly today's inventory; a site stack's inventory adds the site of
 every host and flow end, the data class of every declared flow, and the city-wide facts (all sites,
-all links, where every business runs, every cross-site flow) so that an audit or a diff of any one
-site's state sees a business move, a data class rise or a link weakened (HYBRID.md §6.4).
+all links, where every business runs, every cross-site flow, the operations planes) so that an audit
+or a diff of any one site's state sees a business move, a data class rise or a link weakened (HYBRID.md §6.4).
 """
 
 from __future__ import annotations
@@ -13,6 +13,13 @@ from typing import Any
 from kiban_platform.network.sites import REMOTE_SEPARATOR, cross_site_flows, site_of
 from kiban_platform.spec.hybrid import business_site, endpoint_site, links_carrying
 from kiban_platform.spec.model import PlatformSpec
+from kiban_platform.spec.operations import manager_site
+from kiban_platform.spec.operations_plan import (
+    manager_areas,
+    plane_ports,
+    plane_role,
+    planned_operations_flows,
+)
 
 
 def sites_json(spec: PlatformSpec) -> list[dict[str, Any]]:
@@ -74,6 +81,36 @@ def city_cross_site_flows(spec: PlatformSpec) -> list[dict[str, Any]]:
     return found
 
 
+def operations_json(spec: PlatformSpec) -> dict[str, Any] | None:
+    """The city's operations planes: per plane its role, manager's site and areas, relay kind, ports, data
+    class, and each relay (site, area, host group, the id of its flow toward the manager); None when the
+    spec declares no ``operations``."""
+    if spec.operations is None:
+        return None
+    relays = planned_operations_flows(spec)
+    return {
+        plane.value: {
+            "role": plane_role(plane).value,
+            "manager_site": manager_site(config),
+            "manager_areas": manager_areas(spec, plane, config),
+            "relay": config.relay.value,
+            "ports": [str(port) for port in plane_ports(spec, plane, config)],
+            "data": config.data.value,
+            "relays": [
+                {
+                    "site": relay.site,
+                    "area": relay.area,
+                    "group": f"{relay.role.value}@{relay.area}",
+                    "flow": relay.flow.id,
+                }
+                for relay in relays
+                if relay.plane == plane
+            ],
+        }
+        for plane, config in spec.operations.planes()
+    }
+
+
 def hybrid_inventory(spec: PlatformSpec, site_id: str, inventory: dict[str, Any]) -> dict[str, Any]:
     """``inventory`` (built on ``site_view(spec, site_id)``) with the hybrid keys; a new dict."""
     site_of(spec, site_id)
@@ -103,4 +140,5 @@ def hybrid_inventory(spec: PlatformSpec, site_id: str, inventory: dict[str, Any]
         "api_gateways": [business.id for business in spec.businesses if business.api_gateway],
         "area_levels": {area.id: area.level.value for area in spec.areas},
         "cross_site_flows": city_cross_site_flows(spec),
+        "operations": operations_json(spec),
     }

@@ -192,6 +192,7 @@ def _site_without_flows(spec: PlatformSpec, site_id: str) -> PlatformSpec:
             "sites": [],
             "links": [],
             "public_services": [],
+            "operations": None,  # its flows are in the view's flows already; a view is one implicit site
         }
     )
 

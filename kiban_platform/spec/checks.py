@@ -30,6 +30,7 @@ from kiban_platform.spec.numbering import (
     segment_count,
     usable_hosts,
 )
+from kiban_platform.spec.operations_checks import operations_flow_problems, operations_problems
 from kiban_platform.spec.problems import FieldPath, Problem, format_path
 from kiban_platform.spec.problems import duplicate_problems as _duplicates
 
@@ -507,8 +508,13 @@ def _check_management(spec: PlatformSpec) -> Iterator[Problem]:
 
 
 def check_spec(spec: PlatformSpec) -> list[Problem]:
-    """Every whole-spec problem, in the order of the sections of the spec."""
-    return [
+    """Every whole-spec problem, in the order of the sections of the spec.
+
+    The flows ``operations`` plans are checked last, and only when the rest of the spec has no
+    problem: a problem of theirs is then the plane's (its manager's place, its data class), never an
+    echo of one reported elsewhere.
+    """
+    others = [
         *_check_unique_ids(spec),
         *_check_areas(spec),
         *_check_area_references(spec),
@@ -520,3 +526,4 @@ def check_spec(spec: PlatformSpec) -> list[Problem]:
         *_check_management(spec),
         *hybrid_problems(spec),
     ]
+    return [*others, *operations_problems(spec), *([] if others else operations_flow_problems(spec))]

@@ -1,4 +1,4 @@
-"""The building blocks every spec model shares: the strict base model, identifiers, networks, VLAN IDs.
+"""The building blocks every spec model shares: the strict base model, identifiers, networks, VLAN IDs, ports.
 
 Kept apart from ``spec.model`` so that the city's models and the hybrid ones (``spec.sites``,
 ``spec.privacy``) both build on them without importing each other.
@@ -7,9 +7,20 @@ Kept apart from ``spec.model`` so that the city's models and the hybrid ones (``
 from __future__ import annotations
 
 import ipaddress
+import re
+from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
 IDENTIFIER_PATTERN = r"^[a-z][a-z0-9-]{0,30}[a-z0-9]$"
 Identifier = Annotated[
@@ -58,3 +69,58 @@ class StrictModel(BaseModel):
 # A tunnel's inside addresses are link-local by design (169.254.0.0/16), so they are networks
 # written as text but not the routable unicast of ``Cidr``.
 LinkCidr = Annotated[ipaddress.IPv4Network, BeforeValidator(_cidr_text)]
+
+
+class Protocol(StrEnum):
+    TCP = "tcp"
+    UDP = "udp"
+
+
+class Port(StrictModel):
+    """A listening port or port range; written in YAML as 443, "443/tcp" or "8000-8010/udp"."""
+
+    protocol: Protocol = Protocol.TCP
+    first: int = Field(ge=1, le=65535)
+    last: int = Field(ge=1, le=65535)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Port:
+        if self.first > self.last:
+            raise ValueError(f"port range {self.first}-{self.last} is reversed")
+        return self
+
+    def __str__(self) -> str:
+        span = str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
+        return f"{span}/{self.protocol}"
+
+
+_PORT_TEXT = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?(?:/(tcp|udp))?$")
+
+
+def _parse_port(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value  # let pydantic report the wrong type
+    if isinstance(value, int):
+        return {"first": value, "last": value}
+    if isinstance(value, str):
+        match = _PORT_TEXT.match(value.strip())
+        if match is None:
+            raise ValueError(f"'{value}' is not a port: write 443, '443/tcp' or '8000-8010/udp'")
+        first, last, protocol = match.groups()
+        return {"first": int(first), "last": int(last or first), "protocol": protocol or "tcp"}
+    return value
+
+
+PortSpec = Annotated[
+    Port,
+    BeforeValidator(_parse_port),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "integer", "minimum": 1, "maximum": 65535},
+                {"type": "string", "pattern": r"^\d{1,5}(-\d{1,5})?(/(tcp|udp))?$"},
+            ],
+            "description": "443, '443/tcp' or '8000-8010/udp'",
+        }
+    ),
+]

@@ -110,12 +110,23 @@ def hybrid_problems(spec: PlatformSpec) -> list[Problem]:
     ]
 
 
+def flow_problems(spec: PlatformSpec) -> list[Problem]:
+    """The site and data rules of every flow of ``spec`` (at ``flows[i]``): for flows kiban plans itself
+    (``spec.operations_checks``), held to exactly the rules a declared flow is held to."""
+    return [*_check_flow_sites(spec), *_check_flow_data(spec)]
+
+
 def _fields_needing_sites(spec: PlatformSpec) -> Iterator[Problem]:
     why = "needs `sites`: without them the spec is one implicit site"
     if spec.links:
         yield Problem(("links",), f"links join sites; the spec {why}")
     if spec.public_services:
         yield Problem(("public_services",), f"a public service sits at a public-cloud site; the spec {why}")
+    if spec.operations is not None:
+        yield Problem(
+            ("operations",),
+            f"operations places each manager at a site; the spec {why}, whose planes are its middleware",
+        )
     for index, business in enumerate(spec.businesses):
         if business.site is not None:
             yield Problem(("businesses", index, "site"), f"the spec {why}")

@@ -8,16 +8,13 @@ No Pulumi import here: the model is shared by plans, audit and verify.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
-    BeforeValidator,
     Field,
     PositiveInt,
-    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -26,8 +23,12 @@ from kiban_platform.spec.fields import IDENTIFIER_PATTERN as IDENTIFIER_PATTERN
 from kiban_platform.spec.fields import SPECIAL_BLOCKS as SPECIAL_BLOCKS
 from kiban_platform.spec.fields import Cidr as Cidr
 from kiban_platform.spec.fields import Identifier as Identifier
+from kiban_platform.spec.fields import Port as Port
+from kiban_platform.spec.fields import PortSpec as PortSpec
+from kiban_platform.spec.fields import Protocol as Protocol
 from kiban_platform.spec.fields import StrictModel as StrictModel
 from kiban_platform.spec.fields import VlanId as VlanId
+from kiban_platform.spec.operations import Operations
 from kiban_platform.spec.privacy import Basis, DataClass
 from kiban_platform.spec.sites import Link, PublicService, Site
 
@@ -65,11 +66,6 @@ AREA_LEVEL_CEILINGS: dict[AreaLevel, DataClass] = {
     AreaLevel.INTERNET: DataClass.PERSONAL,
     AreaLevel.PUBLIC: DataClass.PERSONAL,
 }
-
-
-class Protocol(StrEnum):
-    TCP = "tcp"
-    UDP = "udp"
 
 
 class DiskTier(StrEnum):
@@ -125,56 +121,6 @@ class Municipality(StrictModel):
         if int(code[5]) != expected:
             raise ValueError(f"check digit of {code} should be {expected} (JIS X 0402)")
         return code
-
-
-class Port(StrictModel):
-    """A listening port or port range; written in YAML as 443, "443/tcp" or "8000-8010/udp"."""
-
-    protocol: Protocol = Protocol.TCP
-    first: int = Field(ge=1, le=65535)
-    last: int = Field(ge=1, le=65535)
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Port:
-        if self.first > self.last:
-            raise ValueError(f"port range {self.first}-{self.last} is reversed")
-        return self
-
-    def __str__(self) -> str:
-        span = str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
-        return f"{span}/{self.protocol}"
-
-
-_PORT_TEXT = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?(?:/(tcp|udp))?$")
-
-
-def _parse_port(value: Any) -> Any:
-    if isinstance(value, bool):
-        return value  # let pydantic report the wrong type
-    if isinstance(value, int):
-        return {"first": value, "last": value}
-    if isinstance(value, str):
-        match = _PORT_TEXT.match(value.strip())
-        if match is None:
-            raise ValueError(f"'{value}' is not a port: write 443, '443/tcp' or '8000-8010/udp'")
-        first, last, protocol = match.groups()
-        return {"first": int(first), "last": int(last or first), "protocol": protocol or "tcp"}
-    return value
-
-
-PortSpec = Annotated[
-    Port,
-    BeforeValidator(_parse_port),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "integer", "minimum": 1, "maximum": 65535},
-                {"type": "string", "pattern": r"^\d{1,5}(-\d{1,5})?(/(tcp|udp))?$"},
-            ],
-            "description": "443, '443/tcp' or '8000-8010/udp'",
-        }
-    ),
-]
 
 
 class Blade(StrictModel):
@@ -536,6 +482,11 @@ class PlatformSpec(StrictModel):
     links: list[Link] = Field(default_factory=list, description="paths between sites and the areas each carries")
     public_services: list[PublicService] = Field(
         default_factory=list, description="services on a public-cloud site that call into the city, one way"
+    )
+    operations: Operations | None = Field(
+        default=None,
+        description="with sites: the one monitoring, job-management, log and time/name plane of the city: where "
+        "each manager runs; every other site's instance of the role is its relay, and kiban plans the flows",
     )
 
     def area(self, area_id: str) -> Area:

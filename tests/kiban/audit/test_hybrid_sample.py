@@ -68,3 +68,26 @@ def test_planted_changes_at_the_government_cloud_site(hybrid_states: dict[str, d
     # Declared unencrypted, the link may no longer advertise its tunnels' outside block (KB-HYB-004).
     rules = ["KB-HYB-001", "KB-HYB-004", "KB-HYB-006", "KB-PRV-001"]
     assert sorted({finding.rule for finding in audit.findings}) == rules
+
+
+def test_the_operations_rules_judge_each_site_with_hosts_and_catch_an_edited_render(
+    hybrid_states: dict[str, dict[str, Any]],
+) -> None:
+    for site, document in hybrid_states.items():
+        report = run_audit(state_from_document(document, site))
+        applied = {tally.rule.id for tally in report.tallies if tally.passed and tally.rule.id.startswith("KB-OPS")}
+        assert applied == (set() if site == "portal" else {"KB-OPS-001", "KB-OPS-002"}), site  # the portal: no hosts
+    after = copy.deepcopy(hybrid_states["gc"])
+    inventory = _resource(after, "pulumi:pulumi:Stack", "kiban-sample-hybrid-gc")["outputs"]["inventory"]
+    dropped = {("juki/batch", "job_management@mynumber"), ("juki/app", "time_name@mynumber")}
+    inventory["flows"] = [
+        rule for rule in inventory["flows"] if (rule["from"]["group"], rule["to"]["group"]) not in dropped
+    ]
+    report = run_audit(state_from_document(after, "gc edited"))
+    assert [(finding.rule, finding.message) for finding in report.findings if finding.rule.startswith("KB-OPS")] == [
+        (
+            "KB-OPS-001",
+            "juki/batch (mynumber): no planned rule to job_management@mynumber: not reached by job management",
+        ),
+        ("KB-OPS-002", "juki/app (mynumber): no planned rule to time_name@mynumber: no time or name source"),
+    ]

@@ -535,7 +535,7 @@ NEW_FIELD_DEFAULTS: dict[str, Any] = {
     "basis": None,
     "personal_file": None,
 }
-NEW_TOP_LEVEL: dict[str, list[Any]] = {"sites": [], "links": [], "public_services": []}
+NEW_TOP_LEVEL: dict[str, list[Any] | None] = {"sites": [], "links": [], "public_services": [], "operations": None}
 
 
 def _without_new_fields(node: Any) -> Any:

@@ -31,6 +31,8 @@ def test_the_rules_and_their_ids_are_stable() -> None:
         "KB-NET-004",
         "KB-NET-005",
         "KB-NET-006",
+        "KB-OPS-001",
+        "KB-OPS-002",
         "KB-PRV-001",
         "KB-PRV-002",
         "KB-PRV-003",
