@@ -197,7 +197,9 @@ def measure_graph(factor: int, folder: Path) -> dict[str, Any]:
     graph = []
     for resource in document["deployment"]["resources"]:
         # The engine makes the stack and the default provider itself; a program never declares them.
-        if resource["type"] == "pulumi:pulumi:Stack" or resource["urn"].rsplit("::", 1)[1].startswith("default_"):
+        # (The built-in "pulumi" provider, which a StackReference reads through, is the engine's too.)
+        engine_made = resource["type"] in ("pulumi:pulumi:Stack", "pulumi:providers:pulumi")
+        if engine_made or resource["urn"].rsplit("::", 1)[1].startswith("default_"):
             continue
         graph.append(
             {
