@@ -36,7 +36,7 @@ def lab_up_command(spec: SpecArgument, quiet: QuietOption = False) -> None:
     from kiban.lab import session
 
     with Steps(quiet) as steps:
-        topology, inventory = _run_lab(lambda: session.up(spec, progress=steps.step))
+        topology, inventory = _run_lab(lambda: session.up_lab(spec, progress=steps.step))
     typer.echo(
         f"lab up: {len(topology.namespaces)} namespaces, {len(topology.segments)} bridged segments, "
         f"{len(topology.rules)} router rules; inventory {inventory}"

@@ -25,7 +25,10 @@ HYBRID_STATE = "hybrid"
 
 def platform_inventory(spec_file: Path) -> dict[str, Any]:
     """The inventory document the spec's platform would publish, computed without deploying."""
-    spec = load_spec(spec_file, one_place_for="kiban lab")
+    return _single_site_inventory(load_spec(spec_file, one_place_for="kiban lab"))
+
+
+def _single_site_inventory(spec: PlatformSpec) -> dict[str, Any]:
     network = plan_network(spec)
     flows = plan_flows(spec, network)
     return build_inventory(spec, network, flows, plan_hosts(spec, network), LAB_TARGET)
@@ -62,10 +65,10 @@ def _hybrid_spec(spec_file: Path) -> PlatformSpec | None:
 
 def plan_lab(spec_file: Path, prefix: str = PREFIX) -> tuple[dict[str, Any] | None, LabTopology | HybridLab]:
     """What the lab for ``spec_file`` is made of; the inventory document only for a single-site spec."""
-    spec = _hybrid_spec(spec_file)
-    if spec is not None:
+    spec = load_spec(spec_file)
+    if spec.sites:
         return None, hybrid_lab(spec, prefix)
-    document = platform_inventory(spec_file)
+    document = _single_site_inventory(spec)
     return document, lab_topology(document, prefix)
 
 
@@ -79,8 +82,22 @@ def up(
     state_dir: Path = STATE_DIR,
     prefix: str = PREFIX,
     progress: Callable[[str, int, int], None] | None = None,
+) -> tuple[LabTopology, Path]:
+    """Build the lab of a single-site spec (``up_lab`` builds either kind)."""
+    if _hybrid_spec(spec_file) is not None:
+        raise LabError(f"{spec_file} has sites: its lab is a hybrid lab (session.up_lab)")
+    lab, inventory = up_lab(spec_file, state_dir, prefix, progress)
+    assert isinstance(lab, LabTopology)
+    return lab, inventory
+
+
+def up_lab(
+    spec_file: Path,
+    state_dir: Path = STATE_DIR,
+    prefix: str = PREFIX,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[LabTopology | HybridLab, Path]:
-    """Build the lab; ``progress`` is called with each step and its items done of the total."""
+    """Build the lab, one site or several; ``progress`` is called with each step and its items done of the total."""
     report = progress or (lambda step, done, total: None)
     report("planning the lab from the spec", 0, 1)
     document, lab = plan_lab(spec_file, prefix)

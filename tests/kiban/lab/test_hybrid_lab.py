@@ -69,7 +69,7 @@ def _failures(inventory: Path, junit: Path, *arguments: str) -> tuple[int, dict[
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, HybridLab, Path]]:
     state = tmp_path_factory.mktemp("hybrid") / "state"
     try:
-        built, inventory = session.up(SPEC, state, PREFIX)
+        built, inventory = session.up_lab(SPEC, state, PREFIX)
         assert isinstance(built, HybridLab)
         yield state, built, inventory
     finally:
@@ -167,7 +167,7 @@ def test_the_link_down_fails_exactly_its_cross_site_flows(lab: tuple[Path, Hybri
     try:
         status, failed = _failures(inventory, tmp_path / "down.xml")
     finally:
-        session.up(SPEC, state, PREFIX)  # the link back up, with its routes
+        session.up_lab(SPEC, state, PREFIX)  # the link back up, with its routes
     # Every in-site flow and every other link's flow still works; the link's own check sees its routes gone.
     assert status == 1
     assert set(failed) == expected | {"test_lab_link_carries_only_its_areas[dc1-gc]"}
