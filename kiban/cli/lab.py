@@ -34,11 +34,15 @@ def lab_up_command(spec: SpecArgument, quiet: QuietOption = False) -> None:
     """Create (or bring up to date) the lab for SPEC; running it twice changes nothing."""
     from kiban.cli.progress import Steps
     from kiban.lab import session
+    from kiban.lab.hybrid import HybridLab
 
     with Steps(quiet) as steps:
-        topology, inventory = _run_lab(lambda: session.up(spec, progress=steps.step))
+        topology, inventory = _run_lab(lambda: session.up_lab(spec, progress=steps.step))
+    sites = ""
+    if isinstance(topology, HybridLab):
+        sites = f"{len(topology.sites)} sites joined by {len(topology.links)} links, "
     typer.echo(
-        f"lab up: {len(topology.namespaces)} namespaces, {len(topology.segments)} bridged segments, "
+        f"lab up: {sites}{len(topology.namespaces)} namespaces, {len(topology.segments)} bridged segments, "
         f"{len(topology.rules)} router rules; inventory {inventory}"
     )
 

@@ -57,30 +57,30 @@ def require_root() -> None:
             raise LabError(f"'{tool}' is not installed (Debian packages iproute2 and nftables)")
 
 
-def _link_index(ipr: IPRoute | NetNS, name: str) -> int | None:
+def link_index(ipr: IPRoute | NetNS, name: str) -> int | None:
     found = ipr.link_lookup(ifname=name)
     return found[0] if found else None
 
 
 def _ensure_veth(ipr: IPRoute, root_end: str, namespace: str, inner: str, bridge: int) -> None:
-    if _link_index(ipr, root_end) is None:
+    if link_index(ipr, root_end) is None:
         ipr.link("add", ifname=root_end, kind="veth", peer={"ifname": inner, "net_ns_fd": namespace})
-    index = _link_index(ipr, root_end)
+    index = link_index(ipr, root_end)
     ipr.link("set", index=index, master=bridge, state="up")
 
 
 def _ensure_bridge(ipr: IPRoute, name: str) -> int:
-    if _link_index(ipr, name) is None:
+    if link_index(ipr, name) is None:
         # Frames on lab bridges must not visit the host's own iptables (a Docker host drops them there).
         ipr.link("add", ifname=name, kind="bridge", br_nf_call_iptables=0)
-    index = _link_index(ipr, name)
+    index = link_index(ipr, name)
     assert index is not None
     ipr.link("set", index=index, state="up")
     return index
 
 
-def _ensure_addresses(ns: NetNS, interface: str, addresses: Iterable[str]) -> int:
-    index = _link_index(ns, interface)
+def ensure_addresses(ns: NetNS, interface: str, addresses: Iterable[str]) -> int:
+    index = link_index(ns, interface)
     if index is None:
         raise LabError(f"{interface} is missing inside its namespace; run 'kiban lab down' and 'up' again")
     present = {f"{a.get_attr('IFA_ADDRESS')}/{a['prefixlen']}" for a in ns.get_addr(index=index, family=2)}
@@ -89,7 +89,7 @@ def _ensure_addresses(ns: NetNS, interface: str, addresses: Iterable[str]) -> in
             ip, length = address.split("/")
             ns.addr("add", index=index, address=ip, prefixlen=int(length))
     ns.link("set", index=index, state="up")
-    loopback = _link_index(ns, "lo")
+    loopback = link_index(ns, "lo")
     ns.link("set", index=loopback, state="up")
     return index
 
@@ -98,14 +98,14 @@ def _build_segment(ipr: IPRoute, segment: LabSegment, router_namespace: str) -> 
     bridge = _ensure_bridge(ipr, segment.bridge)
     _ensure_veth(ipr, segment.router_veth, router_namespace, segment.router_interface, bridge)
     with NetNS(router_namespace) as router:
-        _ensure_addresses(router, segment.router_interface, [str(gateway) for gateway in segment.gateways])
+        ensure_addresses(router, segment.router_interface, [str(gateway) for gateway in segment.gateways])
 
 
 def _build_host(ipr: IPRoute, host: LabHost) -> None:
     bridge = _ensure_bridge(ipr, host.bridge)
     _ensure_veth(ipr, host.veth, host.namespace, "eth0", bridge)
     with NetNS(host.namespace) as ns:
-        _ensure_addresses(ns, "eth0", [str(host.address)])
+        ensure_addresses(ns, "eth0", [str(host.address)])
         ns.route("replace", dst="0.0.0.0/0", gateway=str(host.gateway))
 
 
@@ -125,7 +125,7 @@ def _configure_router(namespace: str) -> None:
     )
 
 
-def _listener_running(files: LabFiles) -> int | None:
+def listener_running(files: LabFiles) -> int | None:
     try:
         pid = int(files.listener_pid.read_text())
         cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
@@ -134,8 +134,8 @@ def _listener_running(files: LabFiles) -> int | None:
     return pid if LISTENER_MODULE.encode() in cmdline else None
 
 
-def _stop_listener(files: LabFiles) -> None:
-    pid = _listener_running(files)
+def stop_listener(files: LabFiles) -> None:
+    pid = listener_running(files)
     if pid is not None:
         os.kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + 5
@@ -144,8 +144,8 @@ def _stop_listener(files: LabFiles) -> None:
     files.listener_pid.unlink(missing_ok=True)
 
 
-def _start_listener(files: LabFiles, topology: LabTopology) -> None:
-    plan = {host.namespace: list(host.ports) for host in topology.hosts if host.ports}
+def start_listener(files: LabFiles, hosts: Iterable[LabHost]) -> None:
+    plan = {host.namespace: list(host.ports) for host in hosts if host.ports}
     files.listener_plan.write_text(json.dumps(plan, indent=1), encoding="utf-8")
     process = subprocess.Popen(
         [sys.executable, "-m", LISTENER_MODULE, str(files.listener_plan)],
@@ -170,6 +170,14 @@ def lab_up(topology: LabTopology, files: LabFiles, progress: Callable[[str, int,
     report = progress or (lambda step, done, total: None)
     require_root()
     files.directory.mkdir(parents=True, exist_ok=True)
+    build_site(topology, report)
+    report("starting the service stand-ins", 0, 1)
+    stop_listener(files)
+    start_listener(files, topology.hosts)
+
+
+def build_site(topology: LabTopology, report: Callable[[str, int, int], None]) -> None:
+    """One group of namespaces behind one router, with the router's firewall; what exists is kept."""
     existing = set(netns.listnetns())
     for done, namespace in enumerate(topology.namespaces):
         report("creating namespaces", done, len(topology.namespaces))
@@ -186,18 +194,15 @@ def lab_up(topology: LabTopology, files: LabFiles, progress: Callable[[str, int,
             _build_host(ipr, host)
     report("loading the router's firewall", len(topology.rules), len(topology.rules))
     load_ruleset(topology.router, router_ruleset(topology.rules))
-    report("starting the service stand-ins", 0, 1)
-    _stop_listener(files)
-    _start_listener(files, topology)
 
 
 def lab_down(topology: LabTopology, files: LabFiles) -> list[str]:
     """Remove the lab's namespaces, devices, listener and files; return what was removed."""
     require_root()
     removed: list[str] = []
-    if _listener_running(files) is not None:
+    if listener_running(files) is not None:
         removed.append("listener")
-    _stop_listener(files)
+    stop_listener(files)
     existing = set(netns.listnetns())
     for namespace in topology.namespaces:
         if namespace in existing:
@@ -205,7 +210,7 @@ def lab_down(topology: LabTopology, files: LabFiles) -> list[str]:
             removed.append(f"netns {namespace}")
     with IPRoute() as ipr:
         for name in topology.links:
-            index = _link_index(ipr, name)
+            index = link_index(ipr, name)
             if index is not None:
                 ipr.link("del", index=index)
                 removed.append(f"link {name}")
@@ -217,4 +222,4 @@ def lab_down(topology: LabTopology, files: LabFiles) -> list[str]:
 
 
 def lab_is_up(topology: LabTopology, files: LabFiles) -> bool:
-    return set(topology.namespaces) <= set(netns.listnetns()) and _listener_running(files) is not None
+    return set(topology.namespaces) <= set(netns.listnetns()) and listener_running(files) is not None

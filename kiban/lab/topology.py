@@ -82,10 +82,12 @@ def namespace_name(group: str, prefix: str = PREFIX) -> str:
 
 
 def _external_groups(inventory: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Outside networks with a place here: a site stack's far ends (another site's groups) are not outside."""
     found: dict[str, dict[str, Any]] = {}
+    here = inventory.get("site")
     for rule in inventory["flows"]:
         for end in (rule["from"], rule["to"]):
-            if end["kind"] == "external":
+            if end["kind"] == "external" and end.get("site", here) == here:
                 found.setdefault(end["group"], end)
     return found
 

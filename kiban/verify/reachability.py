@@ -34,6 +34,7 @@ class Check:
     port: str  # "443/tcp", "123/udp" or "icmp"
     expect_open: bool
     why: str
+    cross_site: bool = False  # between two sites of a hybrid city (over a link)
 
     @property
     def id(self) -> str:
@@ -79,7 +80,48 @@ def _rule_area(end: dict[str, Any]) -> str:
 
 
 def plan_checks(inventory: dict[str, Any]) -> list[Check]:
-    """Every reachability check for an Ansible inventory document, in a stable order."""
+    """Every reachability check for an Ansible inventory document, in a stable order.
+
+    An inventory of several sites (its hosts carry ``kiban_site``) is checked site by site as above,
+    each with its own rules, then across sites (``plan_cross_site_checks``).
+    """
+    sites = _sites(inventory)
+    if sites:
+        checks = [check for site in sites for check in _one_place_checks(_site_part(inventory, site))]
+        checks += plan_cross_site_checks(inventory)
+        unique: dict[str, Check] = {}
+        for found in checks:
+            unique.setdefault(found.id, found)
+        return list(unique.values())
+    return _one_place_checks(inventory)
+
+
+def _sites(inventory: dict[str, Any]) -> list[str]:
+    return list(dict.fromkeys(str(f["kiban_site"]) for f in inventory["all"]["hosts"].values() if f.get("kiban_site")))
+
+
+def _rule_site(rule: dict[str, Any], inventory: dict[str, Any]) -> str | None:
+    """Whose rule it is: the merged inventory says so on each rule, a site stack's once for all."""
+    site = rule.get("site") or inventory["all"].get("vars", {}).get("kiban_site")
+    return str(site) if site is not None else None
+
+
+def _site_part(inventory: dict[str, Any], site: str) -> dict[str, Any]:
+    """One site's hosts, areas and rules, as if its inventory stood alone."""
+    variables = inventory["all"].get("vars", {})
+    return {
+        "all": {
+            "hosts": {n: f for n, f in inventory["all"]["hosts"].items() if f.get("kiban_site") == site},
+            "vars": {
+                **variables,
+                "kiban_areas": [a for a in variables["kiban_areas"] if a.get("site", site) == site],
+                "kiban_flows": [r for r in variables["kiban_flows"] if _rule_site(r, inventory) in (site, None)],
+            },
+        }
+    }
+
+
+def _one_place_checks(inventory: dict[str, Any]) -> list[Check]:
     hosts: dict[str, dict[str, Any]] = inventory["all"]["hosts"]
     flows: list[dict[str, Any]] = inventory["all"]["vars"]["kiban_flows"]
     areas = [area["id"] for area in inventory["all"]["vars"]["kiban_areas"]]
@@ -199,3 +241,113 @@ def _ssh_only_through_bastions(
             if hosts[target]["kiban_area"] == area and hosts[target]["kiban_role"] != BASTION_ROLE:
                 found.append(check(terminal, target, ssh, False, "operators reach hosts only through the bastion"))
     return found
+
+
+def _far_group(group: str, site: str) -> str:
+    """The real group behind a site view's far end ``external:<site>:<group>@<area>``."""
+    return group.removeprefix(f"external:{site}:").rsplit("@", 1)[0]
+
+
+def plan_cross_site_checks(inventory: dict[str, Any]) -> list[Check]:
+    """Across the sites of a hybrid city, from the rules each site holds for its cross-site flows.
+
+    - each cross-site flow connects from its ``from`` group to its ``to`` group on its port, and only
+      on that port; no other group of the ``from`` end's area reaches the ``to`` group on it, and the
+      ``to`` group reaches the ``from`` group on none of its ports (the reverse is not planned);
+    - nothing else of the ``to`` end's area is reached from the ``from`` group;
+    - between two areas of two sites that no cross-site flow joins, a host of the first reaches no
+      host of the second (toward a public cloud the reason says that nothing above ``anonymized``
+      may go there).
+    """
+    hosts: dict[str, dict[str, Any]] = inventory["all"]["hosts"]
+    variables = inventory["all"].get("vars", {})
+    rules = [(rule, _rule_site(rule, inventory)) for rule in variables["kiban_flows"]]
+    kinds = {site["id"]: site["kind"] for site in variables.get("kiban_sites", [])}
+    ssh = management_port(inventory)
+    representative: dict[tuple[str, str], str] = {}
+    for name, facts in hosts.items():
+        representative.setdefault((str(facts.get("kiban_site")), str(facts["kiban_group"])), name)
+
+    def area_label(name: str) -> str:
+        return f"{hosts[name]['kiban_area']} at {hosts[name]['kiban_site']}"
+
+    def check(source: str, target: str, port: str, expect_open: bool, why: str) -> Check:
+        address = hosts[target]["ansible_host"]
+        return Check(
+            source, area_label(source), target, area_label(target), address, port, expect_open, why, cross_site=True
+        )
+
+    def ports_of(name: str) -> set[str]:
+        return {_first_port(port) for port in hosts[name]["kiban_ports"]} | {ssh}
+
+    # Each cross-site flow once: the rule its `from` site holds, between the two real groups.
+    crossings: list[tuple[dict[str, Any], str, str]] = []
+    for rule, site in rules:
+        start, end = rule["from"], rule["to"]
+        if site is None or start.get("site") != site or end.get("site") in (None, site):
+            continue
+        source = representative.get((site, start["group"]))
+        target = representative.get((end["site"], _far_group(end["group"], end["site"])))
+        if source is not None and target is not None:
+            crossings.append((rule, source, target))
+    allowed: dict[tuple[str, str], set[str]] = {}
+    for rule, source, target in crossings:
+        allowed.setdefault((source, target), set()).add(_first_port(rule["port"]))
+    joined = {(hosts[source]["kiban_site"], hosts[source]["kiban_area"], hosts[target]["kiban_site"],
+               hosts[target]["kiban_area"]) for _, source, target in crossings}  # fmt: skip
+
+    checks: list[Check] = []
+    for rule, source, target in crossings:
+        port = _first_port(rule["port"])
+        from_site, to_site = hosts[source]["kiban_site"], hosts[target]["kiban_site"]
+        flow = f"cross-site flow {rule['flow']} ({from_site} -> {to_site})"
+        permitted = allowed[(source, target)]
+        checks.append(check(source, target, port, True, flow))
+        only = f"{flow} allows {', '.join(sorted(permitted))} only"
+        checks += [check(source, target, other, False, only) for other in sorted(ports_of(target) - permitted)]
+        reverse = f"{flow} opens only from {from_site} to {to_site}: the reverse is not planned"
+        back = allowed.get((target, source), set())
+        checks += [check(target, source, other, False, reverse) for other in sorted((ports_of(source) | {port}) - back)]
+        for (site, _group), other in representative.items():
+            facts = hosts[other]
+            if other == source or site != from_site or facts["kiban_area"] != hosts[source]["kiban_area"]:
+                continue
+            if facts.get("kiban_external") or port in allowed.get((other, target), set()):
+                continue
+            checks.append(check(other, target, port, False, f"{flow} opens only from its `from` end, {source}"))
+        for (site, _group), other in representative.items():
+            facts = hosts[other]
+            if other == target or site != to_site or facts["kiban_area"] != hosts[target]["kiban_area"]:
+                continue
+            if facts.get("kiban_external"):
+                continue
+            for other_port in sorted(ports_of(other) - allowed.get((source, other), set())):
+                checks.append(check(source, other, other_port, False, f"{flow} reaches {target} only"))
+
+    places = list(dict.fromkeys((str(f["kiban_site"]), str(f["kiban_area"])) for f in hosts.values()))
+    for from_site, from_area in places:
+        sources = [
+            name
+            for (site, _), name in representative.items()
+            if site == from_site and hosts[name]["kiban_area"] == from_area and _stands_in(hosts[name])
+        ][:1]
+        for to_site, to_area in places:
+            if to_site == from_site or (from_site, from_area, to_site, to_area) in joined:
+                continue
+            why = f"no cross-site flow lets {from_area} at {from_site} reach {to_area} at {to_site}"
+            if kinds.get(to_site) == "public_cloud":
+                why += f"; nothing above anonymized goes to a public cloud ({to_site})"
+            targets = [
+                name
+                for (site, _), name in representative.items()
+                if site == to_site and hosts[name]["kiban_area"] == to_area and _stands_in(hosts[name])
+            ]
+            for source in sources:
+                for target in targets:
+                    checks += [check(source, target, port, False, why) for port in [*sorted(ports_of(target)), ICMP]]
+    return checks
+
+
+def _stands_in(facts: dict[str, Any]) -> bool:
+    """A host of the city, or an outside group that serves ports (a lab's stand-in for a public service)."""
+    return not facts.get("kiban_external") or bool(facts.get("kiban_ports"))
