@@ -77,7 +77,7 @@ def test_lab_up_shows_the_labs_steps(small_city: Path, monkeypatch: pytest.Monke
         progress("wiring hosts", 3, 7)
         return LabTopology("k-router", (), (), ()), Path("inventory.yaml")
 
-    monkeypatch.setattr(session, "up", up)
+    monkeypatch.setattr(session, "up_lab", up)
     result = runner.invoke(app, ["lab", "up", str(small_city)])
     assert result.exit_code == 0, result.output
     assert "wiring hosts" in result.stderr and "3/7" in result.stderr
