@@ -198,18 +198,24 @@ def build_site(topology: LabTopology, report: Callable[[str, int, int], None]) -
 
 def lab_down(topology: LabTopology, files: LabFiles) -> list[str]:
     """Remove the lab's namespaces, devices, listener and files; return what was removed."""
+    return remove_lab(topology.namespaces, topology.links, files)
+
+
+def remove_lab(namespaces: Iterable[str], devices: Iterable[str], files: LabFiles) -> list[str]:
+    """Stop the listener, remove these namespaces (their veth ends go with them) and root-namespace
+    devices, then the lab's files; only what exists is removed, and each is named in the result."""
     require_root()
     removed: list[str] = []
     if listener_running(files) is not None:
         removed.append("listener")
     stop_listener(files)
     existing = set(netns.listnetns())
-    for namespace in topology.namespaces:
+    for namespace in namespaces:
         if namespace in existing:
             netns.remove(namespace)  # its ends of the veth pairs go with it
             removed.append(f"netns {namespace}")
     with IPRoute() as ipr:
-        for name in topology.links:
+        for name in devices:
             index = link_index(ipr, name)
             if index is not None:
                 ipr.link("del", index=index)

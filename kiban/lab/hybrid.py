@@ -31,6 +31,7 @@ from kiban.lab.build import (
     ensure_addresses,
     link_index,
     listener_running,
+    remove_lab,
     require_root,
     start_listener,
     stop_listener,
@@ -327,27 +328,7 @@ def hybrid_up(lab: HybridLab, files: LabFiles, progress: Callable[[str, int, int
 
 def hybrid_down(lab: HybridLab, files: LabFiles) -> list[str]:
     """Remove every site's namespaces and devices, the links, the listener and the files."""
-    require_root()
-    removed: list[str] = []
-    if listener_running(files) is not None:
-        removed.append("listener")
-    stop_listener(files)
-    existing = set(netns.listnetns())
-    for namespace in lab.namespaces:
-        if namespace in existing:
-            netns.remove(namespace)  # its ends of the veth pairs (and of the links) go with it
-            removed.append(f"netns {namespace}")
-    with IPRoute() as ipr:
-        for name in lab.links_devices:
-            index = link_index(ipr, name)
-            if index is not None:
-                ipr.link("del", index=index)
-                removed.append(f"link {name}")
-    for path in (files.listener_plan, files.inventory):
-        path.unlink(missing_ok=True)
-    if files.directory.exists() and not any(files.directory.iterdir()):
-        files.directory.rmdir()
-    return removed
+    return remove_lab(lab.namespaces, lab.links_devices, files)
 
 
 def hybrid_is_up(lab: HybridLab, files: LabFiles) -> bool:

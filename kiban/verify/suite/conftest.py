@@ -125,7 +125,7 @@ def _collected_checks(session: pytest.Session) -> set[str]:
     for item in session.items:
         params = getattr(item, "callspec", None)
         for name in ("check", "cross_site_check"):
-            # An empty parameter set (no cross-site checks outside a hybrid city) leaves a placeholder.
+            # With no cross-site checks (a single-site city) pytest's empty parameter set yields no Check.
             if params is not None and isinstance(params.params.get(name), Check):
                 found.add(params.params[name].id)
     return found
