@@ -163,7 +163,24 @@ def _without_job_management(data: dict[str, Any]) -> None:
 
 
 # (mutation, field path that must be named, words of the message)
+def _ports(role: str, ports: list[str]) -> Mutation:
+    def mutate(data: dict[str, Any]) -> None:
+        data["middleware"][role]["ports"] = ports
+
+    return mutate
+
+
 CASES: dict[str, tuple[Mutation, str, tuple[str, ...]]] = {
+    "logs sent where the collector does not listen": (
+        _ports("monitoring", ["10051/tcp", "514/tcp"]),
+        "operations.logs.protocol",
+        ("relays send to 6514/tcp, which middleware.monitoring does not serve", "10051/tcp, 514/tcp"),
+    ),
+    "a time authority without DNS over TCP": (
+        _ports("time_name", ["123/udp", "53/udp"]),
+        "operations.time_name",
+        ("relays send to 53/tcp", "add it to middleware.time_name.ports"),
+    ),
     "manager at an unknown site": (
         _set_plane("monitoring", manager_site="dc9"),
         "operations.monitoring.manager_site",
