@@ -158,10 +158,18 @@ def cross_site_flows(spec: PlatformSpec, site_id: str) -> tuple[CrossSiteFlow, .
     return tuple(found)
 
 
+def _far_name(site_id: str, group_id: str) -> str:
+    return f"{site_id}{REMOTE_SEPARATOR}{group_id}"
+
+
+def far_group_id(site_id: str, group_id: str, area_id: str) -> str:
+    """The host group a site view plans for a far end: ``external:<far site>:<far group>@<near area>``."""
+    return f"external:{_far_name(site_id, group_id)}@{area_id}"
+
+
 def _as_external(crossing: CrossSiteFlow, group: HostGroup) -> Endpoint:
-    """The far end as an outside network entering the near end's area."""
-    name = f"{crossing.remote_site}{REMOTE_SEPARATOR}{group.id}"
-    return Endpoint(external=name, area=crossing.local_area, cidr=group.cidr)
+    """The far end as an outside network entering the near end's area (its group: ``far_group_id``)."""
+    return Endpoint(external=_far_name(crossing.remote_site, group.id), area=crossing.local_area, cidr=group.cidr)
 
 
 def _view_flows(spec: PlatformSpec, site_id: str) -> list[Flow]:
