@@ -140,7 +140,7 @@ class LicenceLine:
 class BladeMonths:
     blade: str
     chassis: str
-    shares: tuple[float, ...]  # per month: the highest share of vCPU, RAM or disk used
+    shares: tuple[float, ...]  # per month: the higher share of vCPU (after overcommit) or RAM used
     peaking: tuple[tuple[str, ...], ...]  # per month: the businesses at their peak on the blade
 
 
@@ -380,7 +380,7 @@ def _plan_capacity(spec: PlatformSpec, site: str | None, plan: PlacementPlan) ->
 def _months(
     blades: Iterable[tuple[str, str, Sequence[str], tuple[int, int, int]]], vms: Mapping[str, VirtualMachine]
 ) -> tuple[BladeMonths, ...]:
-    """Per blade and month: the highest share of any resource its VMs use, and whose peak month it is."""
+    """Per blade and month: the higher share of vCPU or RAM its VMs use, and whose peak month it is."""
     from kiban_platform.placement.demand import monthly_demand
 
     found = []
@@ -396,8 +396,10 @@ def _months(
                     totals[month][k] += demand[k]
                 if vm.business is not None and (month + 1) in vm.peak_months:
                     peaking[month].add(vm.business)
+        # vCPU and RAM follow the peak months; disk is held all year, so it cannot show why peaks share a blade.
         shares = tuple(
-            round(max(used / cap for used, cap in zip(month, capacity, strict=True) if cap), 4) for month in totals
+            round(max((used / cap for used, cap in zip(month[:2], capacity[:2], strict=True) if cap), default=0.0), 4)
+            for month in totals
         )
         found.append(BladeMonths(blade, chassis, shares, tuple(tuple(sorted(p)) for p in peaking)))
     return tuple(found)
