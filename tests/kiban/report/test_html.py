@@ -59,7 +59,21 @@ def test_the_page_is_the_same_each_time(town: Report, page: str):
     assert report_html(town, embed_font=False) == page
 
 
-@pytest.mark.skipif(fonts.find_font() is None, reason="Noto Sans CJK JP is not installed (Debian: fonts-noto-cjk)")
+NO_FONT = fonts.find_font() is None
+NO_FONT_REASON = "Noto Sans CJK JP is not installed (Debian: fonts-noto-cjk)"
+
+
+@pytest.mark.skipif(NO_FONT, reason=NO_FONT_REASON)
+def test_a_few_characters_make_a_small_deterministic_font_face():
+    warnings: list[str] = []
+    face = fonts.font_face_css("住民基本台帳", warnings.append)
+    assert warnings == [] and face.startswith('@font-face { font-family: "Noto Sans CJK JP";')
+    assert "url(data:font/woff2;base64," in face and len(face) < 200_000
+    assert fonts.font_face_css("住民基本台帳", warnings.append) == face
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(NO_FONT, reason=NO_FONT_REASON)
 def test_the_font_is_embedded_as_a_subset_woff2(town: Report):
     warnings: list[str] = []
     page = report_html(town, warn=warnings.append)
@@ -71,6 +85,7 @@ def test_the_font_is_embedded_as_a_subset_woff2(town: Report):
     # A subset: far below the 19 MB collection, yet every Japanese character of the page is in it.
     assert len(face.group(1)) < 2_000_000
     assert not EXTERNAL.search(page)
+    assert report_html(town) == page  # the subset too: same page, same bytes
 
 
 def test_without_the_font_the_page_falls_back_and_warns_once(town: Report, monkeypatch: pytest.MonkeyPatch):
