@@ -414,10 +414,15 @@ def report_from_states(paths: Sequence[Path], spec_path: Path | None = None) -> 
     SpecError (exit 2) naming the file: a file that is not a state with a kiban ``inventory`` output,
     several states that are not the site stacks of one city, or a bad spec.
     """
+    from kiban.report.schema import report_inventory_problems
     from kiban.verify.inventory import located_inventory, merge_problems
     from kiban_platform.spec.problems import SpecError
 
     located = [(path, *located_inventory(path)) for path in paths]
+    for path, document, where in located:
+        problems = report_inventory_problems(document, where)
+        if problems:
+            raise SpecError(path, problems)
     if len(located) > 1:
         problems = merge_problems(located)
         if problems:

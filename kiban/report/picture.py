@@ -290,7 +290,7 @@ class _Builder:
             id=str(area["id"]),
             name=name,
             name_en=name_en,
-            level=str(area.get("level", "")),
+            level=str(area.get("level") or ""),
             site=site,
             block=str(area.get("cidr", "")),
             vlans=vlans,
