@@ -424,10 +424,10 @@ def report_from_states(paths: Sequence[Path], spec_path: Path | None = None) -> 
         if problems:
             raise SpecError(path, problems)
     if len(located) > 1:
-        problems = merge_problems(located)
-        if problems:
-            first = problems[0][0]
-            raise SpecError(first, [problem for file, problem in problems if file == first])
+        mixed = merge_problems(located)
+        if mixed:
+            first = mixed[0][0]
+            raise SpecError(first, [problem for file, problem in mixed if file == first])
     inventories = [document for _, document, _ in located]
     spec = None
     if spec_path is not None:
@@ -511,12 +511,13 @@ def _state_hardware(
         if not on_blades:
             chassis_ids = list(dict.fromkeys(host.chassis or "" for host in here))
             kind_note = "" if kinds.get(site or "") != "on_prem" else " (no placement plan: no blades)"
+            zones = _zone_names(spec, site)
             racks.append(
                 Racks(
                     site,
                     "zones",
                     tuple(
-                        RackChassis(c, None, (RackBlade(c, tuple(h for h in here if h.chassis == c)),))
+                        RackChassis(c, zones.get(c), (RackBlade(c, tuple(h for h in here if h.chassis == c)),))
                         for c in chassis_ids
                     ),
                     _losses(here, chassis_ids, by_name or None),
@@ -529,6 +530,20 @@ def _state_hardware(
         racks.append(_state_racks(spec, site, here, by_name))
         capacity.append(_state_capacity(spec, site, here, by_name))
     return racks, capacity
+
+
+def _zone_names(spec: PlatformSpec | None, site_id: str | None) -> dict[str, str]:
+    """Chassis id -> the zone a cloud site's stack runs its replicas in, as `kiban plan` shows it (needs the spec)."""
+    if spec is None or site_id is None or site_id not in {site.id for site in spec.sites}:
+        return {}
+    from kiban.planning import cloud_zones
+    from kiban_platform.backends import TargetError
+    from kiban_platform.network.sites import site_view
+
+    try:
+        return dict(cloud_zones(spec.site(site_id), site_view(spec, site_id)))
+    except TargetError:
+        return {}  # the spec's own checks report a zone outside the region; the rack view keeps the chassis ids
 
 
 def _state_racks(
