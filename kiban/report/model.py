@@ -25,6 +25,7 @@ from kiban.report.picture import (
 
 if TYPE_CHECKING:
     from kiban.planning import ZoneSpread
+    from kiban_platform.placement.options import PlanOptions
     from kiban_platform.placement.plan import PlacementPlan
     from kiban_platform.spec.instances import VirtualMachine
     from kiban_platform.spec.model import PlatformSpec
@@ -235,20 +236,27 @@ class Report:
 
 def report_from_spec(spec_path: Path) -> Report:
     """The report of a spec: its plans, placed with `kiban plan`'s defaults. SpecError (exit 2) on a bad spec."""
+    from kiban_platform.spec.load import load_spec
+
+    return report_from_model(load_spec(spec_path), spec_path)
+
+
+def report_from_model(spec: PlatformSpec, spec_path: Path, options: PlanOptions | None = None) -> Report:
+    """The report of a loaded, checked spec (``spec_path`` names it in problems); ``options``: the planner's
+    (default: `kiban plan`'s defaults). For benches and tools that build a spec in memory."""
     from kiban.planning import place, places_on_blades, zone_spread
     from kiban_platform.network.hosts import plan_hosts
     from kiban_platform.network.plan import plan_network
     from kiban_platform.network.sites import site_view
     from kiban_platform.placement.options import PlanOptions
-    from kiban_platform.spec.load import load_spec
 
-    spec = load_spec(spec_path)
+    options = options or PlanOptions()
     notes: list[str] = []
     hosts: list[Host] = []
     racks: list[Racks] = []
     capacity: list[Capacity] = []
     if not spec.sites:
-        plan = place(spec, spec_path, PlanOptions())
+        plan = place(spec, spec_path, options)
         notes += _time_limit(plan, None)
         where = {p.vm.name: (p.chassis, p.blade) for p in plan.placements}
         planned = plan_hosts(spec, plan_network(spec), placement=where)
@@ -259,7 +267,7 @@ def report_from_spec(spec_path: Path) -> Report:
         for site in spec.sites:
             view = site_view(spec, site.id)
             if places_on_blades(site):
-                plan = place(view, spec_path, PlanOptions())
+                plan = place(view, spec_path, options)
                 notes += _time_limit(plan, site.id)
                 where = {p.vm.name: (p.chassis, p.blade) for p in plan.placements}
                 site_hosts = [_host(h, site.id) for h in plan_hosts(view, plan_network(view), placement=where)]
