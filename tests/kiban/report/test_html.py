@@ -53,6 +53,7 @@ def test_figures_on_the_page_are_the_plans(page: str, town: Report):
     assert f"{capacity.licence_cost_jpy:,}" in page
     assert f">{capacity.blades_used}<" in page
     assert f">{capacity.dedicated_baseline}<" in page
+    assert "その他のライセンス" in page and "¥700,000" in page  # kouen's per-core licence, 14 vCPU
 
 
 def test_the_page_is_the_same_each_time(town: Report, page: str):
