@@ -10,6 +10,8 @@ APT_PACKAGES=(
   nftables      # the lab's router firewall (nft and its JSON API)
   iputils-ping  # ICMP checks of the verification suite
   cloud-init    # `cloud-init schema` and its JSON schema: every rendered user data is checked against them
+  graphviz      # kiban report: `dot` lays out the network picture (the pip package graphviz only drives it)
+  fonts-noto-cjk  # kiban report: Noto Sans CJK JP, subset into the page so it reads offline in Japanese
 )
 
 missing=()
