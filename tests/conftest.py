@@ -181,3 +181,14 @@ def hybrid_states() -> dict[str, dict[str, Any]]:
     """The hybrid sample's site renders by site id (dc1, gc, portal); do not mutate them."""
     files = hybrid_render_files()
     return {stack.removeprefix("sample-hybrid-"): _SAMPLE_RENDERS[stack] for stack in files}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Any:
+    """The session's headless Chromium (tests/browser.py); a missing chromium or chromedriver fails the test."""
+    from tests.browser import BrowserMissing, shared_browser
+
+    try:
+        return shared_browser()
+    except BrowserMissing as missing:
+        pytest.fail(str(missing), pytrace=False)
