@@ -7,6 +7,7 @@ One module per group of commands, each registering its commands on ``app``:
 - ``render``: render (the Pulumi program under mocks);
 - ``audit``: diff, audit;
 - ``operate``: inventory, playbook, verify;
+- ``report``: report (one HTML page of the city, from a spec or states);
 - ``lab``: lab up|verify|down;
 - ``init``: init (a city's own Pulumi project).
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import typer
 
-from kiban.cli import audit, lab, operate, plan, render, spec
+from kiban.cli import audit, lab, operate, plan, render, report, spec
 from kiban.cli.common import EXIT_BAD_INPUT, GuardedGroup
 from kiban.cli.init import init_command
 
@@ -36,7 +37,7 @@ app = typer.Typer(
 )
 
 # In the order `kiban --help` lists them.
-for group in (spec, plan, render, operate, audit, lab):
+for group in (spec, plan, render, operate, audit, report, lab):
     group.register(app)
 app.command("init")(init_command)
 

@@ -1,5 +1,5 @@
 """A placement plan (and a cloud site's zone spread) as terminal tables (rich); the data comes from
-kiban_platform.placement.report and kiban.cli.site_placement."""
+kiban_platform.placement.report and kiban.planning."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from rich.console import Group
 from rich.rule import Rule
 from rich.table import Table
 
-from kiban.cli.site_placement import ZoneSpread, single_zone_groups, zone_summary
+from kiban.planning import ZoneSpread, single_zone_groups, zone_summary
 from kiban_platform.placement.demand import RESOURCES
 from kiban_platform.placement.plan import PlacementPlan
 from kiban_platform.placement.report import saving

@@ -14,7 +14,7 @@ from kiban.cli.spec import load
 
 if TYPE_CHECKING:
     from kiban.cli.progress import Steps
-    from kiban.cli.site_placement import SitePlacement
+    from kiban.planning import SitePlacement
     from kiban_platform.placement.plan import PlacementPlan
     from kiban_platform.spec.model import PlatformSpec
     from kiban_platform.spec.sites import Site
@@ -78,18 +78,10 @@ def make_plan(
 ) -> PlacementPlan:
     """Plan ``platform`` (against ``previous`` when given); a SpecError carries the spec's line numbers."""
     # OR-Tools takes most of a second to load and only this command needs it.
+    from kiban.planning import place
     from kiban_platform.placement.options import PlanOptions
-    from kiban_platform.placement.plan import plan_placement, previous_placements
-    from kiban_platform.spec.problems import SpecError, with_lines
-    from kiban_platform.spec.source import read_yaml
 
-    # Read first: a previous file that is not a plan is reported against that file, with no spec lines.
-    before = previous_placements(previous) if previous is not None else None
-    options = PlanOptions(time_limit=time_limit, seed=seed, work_limit=work_limit)
-    try:
-        plan = plan_placement(platform, options, spec_file, previous=before)
-    except SpecError as error:
-        raise SpecError(error.file, with_lines(error.problems, read_yaml(spec_file).lines)) from None
+    plan = place(platform, spec_file, PlanOptions(time_limit=time_limit, seed=seed, work_limit=work_limit), previous)
     if plan.stopped_by_time_limit:
         typer.echo(f"warning: {plan.time_limit_warning()}", err=True)
     return plan
@@ -166,7 +158,7 @@ def _place_sites(
     previous: Path | None,
 ) -> list[SitePlacement]:
     """Each chosen site's placement: an on-prem site's blades planned on its own view, a cloud site's zones."""
-    from kiban.cli.site_placement import SitePlacement, places_on_blades, zone_spread
+    from kiban.planning import SitePlacement, places_on_blades, zone_spread
     from kiban_platform.backends import TargetError
     from kiban_platform.network.site_plans import chosen_sites
     from kiban_platform.network.sites import SiteViewError, site_view
@@ -207,7 +199,7 @@ def _emit_sites(
     platform: PlatformSpec, placements: list[SitePlacement], output_format: PlanFormat, out: Path | None, one_site: bool
 ) -> None:
     """A section per site; `--site` of an on-prem site prints exactly what a spec without sites prints."""
-    from kiban.cli.site_placement import site_header, sites_csv, sites_json
+    from kiban.planning import site_header, sites_csv, sites_json
 
     if one_site and placements[0].plan is not None:
         emit_plan(placements[0].plan, output_format, out)

@@ -1,6 +1,6 @@
 """A hybrid city's plans as terminal tables (rich): sites, links, the flows between sites, each site's plans.
 
-The data comes from ``kiban_platform.network.site_plans`` (and, for placement, ``kiban.cli.site_placement``);
+The data comes from ``kiban_platform.network.site_plans`` (and, for placement, ``kiban.planning``);
 nothing here decides anything.
 """
 

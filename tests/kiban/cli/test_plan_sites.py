@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kiban.cli import app
-from kiban.cli.site_placement import SITE_CSV_COLUMNS
+from kiban.planning import SITE_CSV_COLUMNS
 from kiban_platform.network.sites import site_view
 from kiban_platform.spec.instances import expand_vms
 from kiban_platform.spec.load import load_spec

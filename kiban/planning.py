@@ -1,4 +1,9 @@
-"""`kiban plan` for a spec with sites: each on-prem site's blades planned on its own, each cloud site's zone spread.
+"""What `kiban plan` and `kiban report` place: a spec's VMs on blades, and for a spec with sites each site's share.
+
+``place`` is the planner as the commands call it (the spec's line numbers on its problems). For a
+spec with sites: each on-prem site's blades planned on its own, each cloud site's zone spread.
+This is a tool below the command line (kiban.cli prints; this module only plans), so the report
+and `kiban plan` share one way of placing a city.
 
 An on-prem site is placed like a spec without sites, on its ``site_view``: its own VMs on the
 spec's blades (``failure_domains`` are the chassis of the city's own data centre). A cloud site has
@@ -14,15 +19,40 @@ import csv
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from kiban_platform.network.hosts import PlannedHost, plan_hosts
 from kiban_platform.network.plan import plan_network
 from kiban_platform.network.sites import site_view
+from kiban_platform.placement.options import PlanOptions
 from kiban_platform.placement.plan import PlacementPlan
 from kiban_platform.placement.report import PLACEMENT_COLUMNS, placement_rows, plan_json
 from kiban_platform.spec.model import PlatformSpec
 from kiban_platform.spec.sites import Site, SiteKind, Target
+
+
+def place(
+    platform: PlatformSpec,
+    spec_file: Path,
+    options: PlanOptions,
+    previous: Path | None = None,
+) -> PlacementPlan:
+    """Plan ``platform`` (against ``previous`` when given); a SpecError carries the spec's line numbers.
+
+    A plan the wall clock cut short says so itself (``stopped_by_time_limit``, ``time_limit_warning``).
+    """
+    from kiban_platform.placement.plan import plan_placement, previous_placements
+    from kiban_platform.spec.problems import SpecError, with_lines
+    from kiban_platform.spec.source import read_yaml
+
+    # Read first: a previous file that is not a plan is reported against that file, with no spec lines.
+    before = previous_placements(previous) if previous is not None else None
+    try:
+        return plan_placement(platform, options, spec_file, previous=before)
+    except SpecError as error:
+        raise SpecError(error.file, with_lines(error.problems, read_yaml(spec_file).lines)) from None
+
 
 # The columns of `kiban plan --format csv` for a spec with sites: a site first, a zone last.
 SITE_CSV_COLUMNS = ("site", *PLACEMENT_COLUMNS, "zone")
