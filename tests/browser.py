@@ -8,7 +8,7 @@ to PDF on A4. Requests to other hosts never leave the machine: the browser resol
 a page that asks for one is seen asking, and fails, without any traffic.
 
 When Debian's ``chromium`` or ``chromium-driver`` is missing the caller is told which and how to
-install it (``BrowserMissing``); the tests turn that into a failure, never a skip.
+install it (``BrowserMissingError``); the tests turn that into a failure, never a skip.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ window.addEventListener('load', () => {
 """
 
 
-class BrowserMissing(RuntimeError):
+class BrowserMissingError(RuntimeError):
     """Chromium or chromedriver is not installed where the tests look for it."""
 
 
@@ -61,6 +61,7 @@ class PageVisit:
     requests: tuple[str, ...]
     text: str
     sections: dict[str, bytes] = field(default_factory=dict)  # section id (or its index) -> PNG
+    tables: dict[str, list[list[list[str]]]] = field(default_factory=dict)  # section id -> tables -> rows -> cells
     pdf: bytes = b""
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds from navigation start
 
@@ -80,15 +81,15 @@ class PageVisit:
 
 
 def require_browser() -> None:
-    """Raise ``BrowserMissing`` naming what to install when Chromium or its driver is absent."""
+    """Raise ``BrowserMissingError`` naming what to install when Chromium or its driver is absent."""
     missing = [str(path) for path in (CHROMIUM, CHROMEDRIVER) if not path.exists()]
     if missing:
-        raise BrowserMissing(
+        raise BrowserMissingError(
             f"{' and '.join(missing)} not found: the report's browser tests need Debian's chromium and "
             "chromium-driver (./scripts/setup.sh installs them; or apt-get install chromium chromium-driver)"
         )
     if shutil.which("fc-match") is None:
-        raise BrowserMissing("fc-match not found: Chromium needs fontconfig and fonts-noto-cjk for Japanese text")
+        raise BrowserMissingError("fc-match not found: Chromium needs fontconfig and fonts-noto-cjk for Japanese text")
 
 
 class Browser:
@@ -147,9 +148,10 @@ class Browser:
         )
         requests = tuple(self._requests())
         text = str(self.driver.execute_script("return document.body ? document.body.innerText : ''"))
+        tables = self.section_tables()
         sections = self.section_screenshots() if screenshots else {}
         printed = self.print_pdf() if pdf else b""
-        return PageVisit(url, console, requests, text, sections, printed, timings)
+        return PageVisit(url, console, requests, text, sections, tables, printed, timings)
 
     def _requests(self) -> Iterator[str]:
         for entry in self.driver.get_log("performance"):
@@ -171,6 +173,18 @@ class Browser:
         figures = {key: float(value) for key, value in dict(navigation).items()}
         figures["painted"] = float(laid_out)
         return figures
+
+    def section_tables(self) -> dict[str, list[list[list[str]]]]:
+        """The text of every table cell as shown, by section, table, row."""
+        found = self.driver.execute_script(
+            "const out = {};"
+            "document.querySelectorAll('section').forEach((s, i) => {"
+            "  out[s.id || String(i)] = Array.from(s.querySelectorAll('table')).map(t =>"
+            "    Array.from(t.rows).map(r => Array.from(r.cells).map(c => c.innerText.trim())));"
+            "});"
+            "return out;"
+        )
+        return {str(key): value for key, value in dict(found).items()}
 
     def section_screenshots(self) -> dict[str, bytes]:
         """A PNG of each ``<section>`` at its full size (beyond the window where it is taller)."""
@@ -239,5 +253,7 @@ def blank_reason(png: bytes, *, least_drawn: float = 0.005) -> str | None:
     background_count, background = max(colours)
     drawn = 1 - background_count / total
     if drawn < least_drawn:
-        return f"{drawn:.2%} of the pixels differ from the background {background} (at least {least_drawn:.1%} expected)"
+        return (
+            f"{drawn:.2%} of the pixels differ from the background {background} (at least {least_drawn:.1%} expected)"
+        )
     return None

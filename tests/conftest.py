@@ -186,9 +186,9 @@ def hybrid_states() -> dict[str, dict[str, Any]]:
 @pytest.fixture(scope="session")
 def browser() -> Any:
     """The session's headless Chromium (tests/browser.py); a missing chromium or chromedriver fails the test."""
-    from tests.browser import BrowserMissing, shared_browser
+    from tests.browser import BrowserMissingError, shared_browser
 
     try:
         return shared_browser()
-    except BrowserMissing as missing:
+    except BrowserMissingError as missing:
         pytest.fail(str(missing), pytrace=False)
