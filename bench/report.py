@@ -44,7 +44,10 @@ WIDE_AREAS = {
     "middle": ("10.20.0.0/14", 500, 899),
     "internet": ("10.24.0.0/14", 900, 1299),
 }
-FLOOR_PAGE = '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>floor</title></head><body><p>床</p></body></html>\n'
+FLOOR_PAGE = (
+    '<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>floor</title></head>'
+    "<body><p>床</p></body></html>\n"
+)
 
 
 def large_city(vms: int) -> dict[str, Any]:

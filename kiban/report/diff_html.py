@@ -150,10 +150,13 @@ def findings_section(findings: Sequence[Finding]) -> list[str]:
 
 
 def _label(picture: NetworkPicture, node_id: str) -> str:
+    """The group's label and where it is, e.g. "連携基盤 integration_hub (dc1/office)": roles recur in every area."""
     try:
-        return picture.node(node_id).label
+        node = picture.node(node_id)
     except KeyError:
         return node_id
+    where = "/".join(part for part in (node.site, node.area) if part)
+    return f"{node.label} ({where})" if where else node.label
 
 
 def _legend() -> str:
