@@ -41,6 +41,13 @@ def report_command(
     out: OutOption,
     spec: SpecOption = None,
     quiet: QuietOption = False,
+    no_embedded_font: Annotated[
+        bool,
+        typer.Option(
+            "--no-embedded-font",
+            help="leave the Japanese font out (a smaller file; readers then need a Japanese font of their own)",
+        ),
+    ] = False,
 ) -> None:
     """Write one HTML page that opens offline: the city at a glance, the network picture, the flow matrix, the racks,
     capacity and cost, and one sheet per business, in Japanese and English.
@@ -73,7 +80,7 @@ def report_command(
         steps.step("drawing the report")
         warnings: list[str] = []
         try:
-            page = report_html(report, warn=warnings.append)
+            page = report_html(report, warn=warnings.append, embed_font=not no_embedded_font)
         except ExecutableNotFound:
             raise fail("kiban report: Graphviz's `dot` is not installed (Debian: apt-get install graphviz)") from None
     for line in [*warnings, *(f"note: {note}" for note in report.notes)]:

@@ -61,7 +61,8 @@ def subset_woff2(font: InstalledFont, text: str) -> bytes:
     options.notdef_outline = True
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6]  # the licence and copyright strings travel with the glyphs
     options.name_languages = ["*"]
-    with TTFont(str(font.path), fontNumber=font.number, lazy=True) as face:
+    # recalcTimestamp off: the head table keeps the font's own date, so the same page gives the same bytes.
+    with TTFont(str(font.path), fontNumber=font.number, lazy=True, recalcTimestamp=False) as face:
         subsetter = subset.Subsetter(options)
         subsetter.populate(text="".join(sorted(set(text + BASE_TEXT))))
         subsetter.subset(face)

@@ -174,7 +174,7 @@ def report_html(
         .get_template("report.html.j2")
         .render(
             report=report,
-            csp=CSP,
+            csp=markupsafe.Markup(CSP),  # a constant of ours, written as is
             sections=SECTIONS,
             levels=LEVELS,
             level_names=LEVEL_NAMES,

@@ -642,7 +642,7 @@ def _assemble(
 ) -> Report:
     sites = tuple(site.id for site in picture.sites)
     businesses = _business_sheets(spec, picture, hosts)
-    areas = _areas(spec, picture, hosts)
+    areas = _areas(picture, hosts, businesses)
     known_sizes = all(host.vcpu is not None for host in hosts) and bool(hosts)
     blades = [c.blades_used for c in capacity]
     available = [c.blades_available for c in capacity if c.blades_available is not None]
@@ -687,7 +687,10 @@ def _assemble(
     )
 
 
-def _areas(spec: PlatformSpec | None, picture: NetworkPicture, hosts: Sequence[Host]) -> tuple[AreaSummary, ...]:
+def _areas(
+    picture: NetworkPicture, hosts: Sequence[Host], businesses: Sequence[BusinessSheet]
+) -> tuple[AreaSummary, ...]:
+    """Each area once (a hybrid city's area may be at several sites), its businesses in the spec's order."""
     found: dict[str, AreaSummary] = {}
     for area in picture.areas:
         known = found.get(area.id)
@@ -698,13 +701,7 @@ def _areas(spec: PlatformSpec | None, picture: NetworkPicture, hosts: Sequence[H
             name_en=area.name_en,
             level=area.level,
             sites=sites,
-            businesses=tuple(
-                dict.fromkeys(
-                    node.id.rsplit("business:", 1)[1]
-                    for node in picture.nodes
-                    if node.kind == "business" and node.area == area.id
-                )
-            ),
+            businesses=tuple(sheet.id for sheet in businesses if sheet.area == area.id),
             middleware=tuple(
                 dict.fromkeys(host.role for host in hosts if host.business is None and host.area == area.id)
             )
@@ -716,7 +713,6 @@ def _areas(spec: PlatformSpec | None, picture: NetworkPicture, hosts: Sequence[H
                 )
             ),
         )
-    del spec
     return tuple(found.values())
 
 

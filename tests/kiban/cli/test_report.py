@@ -1,0 +1,89 @@
+"""`kiban report`: a spec or states in, one HTML file out; bad input is exit 2 with a located message, nothing written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from kiban.cli import app
+from tests.kiban.report.cities import ONE_AREA_CITY, write_city
+
+runner = CliRunner()
+
+
+def _report(*arguments: str):
+    return runner.invoke(app, ["report", *arguments, "--quiet"])
+
+
+def test_a_spec_makes_the_page(tmp_path: Path):
+    spec = write_city(tmp_path)
+    out = tmp_path / "town.html"
+    result = _report(str(spec), "--out", str(out), "--no-embedded-font")
+    assert result.exit_code == 0, result.stderr
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "水道料金" in page and '<section id="racks">' in page
+    assert f"wrote {out}: 1 areas, 3 businesses, 26 VMs" in result.stderr
+
+
+def test_help_says_what_it_makes():
+    result = runner.invoke(app, ["report", "--help"])
+    assert result.exit_code == 0
+    assert "HTML" in result.stdout and "--spec" in result.stdout and "--out" in result.stdout
+
+
+def test_out_is_required(tmp_path: Path):
+    result = _report(str(write_city(tmp_path)))
+    assert result.exit_code == 2
+
+
+def test_a_bad_spec_is_located_and_nothing_is_written(tmp_path: Path):
+    spec = write_city(tmp_path, ONE_AREA_CITY.replace("level: middle", "level: medium"))
+    out = tmp_path / "town.html"
+    result = _report(str(spec), "--out", str(out))
+    assert result.exit_code == 2
+    assert f"{spec}: areas[0].level" in result.stderr and "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+def test_hostile_states_are_refused_naming_the_file(tmp_path: Path):
+    out = tmp_path / "report.html"
+    cases = {
+        "not-json.json": "{ this is not json",
+        "no-deployment.json": json.dumps({"version": 3}),
+        "no-inventory.json": json.dumps(
+            {"version": 3, "deployment": {"resources": [{"type": "pulumi:pulumi:Stack", "urn": "u", "outputs": {}}]}}
+        ),
+        "wrong-inventory.json": json.dumps({"inventory": {"hosts": "many", "areas": [], "flows": []}}),
+        "deep.json": "{" + '"a":[' * 5000 + "]" * 5000 + "}",
+    }
+    for name, text in cases.items():
+        state = tmp_path / name
+        state.write_text(text, encoding="utf-8")
+        result = _report(str(state), "--out", str(out))
+        assert result.exit_code == 2, (name, result.stderr)
+        assert str(state) in result.stderr, name
+        assert "Traceback" not in result.stderr
+        assert not out.exists()
+
+
+def test_a_spec_and_states_do_not_mix(tmp_path: Path):
+    spec = write_city(tmp_path)
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"inventory": {"hosts": [], "areas": [], "flows": []}}), encoding="utf-8")
+    out = tmp_path / "report.html"
+    mixed = _report(str(state), str(spec), "--out", str(out))
+    assert mixed.exit_code == 2 and str(spec) in mixed.stderr
+    two_specs = _report(str(spec), str(spec), "--out", str(out))
+    assert two_specs.exit_code == 2
+    spec_with_spec = _report(str(spec), "--spec", str(spec), "--out", str(out))
+    assert spec_with_spec.exit_code == 2 and "--spec" in spec_with_spec.stderr
+    assert not out.exists()
+
+
+def test_missing_input_and_missing_folder_are_bad_input(tmp_path: Path):
+    missing = _report(str(tmp_path / "nowhere.yaml"), "--out", str(tmp_path / "r.html"))
+    assert missing.exit_code == 2 and "nowhere.yaml" in missing.stderr
+    no_folder = _report(str(write_city(tmp_path)), "--out", str(tmp_path / "no" / "r.html"), "--no-embedded-font")
+    assert no_folder.exit_code == 2 and "does not exist" in no_folder.stderr
