@@ -135,8 +135,11 @@ class Browser:
         self.driver.get_log("browser")
         self.driver.get_log("performance")
 
-    def visit(self, page: Path, *, screenshots: bool = True, pdf: bool = True) -> PageVisit:
-        """Open ``page`` (a local file), wait for its load event, and collect what it showed."""
+    def visit(self, page: Path, *, screenshots: bool = True, pdf: bool = True, restyle: str = "") -> PageVisit:
+        """Open ``page`` (a local file), wait for its load event, and collect what it showed.
+
+        ``restyle``: CSS added to the page after it loaded, before the screenshots (e.g. to fit a wide picture).
+        """
         url = page.resolve().as_uri()
         self.driver.get("about:blank")
         self._drain_logs()
@@ -149,6 +152,12 @@ class Browser:
         requests = tuple(self._requests())
         text = str(self.driver.execute_script("return document.body ? document.body.innerText : ''"))
         tables = self.section_tables()
+        if restyle:
+            self.driver.execute_script(
+                "const style = document.createElement('style'); style.textContent = arguments[0];"
+                "document.head.appendChild(style);",
+                restyle,
+            )
         sections = self.section_screenshots() if screenshots else {}
         printed = self.print_pdf() if pdf else b""
         return PageVisit(url, console, requests, text, sections, tables, printed, timings)
