@@ -82,7 +82,7 @@ def no_font(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fonts, "find_font", lambda family=fonts.FAMILY: None)
 
 
-def test_a_planted_path_and_a_widened_one_are_drawn_in_colour(tmp_path: Path, no_font: None) -> None:
+def test_a_planted_path_and_a_widened_one_are_drawn_in_colour(tmp_path: Path, no_font: None, browser: Browser) -> None:
     widened_hub = dict(HUB_FLOW, port="22/tcp")
     old = city_state(tmp_path, "old.json", [HUB_FLOW])
     new = city_state(tmp_path, "new.json", [HUB_FLOW, widened_hub, PORTAL_TO_SECURE])
@@ -112,6 +112,12 @@ def test_a_planted_path_and_a_widened_one_are_drawn_in_colour(tmp_path: Path, no
     for rule in sorted(set(re.findall(r"\| (KB-DIFF-[A-Z-]+) \|", markdown))):
         assert f"<code>{rule}</code>" in page
     assert "hub-in-1" in page and "hub-in-2" in page
+    # And as a person sees it: nothing fetched, no error, every section drawn.
+    visit = browser.visit(out, pdf=False)
+    assert visit.errors == [] and visit.requests_leaving == [], (visit.errors, visit.requests_leaving)
+    for section in ("findings", "network", "changes"):
+        assert blank_reason(visit.sections[section]) is None, section
+    assert "追加 added\t連携基盤 integration_hub (portal)\t連携基盤 integration_hub (secure)\t-\t8443/tcp" in visit.text
 
 
 def test_a_removed_path_is_drawn_red_and_dashed(tmp_path: Path, no_font: None) -> None:
