@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.browser import Browser, BrowserMissingError, shared_browser
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_SPEC = REPO / "specs" / "sample-city.yaml"
 
@@ -184,10 +186,8 @@ def hybrid_states() -> dict[str, dict[str, Any]]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Any:
+def browser() -> Browser:
     """The session's headless Chromium (tests/browser.py); a missing chromium or chromedriver fails the test."""
-    from tests.browser import BrowserMissingError, shared_browser
-
     try:
         return shared_browser()
     except BrowserMissingError as missing:
