@@ -72,6 +72,9 @@ def test_the_wheel_works_in_an_empty_folder_and_in_a_new_project(
     _run([kiban, "audit", "state.json", "--fail-on", "none"], empty, env)
     _run([kiban, "inventory", "state.json", "--out", "hosts.yaml"], empty, env)
     assert (empty / "hosts.yaml").read_text(encoding="utf-8").strip()
+    # The report's page template travels in the wheel.
+    _run([kiban, "report", "state.json", "--spec", "city.yaml", "--out", "report.html", "--quiet"], empty, env)
+    assert '<section id="businesses">' in (empty / "report.html").read_text(encoding="utf-8")
     # --stack needs a project: refused with the way to make one, not a traceback.
     result = subprocess.run(
         [kiban, "render", "--stack", "city", "--out", "x.json"], cwd=empty, env=env, capture_output=True, text=True

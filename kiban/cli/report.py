@@ -15,6 +15,7 @@ InputsArgument = Annotated[
         help="one platform spec (YAML), or one or more stack states (JSON: a kiban render, a `pulumi stack export` "
         "or `pulumi stack output --json`; several site stacks of one hybrid city); told apart by content",
         show_default=False,
+        metavar="INPUT",
     ),
 ]
 OutOption = Annotated[Path, typer.Option("--out", "-o", help="the HTML file to write, e.g. out/report.html")]
@@ -49,8 +50,10 @@ def report_command(
         ),
     ] = False,
 ) -> None:
-    """Write one HTML page that opens offline: the city at a glance, the network picture, the flow matrix, the racks,
-    capacity and cost, and one sheet per business, in Japanese and English.
+    """Write one HTML page of the city that opens offline, in Japanese and English, from a spec or stack states.
+
+    The page: the city at a glance, the network picture, the flow matrix, the racks, capacity and cost, and one
+    sheet per business.
 
     From a spec: its plans (placement as `kiban plan` makes it, with its default work limit). From states: what
     the stacks deployed (their `inventory` output); add --spec for names, vendors, sizes, licences and peak months.

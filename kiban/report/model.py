@@ -25,6 +25,7 @@ from kiban.report.picture import (
 
 if TYPE_CHECKING:
     from kiban.planning import ZoneSpread
+    from kiban_platform.placement.options import PlanOptions
     from kiban_platform.placement.plan import PlacementPlan
     from kiban_platform.spec.instances import VirtualMachine
     from kiban_platform.spec.model import PlatformSpec
@@ -235,20 +236,27 @@ class Report:
 
 def report_from_spec(spec_path: Path) -> Report:
     """The report of a spec: its plans, placed with `kiban plan`'s defaults. SpecError (exit 2) on a bad spec."""
+    from kiban_platform.spec.load import load_spec
+
+    return report_from_model(load_spec(spec_path), spec_path)
+
+
+def report_from_model(spec: PlatformSpec, spec_path: Path, options: PlanOptions | None = None) -> Report:
+    """The report of a loaded, checked spec (``spec_path`` names it in problems); ``options``: the planner's
+    (default: `kiban plan`'s defaults). For benches and tools that build a spec in memory."""
     from kiban.planning import place, places_on_blades, zone_spread
     from kiban_platform.network.hosts import plan_hosts
     from kiban_platform.network.plan import plan_network
     from kiban_platform.network.sites import site_view
     from kiban_platform.placement.options import PlanOptions
-    from kiban_platform.spec.load import load_spec
 
-    spec = load_spec(spec_path)
+    options = options or PlanOptions()
     notes: list[str] = []
     hosts: list[Host] = []
     racks: list[Racks] = []
     capacity: list[Capacity] = []
     if not spec.sites:
-        plan = place(spec, spec_path, PlanOptions())
+        plan = place(spec, spec_path, options)
         notes += _time_limit(plan, None)
         where = {p.vm.name: (p.chassis, p.blade) for p in plan.placements}
         planned = plan_hosts(spec, plan_network(spec), placement=where)
@@ -259,7 +267,7 @@ def report_from_spec(spec_path: Path) -> Report:
         for site in spec.sites:
             view = site_view(spec, site.id)
             if places_on_blades(site):
-                plan = place(view, spec_path, PlanOptions())
+                plan = place(view, spec_path, options)
                 notes += _time_limit(plan, site.id)
                 where = {p.vm.name: (p.chassis, p.blade) for p in plan.placements}
                 site_hosts = [_host(h, site.id) for h in plan_hosts(view, plan_network(view), placement=where)]
@@ -414,15 +422,20 @@ def report_from_states(paths: Sequence[Path], spec_path: Path | None = None) -> 
     SpecError (exit 2) naming the file: a file that is not a state with a kiban ``inventory`` output,
     several states that are not the site stacks of one city, or a bad spec.
     """
+    from kiban.report.schema import report_inventory_problems
     from kiban.verify.inventory import located_inventory, merge_problems
     from kiban_platform.spec.problems import SpecError
 
     located = [(path, *located_inventory(path)) for path in paths]
-    if len(located) > 1:
-        problems = merge_problems(located)
+    for path, document, where in located:
+        problems = report_inventory_problems(document, where)
         if problems:
-            first = problems[0][0]
-            raise SpecError(first, [problem for file, problem in problems if file == first])
+            raise SpecError(path, problems)
+    if len(located) > 1:
+        mixed = merge_problems(located)
+        if mixed:
+            first = mixed[0][0]
+            raise SpecError(first, [problem for file, problem in mixed if file == first])
     inventories = [document for _, document, _ in located]
     spec = None
     if spec_path is not None:
@@ -506,12 +519,13 @@ def _state_hardware(
         if not on_blades:
             chassis_ids = list(dict.fromkeys(host.chassis or "" for host in here))
             kind_note = "" if kinds.get(site or "") != "on_prem" else " (no placement plan: no blades)"
+            zones = _zone_names(spec, site)
             racks.append(
                 Racks(
                     site,
                     "zones",
                     tuple(
-                        RackChassis(c, None, (RackBlade(c, tuple(h for h in here if h.chassis == c)),))
+                        RackChassis(c, zones.get(c), (RackBlade(c, tuple(h for h in here if h.chassis == c)),))
                         for c in chassis_ids
                     ),
                     _losses(here, chassis_ids, by_name or None),
@@ -524,6 +538,20 @@ def _state_hardware(
         racks.append(_state_racks(spec, site, here, by_name))
         capacity.append(_state_capacity(spec, site, here, by_name))
     return racks, capacity
+
+
+def _zone_names(spec: PlatformSpec | None, site_id: str | None) -> dict[str, str]:
+    """Chassis id -> the zone a cloud site's stack runs its replicas in, as `kiban plan` shows it (needs the spec)."""
+    if spec is None or site_id is None or site_id not in {site.id for site in spec.sites}:
+        return {}
+    from kiban.planning import cloud_zones
+    from kiban_platform.backends import TargetError
+    from kiban_platform.network.sites import site_view
+
+    try:
+        return dict(cloud_zones(spec.site(site_id), site_view(spec, site_id)))
+    except TargetError:
+        return {}  # the spec's own checks report a zone outside the region; the rack view keeps the chassis ids
 
 
 def _state_racks(

@@ -216,18 +216,20 @@ class _Builder:
             label = f"{name} (外部 external)"
             return self.add_node(PictureNode(_with_site(site, base), label, "external", where or area, site))
         if "/" in group_id or kind == "business-tier":
-            business = group_id.split("/", 1)[0]
-            home = self.business_areas.get(business, area)
-            return self.add_node(
-                PictureNode(
-                    _with_site(site, f"business:{business}"), self.business_label(business), "business", home, site
-                )
-            )
+            return self.business_node(group_id.split("/", 1)[0], site, area)
         role, _, where = group_id.partition("@")
         label = f"{ROLE_NAMES.get(role, role)} {role}"
         return self.add_node(
             PictureNode(_with_site(site, f"middleware:{role}@{where}"), label, "middleware", where, site)
         )
+
+    def business_node(self, business: str, site: str | None, area: str | None) -> str:
+        """A business's one node (all its tiers), in its own area wherever a rule end names it."""
+        home = self.business_areas.get(business, area)
+        node = PictureNode(
+            _with_site(site, f"business:{business}"), self.business_label(business), "business", home, site
+        )
+        return self.add_node(node)
 
     def add_rule(self, rule: Mapping[str, Any], here: str | None) -> None:
         flow = rule.get("flow")
@@ -271,7 +273,7 @@ class _Builder:
             for segment in area.get("segments") or []:
                 if segment.get("business"):
                     self.business_areas[segment["business"]] = area["id"]
-                    self.plain_node(f"{segment['business']}/", here, area["id"], "business-tier")
+                    self.business_node(segment["business"], here, area["id"])
         for host in inventory.get("hosts") or []:
             self.add_host(host, here)
         for rule in inventory.get("flows") or []:
@@ -290,7 +292,7 @@ class _Builder:
             id=str(area["id"]),
             name=name,
             name_en=name_en,
-            level=str(area.get("level", "")),
+            level=str(area.get("level") or ""),
             site=site,
             block=str(area.get("cidr", "")),
             vlans=vlans,
@@ -301,7 +303,7 @@ class _Builder:
     def add_host(self, host: Mapping[str, Any], here: str | None) -> None:
         site = host.get("site", here)
         if host.get("business"):
-            node = self.plain_node(f"{host['business']}/", site, host.get("area"), "business-tier")
+            node = self.business_node(host["business"], site, host.get("area"))
             label = str(host.get("tier") or "vm")
         else:
             role = str(host.get("role", ""))
@@ -519,7 +521,11 @@ def _cluster_name(*parts: str | None) -> str:
 
 
 def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\")
+    """``text`` as Graphviz shows it: backslashes kept, and never read as an HTML label ("<b>" is text)."""
+    import graphviz
+
+    escaped: str = graphviz.escape(text)  # a str subclass that the binding never quotes as HTML
+    return escaped
 
 
 class _Drawing:
@@ -577,7 +583,11 @@ class _Drawing:
         lines += self.notes.get(node.id, [])
         style = dict(KIND_STYLE.get(node.kind, {}))
         graph.node(
-            self.names[node.id], label=_escape("\n".join(lines)), id=node.id, **{"class": f"kind-{node.kind}"}, **style
+            self.names[node.id],
+            label=_escape("\n".join(lines)),
+            id=_escape(node.id),
+            **{"class": _escape(f"kind-{node.kind}")},
+            **style,
         )
 
     def _clusters(self, graph: Any) -> None:
@@ -668,7 +678,12 @@ class _Drawing:
                 drawn.append(self._edge(members[0], None))
                 continue
             label = f"{' '.join(ports)}\n{len(members)} 業務 businesses"
-            attributes = {"label": _escape(label), "color": "#7f7f7f", "fontcolor": "#555555", "class": f"rule {kind}"}
+            attributes = {
+                "label": _escape(label),
+                "color": "#7f7f7f",
+                "fontcolor": "#555555",
+                "class": _escape(f"rule {kind}"),
+            }
             if way == "from":
                 drawn.append(((members[0].source, other), attributes | {"ltail": box}))
             else:
@@ -689,13 +704,14 @@ class _Drawing:
         lines.append(" ".join(edge.ports))
         if edge.data:
             lines.append(f"[{edge.data}]")
-        attributes = {"label": _escape("\n".join(lines)), "class": "flow" if edge.flow else f"rule {edge.kind}"}
+        kind = "flow" if edge.flow else f"rule {edge.kind}"
+        attributes = {"label": _escape("\n".join(lines)), "class": _escape(kind)}
         if edge.crosses_site:
             attributes |= {"color": "#1f4e9c", "penwidth": "2.2", "fontcolor": "#1f4e9c"}
         elif edge.crosses_area:
             attributes |= {"color": "#222222", "penwidth": "1.8"}
         if mark is not None:
-            attributes |= MARK_STYLE[mark] | {"class": f"{attributes['class']} mark-{mark}"}
+            attributes |= MARK_STYLE[mark] | {"class": _escape(f"{kind} mark-{mark}")}
         return ((edge.source, edge.target), attributes)
 
     def _anchor(self, site: str | None, area: str | None) -> str | None:

@@ -125,6 +125,11 @@ INVENTORY = Command(
 PLAYBOOK = Command(
     "playbook", lambda case, scratch: ["playbook", str(case), "--out", str(scratch / "site.yml")], frozenset({0, 2})
 )
+REPORT = Command(
+    "report",
+    lambda case, scratch: ["report", str(case), "--out", str(scratch / "report.html"), "--quiet", "--no-embedded-font"],
+    frozenset({0, 2}),
+)
 VERIFY = Command("verify", lambda case, _: ["verify", "--inventory", str(case)], frozenset({0, 2}))
 WAIVERS = Command(
     "audit-waivers", lambda case, _: ["audit", str(_state_file()), "--waivers", str(case)], frozenset({0, 2, 3})
@@ -138,8 +143,8 @@ VALIDATE = Command("validate", lambda case, _: ["validate", str(case)], frozense
 
 # Each reader, the commands that read its kind of file, and the suffix its files have.
 READERS: dict[str, tuple[str, tuple[Command, ...]]] = {
-    "state": (".json", (AUDIT, DIFF_NEW, DIFF_OLD, INVENTORY, PLAYBOOK)),
-    "outputs": (".json", (INVENTORY, PLAYBOOK)),
+    "state": (".json", (AUDIT, DIFF_NEW, DIFF_OLD, INVENTORY, PLAYBOOK, REPORT)),
+    "outputs": (".json", (INVENTORY, PLAYBOOK, REPORT)),
     "ansible": (".yaml", (VERIFY,)),
     "waivers": (".yaml", (WAIVERS,)),
     "plan": (".json", (PLAN,)),

@@ -71,6 +71,8 @@ def test_good_inputs_pass() -> None:
 
     assert harness.run_case("state", harness.AUDIT, json.dumps(harness.good_state()).encode()) in {0, 3}
     assert harness.run_case("outputs", harness.INVENTORY, json.dumps(harness.stack_outputs()).encode()) == 0
+    assert harness.run_case("state", harness.REPORT, json.dumps(harness.good_state()).encode()) == 0
+    assert harness.run_case("outputs", harness.REPORT, json.dumps(harness.stack_outputs()).encode()) == 0
     assert harness.run_case("ansible", harness.VERIFY, yaml.safe_dump(harness.good_ansible_inventory()).encode()) == 0
     assert harness.run_case("waivers", harness.WAIVERS, yaml.safe_dump(harness.GOOD_WAIVERS).encode()) in {0, 3}
     assert harness.run_case("plan", harness.PLAN, json.dumps(harness.good_plan()).encode()) == 0

@@ -57,6 +57,14 @@ def test_hostile_states_are_refused_naming_the_file(tmp_path: Path):
         ),
         "wrong-inventory.json": json.dumps({"inventory": {"hosts": "many", "areas": [], "flows": []}}),
         "deep.json": "{" + '"a":[' * 5000 + "]" * 5000 + "}",
+        # The keys a site stack adds, which only the report reads: checked as well.
+        "sites-not-objects.json": json.dumps({"inventory": {"hosts": [], "areas": [], "flows": [], "sites": [1]}}),
+        "link-of-one-site.json": json.dumps(
+            {"inventory": {"hosts": [], "areas": [], "flows": [], "links": [{"id": "l", "between": ["a"]}]}}
+        ),
+        "crossing-without-ends.json": json.dumps(
+            {"inventory": {"hosts": [], "areas": [], "flows": [], "cross_site_flows": [{"flow": "f"}]}}
+        ),
     }
     for name, text in cases.items():
         state = tmp_path / name
@@ -64,6 +72,8 @@ def test_hostile_states_are_refused_naming_the_file(tmp_path: Path):
         result = _report(str(state), "--out", str(out))
         assert result.exit_code == 2, (name, result.stderr)
         assert str(state) in result.stderr, name
+        if name.endswith("of-one-site.json"):
+            assert "inventory.links[0].between" in result.stderr
         assert "Traceback" not in result.stderr
         assert not out.exists()
 

@@ -10,6 +10,7 @@ import pytest
 from kiban.report.picture import (
     NetworkPicture,
     PictureEdge,
+    PictureNode,
     edge_marks,
     network_svg,
     picture_from_inventories,
@@ -165,3 +166,19 @@ def test_marks_colour_added_widened_and_removed_paths(sample):
     alone = network_svg(new, {("external:マイナポータル@lgwan", "middleware:integration_hub@mynumber"): "removed"})
     assert "削除 removed" in alone
     assert network_svg(new, marks) == network_svg(new, dict(reversed(list(marks.items()))))
+
+
+def test_names_from_a_state_are_text_never_graphviz_markup():
+    # A state is a file from outside: a group named like an HTML label or with quotes must draw as text.
+    odd = NetworkPicture(
+        sites=(),
+        areas=(),
+        nodes=(
+            PictureNode("<b", "<b", "business", None, None),
+            PictureNode('x:"y"', "<i>\\", "external", None, None),
+        ),
+        edges=(PictureEdge("<b", 'x:"y"', ("1/tcp",), "<d>", True, False, None, "<k"),),
+        forbidden=(),
+    )
+    svg = network_svg(odd)
+    assert "&lt;b" in svg and "&lt;i&gt;\\" in svg and "[&lt;d&gt;]" in svg

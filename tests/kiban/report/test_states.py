@@ -97,6 +97,11 @@ def test_hybrid_site_states_make_one_city():
     assert report.sites == ("dc1", "gc", "portal")
     assert [link.id for link in report.picture.links] == ["dc1-gc", "portal-dc1"]
     assert report.picture == picture_from_spec(load_spec(HYBRID_SPEC))
+    gc = next(racks for racks in report.racks if racks.site == "gc")
+    assert gc.kind == "zones" and all(
+        chassis.zone and chassis.zone.startswith("ap-northeast-1") for chassis in gc.chassis
+    )
+    assert sum(len(blade.hosts) for chassis in gc.chassis for blade in chassis.blades) > 0
     bare = report_from_states(files)
     assert bare.sites == ("dc1", "gc", "portal") and bare.notes
 
