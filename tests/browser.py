@@ -29,7 +29,7 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 WINDOW = (1400, 1000)
 A4_CM = (21.0, 29.7)
 # Only these may appear among a page's requests: the file itself, and what is inside it.
-LOCAL_SCHEMES = ("data:", "blob:", "about:")
+LOCAL_SCHEMES = ("data:",)
 
 
 PAINT_PROBE = """
