@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 
 from kiban.cli import app
 from kiban_platform.spec.load import load_spec
-from tests.browser import Browser, PageVisit, blank_reason
+from tests import browser as browser_module
+from tests.browser import Browser, BrowserMissingError, PageVisit, blank_reason
 from tests.conftest import REPO, SAMPLE_SPEC, SMALL_CITY
 
 runner = CliRunner()
@@ -123,6 +124,17 @@ def test_the_checks_catch_a_page_that_fetches_or_logs_an_error(browser: Browser,
     assert any("planted error" in message.text for message in visit.errors), visit.console
     # The image that could not load is a browser error too: the console check alone would have caught it.
     assert any("cdn.example.invalid" in message.text for message in visit.errors), visit.console
+
+
+def test_a_missing_browser_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # The browser fixture turns this into a failed test (pytest.fail), never a skip.
+    monkeypatch.setattr(browser_module, "CHROMEDRIVER", tmp_path / "chromedriver")
+    with pytest.raises(BrowserMissingError) as missing:
+        browser_module.require_browser()
+    assert str(missing.value) == (
+        f"{tmp_path}/chromedriver not found: the report's browser tests need Debian's chromium and "
+        "chromium-driver (./scripts/setup.sh installs them; or apt-get install chromium chromium-driver)"
+    )
 
 
 # -- a small city: quick enough for the default run ------------------------------------------------------
