@@ -60,6 +60,10 @@ def report_command(
     """
     from kiban.cli.progress import Steps
 
+    folder = out.parent if str(out.parent) else Path(".")
+    if out.is_dir() or not folder.is_dir():
+        # Refused before any planning, with the words every --out uses (write_output fails here, writing nothing).
+        write_atomically(out, "")
     states = [is_state(path) for path in inputs]
     if any(states) and not all(states):
         spec_files = ", ".join(str(path) for path, state in zip(inputs, states, strict=True) if not state)

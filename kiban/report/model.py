@@ -161,6 +161,47 @@ class Capacity:
     months: tuple[BladeMonths, ...]
     summary: Mapping[str, Any] | None = None  # `kiban plan --format json`'s summary, when planned here
     note: str | None = None
+    declared_licences: tuple[DeclaredLicence, ...] = ()  # the licences placement does not count (not per host)
+
+
+@dataclass(frozen=True)
+class DeclaredLicence:
+    """A licence other than per host, as the spec declares it, with what it would count on this site."""
+
+    holder: str  # the business, or the middleware role
+    model: str  # per_core, per_vm, subscription
+    product: str
+    annual_cost_jpy: int  # per unit, as declared
+    units: int  # vCPUs (per_core), VMs (per_vm), 1 (subscription)
+    unit: str  # "vCPU", "VM", "subscription"
+
+    @property
+    def annual_total_jpy(self) -> int:
+        return self.annual_cost_jpy * self.units
+
+
+def declared_licences(vms: Iterable[VirtualMachine]) -> tuple[DeclaredLicence, ...]:
+    """Per-core, per-VM and subscription licences of ``vms``, one line per holder and product, in VM order.
+
+    A per-core licence counts the VMs' vCPUs: the spec sizes VMs in vCPUs, and how a vendor counts cores (physical
+    cores, a minimum per VM) is its own contract, so the page calls the total an estimate.
+    """
+    found: dict[tuple[str, str, str], list[VirtualMachine]] = {}
+    for vm in vms:
+        model = vm.licence.model.value
+        if model in ("per_core", "per_vm", "subscription"):
+            holder = vm.business or vm.role
+            found.setdefault((holder, model, vm.licence.product or holder), []).append(vm)
+    lines = []
+    for (holder, model, product), members in found.items():
+        units, unit = {
+            "per_core": (sum(vm.vcpu for vm in members), "vCPU"),
+            "per_vm": (len(members), "VM"),
+            "subscription": (1, "subscription"),
+        }[model]
+        cost = max(vm.licence.annual_cost_jpy for vm in members)
+        lines.append(DeclaredLicence(holder, model, product, cost, units, unit))
+    return tuple(lines)
 
 
 @dataclass(frozen=True)
@@ -382,6 +423,7 @@ def _plan_capacity(spec: PlatformSpec, site: str | None, plan: PlacementPlan) ->
         licence_cost_jpy=plan.licence_cost_jpy,
         months=_months(blades, vms),
         summary=summary(plan),
+        declared_licences=declared_licences(vms.values()),
     )
 
 
@@ -651,6 +693,7 @@ def _state_capacity(
         licences=lines,
         licence_cost_jpy=sum(line.annual_cost_jpy for line in lines),
         months=_months(blades, vms),
+        declared_licences=declared_licences(vms[host.name] for host in hosts if host.name in vms),
     )
 
 

@@ -745,6 +745,7 @@ class _Drawing:
                         fontcolor="#c62828",
                         arrowhead="tee",
                         arrowtail="tee",
+                        minlen="0",  # no rank between the areas: a forbidden pair must not shape the layout
                         dir=direction,
                         **{"class": "forbidden"},
                     )

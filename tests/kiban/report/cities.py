@@ -42,6 +42,7 @@ businesses:
     area: office
     network_slot: 8
     peak_months: [12]
+    licence: {model: per_vm, product: 収集管理, annual_cost_jpy: 120000}
     tiers:
       app: {replicas: 2, vcpu: 7, ram_gb: 13, disk: {tier: fast, size_gb: 77}}
       batch: {replicas: 1, redundant: false, anti_affinity: false, vcpu: 1, ram_gb: 3, disk: {tier: capacity, size_gb: 11}}
@@ -53,6 +54,7 @@ businesses:
     area: office
     network_slot: 9
     peak_months: [5, 6]
+    licence: {model: per_core, annual_cost_jpy: 50000}
     tiers:
       web: {replicas: 2, vcpu: 1, ram_gb: 3, disk: {tier: fast, size_gb: 9}}
       app: {replicas: 2, vcpu: 3, ram_gb: 5, disk: {tier: fast, size_gb: 21}}

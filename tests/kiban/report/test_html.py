@@ -53,6 +53,7 @@ def test_figures_on_the_page_are_the_plans(page: str, town: Report):
     assert f"{capacity.licence_cost_jpy:,}" in page
     assert f">{capacity.blades_used}<" in page
     assert f">{capacity.dedicated_baseline}<" in page
+    assert "その他のライセンス" in page and "¥700,000" in page  # kouen's per-core licence, 14 vCPU
 
 
 def test_the_page_is_the_same_each_time(town: Report, page: str):
@@ -103,3 +104,18 @@ def test_a_damaged_font_file_falls_back_too(tmp_path: Path):
     warnings: list[str] = []
     assert fonts.font_face_css("住民", warnings.append, fonts.InstalledFont(broken, 0)) == ""
     assert len(warnings) == 1 and "broken.ttc" in warnings[0]
+
+
+def test_the_hybrid_sample_page_shows_its_three_sites_and_links():
+    from tests.conftest import REPO
+
+    report = report_from_spec(REPO / "specs" / "sample-hybrid.yaml")
+    page = report_html(report, embed_font=False)
+    for site in ("dc1", "gc", "portal"):
+        assert f"拠点 {site} / site {site}" in page
+    for link in ("dc1-gc", "portal-dc1"):
+        assert f"<td>{link}</td>" in page
+    assert '拠点間 <span class="en">/ Site × site</span>' in page
+    assert "住民ポータル resident-portal" in page  # the public service in the picture
+    assert all(sheet.name and sheet.name in page for sheet in report.businesses)
+    assert not EXTERNAL.search(page)

@@ -48,6 +48,15 @@ def test_figures_equal_kiban_plans_summary(town: Report, town_file: Path):
     ]
 
 
+def test_licences_placement_does_not_count_are_listed_with_their_units(town: Report):
+    (capacity,) = town.capacity
+    lines = [(d.holder, d.model, d.product, d.units, d.unit, d.annual_total_jpy) for d in capacity.declared_licences]
+    assert lines == [
+        ("gomi", "per_vm", "収集管理", 3, "VM", 360_000),
+        ("kouen", "per_core", "kouen", 2 * 1 + 2 * 3 + 2 * 3, "vCPU", 14 * 50_000),
+    ]
+
+
 def test_figures_count_every_vm_of_the_spec(town: Report, town_file: Path):
     vms = expand_vms(load_spec(town_file))
     figures = town.figures
