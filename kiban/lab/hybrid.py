@@ -44,7 +44,7 @@ from kiban_platform.network.hosts import plan_hosts
 from kiban_platform.network.inventory import build_inventory
 from kiban_platform.network.plan import plan_network
 from kiban_platform.network.site_inventory import hybrid_inventory
-from kiban_platform.network.sites import REMOTE_SEPARATOR, cross_site_flows, plan_links, site_view
+from kiban_platform.network.sites import cross_site_flows, far_group_id, plan_links, site_view
 from kiban_platform.spec.model import PlatformSpec
 
 LAB_TARGET = "lab"
@@ -130,11 +130,6 @@ def site_inventory(spec: PlatformSpec, site_id: str) -> dict[str, Any]:
     return hybrid_inventory(spec, site_id, build_inventory(view, network, flows, plan_hosts(view, network), LAB_TARGET))
 
 
-def _far_group(site_id: str, group: str, area: str) -> str:
-    """The name a site view gives a far group: ``external:<site>:<group>@<area>``."""
-    return f"external:{site_id}{REMOTE_SEPARATOR}{group}@{area}"
-
-
 def public_service_rules(spec: PlatformSpec, site_id: str) -> list[dict[str, Any]]:
     """The public services' half of their cross-site flows, as the site's router holds it.
 
@@ -150,7 +145,7 @@ def public_service_rules(spec: PlatformSpec, site_id: str) -> list[dict[str, Any
             near = {"group": local.id, "kind": "external", "area": local.area, "cidr": str(local.cidr), "site": site_id}
             for remote in crossing.remote_groups:
                 far = {
-                    "group": _far_group(crossing.remote_site, remote.id, crossing.local_area),
+                    "group": far_group_id(crossing.remote_site, remote.id, crossing.local_area),
                     "kind": "external",
                     "area": crossing.local_area,
                     "cidr": str(remote.cidr),

@@ -185,6 +185,7 @@ CITY_KEYS = {
     "links": "kiban_links",
     "business_sites": "kiban_business_sites",
     "cross_site_flows": "kiban_cross_site_flows",
+    "operations": "kiban_operations",
 }
 
 

@@ -263,6 +263,7 @@ def plan_cross_site_checks(inventory: dict[str, Any]) -> list[Check]:
     variables = inventory["all"].get("vars", {})
     rules = [(rule, _rule_site(rule, inventory)) for rule in variables["kiban_flows"]]
     kinds = {site["id"]: site["kind"] for site in variables.get("kiban_sites", [])}
+    relays = _relay_flows(variables.get("kiban_operations"))
     ssh = management_port(inventory)
     representative: dict[tuple[str, str], str] = {}
     for name, facts in hosts.items():
@@ -301,6 +302,8 @@ def plan_cross_site_checks(inventory: dict[str, Any]) -> list[Check]:
         port = _first_port(rule["port"])
         from_site, to_site = hosts[source]["kiban_site"], hosts[target]["kiban_site"]
         flow = f"cross-site flow {rule['flow']} ({from_site} -> {to_site})"
+        if rule["flow"] in relays:
+            flow = f"the {relays[rule['flow']]} relay's flow {rule['flow']} ({from_site} -> its manager at {to_site})"
         permitted = allowed[(source, target)]
         checks.append(check(source, target, port, True, flow))
         only = f"{flow} allows {', '.join(sorted(permitted))} only"
@@ -346,6 +349,19 @@ def plan_cross_site_checks(inventory: dict[str, Any]) -> list[Check]:
                 for target in targets:
                     checks += [check(source, target, port, False, why) for port in [*sorted(ports_of(target)), ICMP]]
     return checks
+
+
+def _relay_flows(operations: Any) -> dict[str, str]:
+    """The flow id of each operations relay toward its manager, and the plane it belongs to (the
+    inventory's ``kiban_operations``: None without planes; anything malformed counts as none)."""
+    found: dict[str, str] = {}
+    if not isinstance(operations, dict):
+        return found
+    for plane, config in operations.items():
+        for relay in config.get("relays", []) if isinstance(config, dict) else []:
+            if isinstance(relay, dict) and isinstance(relay.get("flow"), str):
+                found[relay["flow"]] = str(plane)
+    return found
 
 
 def _stands_in(facts: dict[str, Any]) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kiban_platform.network.sites import REMOTE_SEPARATOR, cross_site_flows, site_of
+from kiban_platform.network.sites import cross_site_flows, far_group_id, site_of
 from kiban_platform.spec.hybrid import business_site, endpoint_site, links_carrying
 from kiban_platform.spec.model import PlatformSpec
 from kiban_platform.spec.operations import manager_site
@@ -116,7 +116,7 @@ def hybrid_inventory(spec: PlatformSpec, site_id: str, inventory: dict[str, Any]
     site_of(spec, site_id)
     # The far end of a cross-site flow is an outside network named "<far site>:<group>" in this view.
     far_sites = {
-        f"external:{crossing.remote_site}{REMOTE_SEPARATOR}{group.id}@{crossing.local_area}": crossing.remote_site
+        far_group_id(crossing.remote_site, group.id, crossing.local_area): crossing.remote_site
         for crossing in cross_site_flows(spec, site_id)
         for group in crossing.remote_groups
     }

@@ -15,14 +15,21 @@ Everything here is pure and deterministic: every site stack, the audit and the l
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from kiban_platform.network.flows import GroupKind, HostGroup, endpoint_groups
 from kiban_platform.network.plan import plan_network
-from kiban_platform.spec.hybrid import business_site, endpoint_site, links_carrying, runs_at
-from kiban_platform.spec.model import Endpoint, Flow, Middleware, PlatformSpec
+from kiban_platform.spec.hybrid import (
+    business_site,
+    endpoint_site,
+    link_subnet_roles,
+    links_carrying,
+    openstack_end,
+    runs_at,
+)
+from kiban_platform.spec.model import Endpoint, Flow, Middleware, MiddlewareRole, PlatformSpec
 from kiban_platform.spec.privacy import DataClass
-from kiban_platform.spec.sites import Link, Site
+from kiban_platform.spec.sites import Encryption, Link, Site
 
 # The external name of a far end: "<site>:<group>", e.g. "gc:integration_hub@mynumber".
 REMOTE_SEPARATOR = ":"
@@ -53,6 +60,26 @@ class CrossSiteFlow:
 
 
 @dataclass(frozen=True)
+class VpnPair:
+    """One AWS VPN connection of an IPsec link: two tunnels, one security association each way.
+
+    A link whose flows reach several platform subnets at its OpenStack end has one pair per subnet
+    (Neutron offers one security association per local subnet, an AWS tunnel holds one); its traffic
+    selectors are then that subnet at the OpenStack end and the area's block at the AWS end.
+    """
+
+    name: str  # "" for the pair holding the link's first tunnel (its resources keep the link's names)
+    role: MiddlewareRole | None  # the OpenStack end's platform subnet; None: the two area blocks
+    local: ipaddress.IPv4Network  # this side's traffic selector
+    peer: ipaddress.IPv4Network  # the other side's
+    tunnels: tuple[int, ...]  # indexes into ``link.tunnels``, in declared order
+
+    def suffix(self, separator: str = "-") -> str:
+        """What tells this pair's resources from the link's first pair's: "" or "-<role>"."""
+        return f"{separator}{self.name}" if self.name else ""
+
+
+@dataclass(frozen=True)
 class PlannedLink:
     """One link seen from one of its two sites."""
 
@@ -63,6 +90,7 @@ class PlannedLink:
     peer_prefixes: tuple[tuple[str, ipaddress.IPv4Network], ...]  # the same at the peer
     dials: bool  # this side may open the tunnels (the other side only responds when False)
     flows: tuple[CrossSiteFlow, ...]  # the cross-site flows that ride it, seen from here
+    vpn_pairs: tuple[VpnPair, ...] = ()  # an IPsec link's VPN connections, in the order of their first tunnels
 
     @property
     def peer_dials(self) -> bool:
@@ -130,10 +158,18 @@ def cross_site_flows(spec: PlatformSpec, site_id: str) -> tuple[CrossSiteFlow, .
     return tuple(found)
 
 
+def _far_name(site_id: str, group_id: str) -> str:
+    return f"{site_id}{REMOTE_SEPARATOR}{group_id}"
+
+
+def far_group_id(site_id: str, group_id: str, area_id: str) -> str:
+    """The host group a site view plans for a far end: ``external:<far site>:<far group>@<near area>``."""
+    return f"external:{_far_name(site_id, group_id)}@{area_id}"
+
+
 def _as_external(crossing: CrossSiteFlow, group: HostGroup) -> Endpoint:
-    """The far end as an outside network entering the near end's area."""
-    name = f"{crossing.remote_site}{REMOTE_SEPARATOR}{group.id}"
-    return Endpoint(external=name, area=crossing.local_area, cidr=group.cidr)
+    """The far end as an outside network entering the near end's area (its group: ``far_group_id``)."""
+    return Endpoint(external=_far_name(crossing.remote_site, group.id), area=crossing.local_area, cidr=group.cidr)
 
 
 def _view_flows(spec: PlatformSpec, site_id: str) -> list[Flow]:
@@ -217,4 +253,38 @@ def plan_links(spec: PlatformSpec, site_id: str) -> tuple[PlannedLink, ...]:
                 flows=tuple(crossing for crossing in crossings if crossing.link is link),
             )
         )
-    return tuple(planned)
+    return tuple(replace(link, vpn_pairs=_vpn_pairs(spec, link)) for link in planned)
+
+
+def _subnet(link: PlannedLink, role: MiddlewareRole, openstack_site: str) -> ipaddress.IPv4Network | None:
+    """The platform subnet of ``role`` at the link's OpenStack end, as the flows riding the link plan it."""
+    for crossing in link.flows:
+        groups = crossing.local_groups if link.site.id == openstack_site else crossing.remote_groups
+        for group in groups:
+            if group.role == role:
+                return group.cidr
+    return None
+
+
+def _vpn_pairs(spec: PlatformSpec, planned: PlannedLink) -> tuple[VpnPair, ...]:
+    link = planned.link
+    if link.encryption != Encryption.IPSEC or not planned.local_prefixes or not planned.peer_prefixes:
+        return ()
+    (_, local_block), (_, peer_block) = planned.local_prefixes[0], planned.peer_prefixes[0]
+    groups: dict[MiddlewareRole | None, list[int]] = {}
+    if any(tunnel.subnet is not None for tunnel in link.tunnels):
+        for index, tunnel in enumerate(link.tunnels):
+            groups.setdefault(tunnel.subnet, []).append(index)
+    else:
+        roles = link_subnet_roles(spec, link)
+        groups[roles[0] if len(roles) == 1 else None] = list(range(len(link.tunnels)))
+    openstack_site = openstack_end(spec, link)
+    pairs: list[VpnPair] = []
+    for role, indexes in groups.items():
+        local, peer = local_block, peer_block
+        subnet = None if role is None or openstack_site is None else _subnet(planned, role, openstack_site)
+        if subnet is not None:
+            local, peer = (subnet, peer_block) if planned.site.id == openstack_site else (local_block, subnet)
+        name = "" if indexes[0] == 0 else str(role.value if role is not None else indexes[0])
+        pairs.append(VpnPair(name, role, local, peer, tuple(indexes)))
+    return tuple(pairs)

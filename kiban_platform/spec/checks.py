@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import combinations
 
-from kiban_platform.spec.hybrid_checks import hybrid_problems
+from kiban_platform.spec.hybrid_checks import hybrid_problems, link_tunnel_problems
 from kiban_platform.spec.model import (
     OPERATIONS_NETWORK_MAX_PREFIX,
     AreaLevel,
@@ -31,6 +31,7 @@ from kiban_platform.spec.numbering import (
     usable_hosts,
 )
 from kiban_platform.spec.operations_checks import operations_flow_problems, operations_problems
+from kiban_platform.spec.operations_plan import with_operations_flows
 from kiban_platform.spec.problems import FieldPath, Problem, format_path
 from kiban_platform.spec.problems import duplicate_problems as _duplicates
 
@@ -526,4 +527,11 @@ def check_spec(spec: PlatformSpec) -> list[Problem]:
         *_check_management(spec),
         *hybrid_problems(spec),
     ]
-    return [*others, *operations_problems(spec), *([] if others else operations_flow_problems(spec))]
+    if others:
+        return [*others, *operations_problems(spec)]
+    # Once every flow resolves: the links' tunnels against the subnets their flows reach, the planes' included.
+    return [
+        *operations_problems(spec),
+        *link_tunnel_problems(with_operations_flows(spec)),
+        *operations_flow_problems(spec),
+    ]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import ipaddress
 
-from kiban_platform.spec.model import Business, Endpoint, MiddlewareRole, MiddlewareService, PlatformSpec
+from kiban_platform.spec.model import Business, Endpoint, Flow, MiddlewareRole, MiddlewareService, PlatformSpec
 from kiban_platform.spec.privacy import DataClass
-from kiban_platform.spec.sites import Link, SiteKind
+from kiban_platform.spec.sites import Link, SiteKind, Target
 
 
 def business_site(spec: PlatformSpec, business: Business) -> str | None:
@@ -91,3 +91,44 @@ def links_carrying(spec: PlatformSpec, first: str, second: str, areas: set[str])
         for index, link in enumerate(spec.links)
         if set(link.between) == {first, second} and areas <= set(link.areas)
     ]
+
+
+def link_flows(spec: PlatformSpec, link: Link) -> list[Flow]:
+    """The declared flows that ride ``link``: one end at each of its sites, and it is the first link carrying
+    both ends' areas (as ``network.sites.cross_site_flows`` picks it). Flows with an unresolved end are left
+    to the flow checks."""
+    riding: list[Flow] = []
+    for flow in spec.flows:
+        try:
+            ends = (endpoint_site(spec, flow.source), endpoint_site(spec, flow.destination))
+            areas = {spec.endpoint_area(flow.source), spec.endpoint_area(flow.destination)}
+        except KeyError:
+            continue
+        if None in ends or ends[0] == ends[1] or set(ends) != set(link.between):
+            continue
+        carrying = links_carrying(spec, link.between[0], link.between[1], areas)
+        if carrying and carrying[0][1] is link:
+            riding.append(flow)
+    return riding
+
+
+def openstack_end(spec: PlatformSpec, link: Link) -> str | None:
+    """The link's site on OpenStack, if it has one (a link joins an OpenStack site to an AWS site)."""
+    return next((site.id for site in spec.sites if site.id in link.between and site.target == Target.OPENSTACK), None)
+
+
+def link_subnet_roles(spec: PlatformSpec, link: Link) -> list[MiddlewareRole]:
+    """The middleware roles whose platform subnets the link's flows reach at its OpenStack end, in flow order.
+
+    Neutron's VPN service offers one security association per local subnet and an AWS tunnel holds one,
+    so each of these subnets needs its own VPN connection (two tunnels) on the AWS side.
+    """
+    site_id = openstack_end(spec, link)
+    roles: list[MiddlewareRole] = []
+    if site_id is None:
+        return roles
+    for flow in link_flows(spec, link):
+        end = flow.source if endpoint_site(spec, flow.source) == site_id else flow.destination
+        if end.middleware is not None and end.middleware not in roles:
+            roles.append(end.middleware)
+    return roles

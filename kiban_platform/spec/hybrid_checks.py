@@ -24,7 +24,9 @@ from kiban_platform.spec.hybrid import (
     endpoint_site,
     endpoint_site_candidates,
     is_public_cloud,
+    link_subnet_roles,
     links_carrying,
+    openstack_end,
     runs_at,
     service_sites,
     site_block,
@@ -355,7 +357,7 @@ def _check_links(spec: PlatformSpec) -> Iterator[Problem]:
         yield from _check_link_areas(spec, link, path)
         yield from _check_link_transport(link.carrier, link.transport, link.encryption, path)
         yield from _check_direct_connect(spec, link, path, circuits)
-        yield from _check_tunnels(link, path, tunnels)
+        yield from _check_tunnels(spec, link, path, tunnels)
         yield from _check_link_addresses(spec, link, path)
     for (_, earlier_link, earlier), (later_path, _, later) in combinations(tunnels, 2):
         if earlier.overlaps(later):
@@ -444,12 +446,13 @@ def _check_outside_cidr(spec: PlatformSpec, link: Link, path: FieldPath) -> Iter
 
 
 def _check_tunnels(
-    link: Link, path: FieldPath, tunnels: list[tuple[FieldPath, str, ipaddress.IPv4Network]]
+    spec: PlatformSpec, link: Link, path: FieldPath, tunnels: list[tuple[FieldPath, str, ipaddress.IPv4Network]]
 ) -> Iterator[Problem]:
-    """Exactly the pair of an IPsec link, each a /30 in the link-local range AWS does not reserve; the
-    good ones are added to ``tunnels`` for the overlap check across links."""
+    """Two tunnels per AWS VPN connection, one connection per platform subnet the link reaches at its
+    OpenStack end, each tunnel a /30 in the link-local range AWS does not reserve; the good ones are
+    added to ``tunnels`` for the overlap check across links."""
     if link.encryption == Encryption.IPSEC:
-        if len(link.tunnels) != TUNNELS_PER_VPN:
+        if all(tunnel.subnet is None for tunnel in link.tunnels) and len(link.tunnels) != TUNNELS_PER_VPN:
             yield Problem(
                 (*path, "tunnels"),
                 f"an IPsec link has exactly {TUNNELS_PER_VPN} tunnels (an AWS VPN connection's fixed pair), "
@@ -466,6 +469,60 @@ def _check_tunnels(
         if cidr in AWS_RESERVED_TUNNEL_CIDRS:
             yield Problem(tunnel_path, f"{cidr} is reserved by AWS for its own use; pick another /30")
         tunnels.append((tunnel_path, link.id, cidr))
+
+
+def link_tunnel_problems(spec: PlatformSpec) -> list[Problem]:
+    """The tunnels of every IPsec link against the platform subnets its flows reach at its OpenStack end.
+
+    Run on a spec that passed every other check, with the operations planes' flows in it (they reach
+    subnets too: a relay's manager), so each flow's ends resolve."""
+    return [
+        problem
+        for index, link in enumerate(spec.links)
+        if link.encryption == Encryption.IPSEC
+        for problem in _check_tunnel_subnets(spec, link, ("links", index))
+    ]
+
+
+def _check_tunnel_subnets(spec: PlatformSpec, link: Link, path: FieldPath) -> Iterator[Problem]:
+    """A link whose flows reach one platform subnet at its OpenStack end (or none) has one pair of tunnels;
+    one reaching several names, on every tunnel, the subnet it reaches: two tunnels per subnet."""
+    roles = [role.value for role in link_subnet_roles(spec, link)]
+    openstack_site = openstack_end(spec, link)
+    named = [None if tunnel.subnet is None else tunnel.subnet.value for tunnel in link.tunnels]
+    if all(subnet is None for subnet in named):
+        if len(link.tunnels) == TUNNELS_PER_VPN and len(roles) > 1:
+            yield Problem(
+                (*path, "tunnels"),
+                f"the link's flows reach {len(roles)} platform subnets at {openstack_site!r} ({', '.join(roles)}); "
+                "Neutron offers one security association per local subnet and an AWS tunnel holds one, so each "
+                f"subnet has its own {TUNNELS_PER_VPN} tunnels: give every tunnel `subnet: <role>`, "
+                f"{TUNNELS_PER_VPN} per subnet ({TUNNELS_PER_VPN * len(roles)} tunnels)",
+            )
+        return
+    if openstack_site is None:
+        yield Problem(
+            (*path, "tunnels"),
+            "`subnet` names a platform subnet at the link's OpenStack end, and this link has none",
+        )
+        return
+    for t_index, subnet in enumerate(named):
+        subnet_path: FieldPath = (*path, "tunnels", t_index, "subnet")
+        if subnet is None:
+            yield Problem(subnet_path, "missing: once one tunnel of a link names its subnet, every tunnel does")
+        elif subnet not in roles:
+            yield Problem(
+                subnet_path,
+                f"no flow of the link reaches {subnet!r} at {openstack_site!r} (its flows reach {_known(roles)})",
+            )
+    for role in roles:
+        count = named.count(role)
+        if count != TUNNELS_PER_VPN:
+            yield Problem(
+                (*path, "tunnels"),
+                f"subnet {role!r} at {openstack_site!r} has {count} tunnel(s); each subnet the link reaches has "
+                f"exactly {TUNNELS_PER_VPN} (an AWS VPN connection's fixed pair)",
+            )
 
 
 def _check_link_addresses(spec: PlatformSpec, link: Link, path: FieldPath) -> Iterator[Problem]:

@@ -30,6 +30,7 @@ from kiban_platform.spec.fields import StrictModel as StrictModel
 from kiban_platform.spec.fields import VlanId as VlanId
 from kiban_platform.spec.operations import Operations
 from kiban_platform.spec.privacy import Basis, DataClass
+from kiban_platform.spec.roles import MiddlewareRole as MiddlewareRole
 from kiban_platform.spec.sites import Link, PublicService, Site
 
 MUNICIPALITY_CODE_PATTERN = r"^\d{6}$"
@@ -78,17 +79,6 @@ class TierName(StrEnum):
     APP = "app"
     DB = "db"
     BATCH = "batch"
-
-
-class MiddlewareRole(StrEnum):
-    JOB_MANAGEMENT = "job_management"
-    INTEGRATION_HUB = "integration_hub"
-    LOAD_BALANCER = "load_balancer"
-    DATABASE = "database"
-    MONITORING = "monitoring"
-    TIME_NAME = "time_name"
-    # Appended, never reordered: a role's position is its subnet in the platform segment.
-    BASTION = "bastion"  # 踏み台: configured under `management`, not `middleware`
 
 
 class LicenceModel(StrEnum):

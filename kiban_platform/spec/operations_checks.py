@@ -27,6 +27,7 @@ from kiban_platform.spec.operations import AnyPlane, Plane, manager_field, manag
 from kiban_platform.spec.operations_plan import (
     manager_areas,
     operations_flow_id,
+    plane_ports,
     plane_role,
     planned_operations_flows,
     relay_places,
@@ -72,6 +73,16 @@ def _check_plane(spec: PlatformSpec, plane: Plane, config: AnyPlane) -> Iterator
     if service is None:
         yield Problem(path, f"{what} runs on the platform's {role.value}, and the spec has no middleware.{role.value}")
         return
+    unserved = [port for port in plane_ports(spec, plane, config) if port not in service.ports]
+    if unserved:
+        # The relays open their connections to these ports, so the manager's role must listen on them.
+        field = (*path, "protocol") if plane == Plane.LOGS else path
+        yield Problem(
+            field,
+            f"{what}'s relays send to {', '.join(str(port) for port in unserved)}, which middleware.{role.value} "
+            f"does not serve (its ports: {', '.join(str(port) for port in service.ports) or 'none'}): add "
+            f"{'them' if len(unserved) > 1 else 'it'} to middleware.{role.value}.ports",
+        )
     at_manager = manager_areas(spec, plane, config)
     if not at_manager:
         yield Problem(site_path, f"no {role.value} runs at site {manager!r}: {what}'s manager has nowhere to run")

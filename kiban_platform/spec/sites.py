@@ -16,6 +16,7 @@ from pydantic import Field, StringConstraints
 
 from kiban_platform.spec.fields import Cidr, Identifier, LinkCidr, StrictModel, VlanId
 from kiban_platform.spec.privacy import DataClass, Handling
+from kiban_platform.spec.roles import MiddlewareRole
 
 
 class SiteKind(StrEnum):
@@ -107,6 +108,12 @@ class Tunnel(StrictModel):
     """One IPsec tunnel of a link; AWS makes every VPN connection of exactly two."""
 
     inside_cidr: LinkCidr = Field(description="a /30 inside 169.254.0.0/16 (not one AWS reserves)")
+    subnet: MiddlewareRole | None = Field(
+        default=None,
+        description="the middleware role whose platform subnet this tunnel reaches at the link's OpenStack end; "
+        "needed when the link's flows reach several there (two tunnels per subnet: Neutron offers one security "
+        "association per local subnet, and an AWS tunnel holds one)",
+    )
 
 
 DX_CONNECTION_PATTERN = r"^dx(con|lag)-[a-z0-9]{8,17}$"

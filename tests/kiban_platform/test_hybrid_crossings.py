@@ -132,20 +132,32 @@ def test_each_link_carries_exactly_its_areas_and_both_ends_meet(hybrid_states: d
     blocks = _blocks(inventory)
     sites = {site["id"]: site for site in inventory["sites"]}
     exported: dict[str, Any] = {}
+    selector_of_tunnel: dict[str, str] = {}  # a tunnel's inside block -> the peer block its connection selects
     for link in inventory["links"]:
         for site_id in link["between"]:
             if sites[site_id]["target"] != "aws":
                 continue
             state = hybrid_states[site_id]
             peer = next(end for end in link["between"] if end != site_id)
-            vpn = _named(state, "aws:ec2/vpnConnection:VpnConnection")[f"{link['id']}-vpn"]
+            vpns = {
+                name: vpn
+                for name, vpn in _named(state, "aws:ec2/vpnConnection:VpnConnection").items()
+                if name == f"{link['id']}-vpn" or name.startswith(f"{link['id']}-vpn-")
+            }
             here = [block for area, block in sites[site_id]["areas"].items() if area in link["areas"]]
             there = [block for area, block in sites[peer]["areas"].items() if area in link["areas"]]
-            # The tunnels' selectors: exactly the link's area block on each side, never wider.
-            assert [vpn["remoteIpv4NetworkCidr"]] == here and [vpn["localIpv4NetworkCidr"]] == there
+            # The tunnels' selectors: the link's area block here; at the peer within its area block (at an
+            # OpenStack peer the one platform subnet each connection reaches there), never wider.
+            selected = []
+            for vpn in vpns.values():
+                assert [vpn["remoteIpv4NetworkCidr"]] == here
+                selected.append(ipaddress.IPv4Network(vpn["localIpv4NetworkCidr"]))
+                assert selected[-1].subnet_of(ipaddress.IPv4Network(there[0]))
+                for number in (1, 2):
+                    selector_of_tunnel[vpn[f"tunnel{number}InsideCidr"]] = vpn["localIpv4NetworkCidr"]
             for far_site, cidr in _crossing_cidrs(site_id, state, blocks):
                 if far_site == peer:
-                    assert cidr.subnet_of(ipaddress.IPv4Network(there[0])), f"{link['id']}: {cidr} outside the tunnels"
+                    assert any(cidr.subnet_of(block) for block in selected), f"{link['id']}: {cidr} outside the tunnels"
             associations = _named(state, "aws:directconnect/gatewayAssociation:GatewayAssociation")
             if link["transport"] == "direct_connect":
                 prefixes = associations[f"{link['id']}-dxgw-association"]["allowedPrefixes"]
@@ -161,6 +173,7 @@ def test_each_link_carries_exactly_its_areas_and_both_ends_meet(hybrid_states: d
     dc1 = hybrid_states["dc1"]
     groups = _named(dc1, "openstack:vpnaas/endpointGroup:EndpointGroup")
     connections = _named(dc1, "openstack:vpnaas/siteConnection:SiteConnection")
+    by_id = {r.get("id"): r["inputs"] for r in dc1["deployment"]["resources"] if r.get("id")}
     for link_id, aws_end in exported.items():
         link = next(link for link in inventory["links"] if link["id"] == link_id)
         peer = next(end for end in link["between"] if end != "dc1")
@@ -170,6 +183,9 @@ def test_each_link_carries_exactly_its_areas_and_both_ends_meet(hybrid_states: d
             connection = connections[f"{link_id}-tunnel-{index}"]
             assert _opened(dc1, connection["peerAddress"]) == tunnel["outside_address"]
             assert _opened(dc1, connection["psk"]) == tunnel["preshared_key"]
+            # Its local endpoint group is the one subnet the AWS connection holding the tunnel selects.
+            (subnet,) = by_id[connection["localEpGroupId"]]["endpoints"]
+            assert by_id[subnet]["cidr"] == selector_of_tunnel[tunnel["inside_cidr"]]
             answers_only = link["initiated_by"] not in (None, "dc1")
             assert connection["initiator"] == ("response-only" if answers_only else "bi-directional")
 

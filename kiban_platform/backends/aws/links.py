@@ -30,7 +30,7 @@ from kiban_platform.backends.aws.network import AwsAreaNetwork, AwsDeployedGroup
 from kiban_platform.backends.aws.plan import endpoint_subnet
 from kiban_platform.backends.aws.settings import AwsSettings
 from kiban_platform.network.flows import GroupKind, HostGroup, Rule, RuleKind
-from kiban_platform.network.sites import REMOTE_SEPARATOR, CrossSiteFlow, PlannedLink
+from kiban_platform.network.sites import REMOTE_SEPARATOR, CrossSiteFlow, PlannedLink, VpnPair
 from kiban_platform.spec.model import AreaLevel
 from kiban_platform.spec.sites import Encryption, Link, Site, Target, Transport
 
@@ -291,12 +291,12 @@ def _direct_connect(
     return attachment.id
 
 
-def _tunnel_options(link: Link, dials: bool) -> dict[str, Any]:
+def _tunnel_options(link: Link, pair: VpnPair, dials: bool) -> dict[str, Any]:
     options: dict[str, Any] = {}
-    for number, tunnel in enumerate(link.tunnels, start=1):
+    for number, index in enumerate(pair.tunnels, start=1):
         prefix = f"tunnel{number}_"
         options |= {
-            f"{prefix}inside_cidr": str(tunnel.inside_cidr),
+            f"{prefix}inside_cidr": str(link.tunnels[index].inside_cidr),
             f"{prefix}ike_versions": IKE_VERSIONS,
             f"{prefix}phase1_encryption_algorithms": ENCRYPTION_ALGORITHMS,
             f"{prefix}phase1_integrity_algorithms": INTEGRITY_ALGORITHMS,
@@ -312,18 +312,11 @@ def _tunnel_options(link: Link, dials: bool) -> dict[str, Any]:
     return options
 
 
-def _vpn(
-    settings: AwsSettings,
-    parent: pulumi.Resource,
-    planned: PlannedLink,
-    gateway: aws.ec2transitgateway.TransitGateway,
-    transport_attachment: pulumi.Output[str] | None,
-) -> aws.ec2.VpnConnection:
-    """The customer gateway at the peer's outside address and the VPN connection of the link's two tunnels."""
+def _customer_gateway(settings: AwsSettings, parent: pulumi.Resource, planned: PlannedLink) -> aws.ec2.CustomerGateway:
+    """The peer's end of the link's tunnels, at its declared outside address."""
     link, peer = planned.link, planned.peer
     assert peer.asn is not None  # plan.link_problems
-    opts = pulumi.ResourceOptions(parent=parent)
-    customer_gateway = aws.ec2.CustomerGateway(
+    return aws.ec2.CustomerGateway(
         f"{link.id}-cgw",
         type="ipsec.1",
         ip_address=str(link.addresses[peer.id]),
@@ -331,12 +324,24 @@ def _vpn(
         **_asn_arguments(peer.asn, "bgp_asn", "bgp_asn_extended", as_text=True),
         region=settings.region,
         tags=tags(f"kiban-{link.id}", link=link.id, peer=peer.id),
-        opts=opts,
+        opts=pulumi.ResourceOptions(parent=parent),
     )
-    (_, local_block), (_, peer_block) = planned.local_prefixes[0], planned.peer_prefixes[0]
+
+
+def _vpn(
+    settings: AwsSettings,
+    parent: pulumi.Resource,
+    planned: PlannedLink,
+    pair: VpnPair,
+    customer_gateway: aws.ec2.CustomerGateway,
+    gateway: aws.ec2transitgateway.TransitGateway,
+    transport_attachment: pulumi.Output[str] | None,
+) -> aws.ec2.VpnConnection:
+    """One VPN connection of the link: two of its tunnels, selecting one pair's blocks."""
+    link, peer = planned.link, planned.peer
     private = transport_attachment is not None
     return aws.ec2.VpnConnection(
-        f"{link.id}-vpn",
+        f"{link.id}-vpn{pair.suffix()}",
         type="ipsec.1",
         customer_gateway_id=customer_gateway.id,
         transit_gateway_id=gateway.id,
@@ -345,27 +350,39 @@ def _vpn(
         # OpenStack's VPN service speaks no BGP: its routes are the endpoint groups, AWS's the static
         # routes kiban adds to the area's table. A peer outside OpenStack is routed the same way.
         static_routes_only=True,
-        # Traffic selectors (AWS: "local" is the customer's side): the two area blocks, never 0.0.0.0/0.
-        local_ipv4_network_cidr=str(peer_block),
-        remote_ipv4_network_cidr=str(local_block),
-        **_tunnel_options(link, planned.dials),
+        # Traffic selectors (AWS: "local" is the customer's side): the pair's blocks, never 0.0.0.0/0; at
+        # an OpenStack peer, the one platform subnet this connection reaches there.
+        local_ipv4_network_cidr=str(pair.peer),
+        remote_ipv4_network_cidr=str(pair.local),
+        **_tunnel_options(link, pair, planned.dials),
         region=settings.region,
-        tags=tags(f"kiban-{link.id}", link=link.id, peer=peer.id),
-        opts=opts,
+        tags=tags(f"kiban-{link.id}{pair.suffix()}", link=link.id, peer=peer.id),
+        opts=pulumi.ResourceOptions(parent=parent),
     )
 
 
-def _exported_tunnels(link: Link, vpn: aws.ec2.VpnConnection) -> list[dict[str, Any]]:
+def _exported_tunnels(link: Link, pair: VpnPair, vpn: aws.ec2.VpnConnection) -> dict[int, dict[str, Any]]:
     addresses = (vpn.tunnel1_address, vpn.tunnel2_address)
     keys = (vpn.tunnel1_preshared_key, vpn.tunnel2_preshared_key)
-    return [
-        {
-            "inside_cidr": str(tunnel.inside_cidr),
+    return {
+        index: {
+            "inside_cidr": str(link.tunnels[index].inside_cidr),
             "outside_address": address,
             "preshared_key": pulumi.Output.secret(key),
         }
-        for tunnel, address, key in zip(link.tunnels, addresses, keys, strict=False)
-    ]
+        for index, address, key in zip(pair.tunnels, addresses, keys, strict=False)
+    }
+
+
+def _route(link: Link, block: ipaddress.IPv4Network, attachment: pulumi.Output[str], table: Any, region: str) -> None:
+    aws.ec2transitgateway.Route(
+        f"{link.id}-to-{_flat(block)}",
+        transit_gateway_route_table_id=table.id,
+        destination_cidr_block=str(block),
+        transit_gateway_attachment_id=attachment,
+        region=region,
+        opts=pulumi.ResourceOptions(parent=table),
+    )
 
 
 def _link(
@@ -381,26 +398,30 @@ def _link(
     dx_attachment = (
         _direct_connect(settings, parent, planned, gateway) if link.transport == Transport.DIRECT_CONNECT else None
     )
-    tunnels: list[dict[str, Any]] = []
-    if link.encryption == Encryption.IPSEC:
-        vpn = _vpn(settings, parent, planned, gateway, dx_attachment)
-        attachment: pulumi.Output[str] = vpn.transit_gateway_attachment_id
-        tunnels = _exported_tunnels(link, vpn)
-    else:
+    if link.encryption != Encryption.IPSEC:
         assert dx_attachment is not None  # an unencrypted or MACsec link is Direct Connect (spec checks)
-        attachment = dx_attachment
-    # The link's traffic enters and leaves through its area's table only; over Direct Connect with
-    # IPsec the Direct Connect attachment carries the tunnels alone and joins no area's table.
-    _join(f"{link.id}-{area_id}", attachment, table, settings.region)
-    aws.ec2transitgateway.Route(
-        f"{link.id}-to-{_flat(peer_block)}",
-        transit_gateway_route_table_id=table.id,
-        destination_cidr_block=str(peer_block),
-        transit_gateway_attachment_id=attachment,
-        region=settings.region,
-        opts=pulumi.ResourceOptions(parent=table),
-    )
-    return {"peer": planned.peer.id, "tunnels": tunnels, "transit_gateway_attachment_id": attachment}
+        # The Direct Connect attachment enters and leaves through its area's table only.
+        _join(f"{link.id}-{area_id}", dx_attachment, table, settings.region)
+        _route(link, peer_block, dx_attachment, table, settings.region)
+        return {"peer": planned.peer.id, "tunnels": [], "transit_gateway_attachment_id": dx_attachment}
+    customer_gateway = _customer_gateway(settings, parent, planned)
+    tunnels: dict[int, dict[str, Any]] = {}
+    attachments: list[pulumi.Output[str]] = []
+    for pair in planned.vpn_pairs:
+        vpn = _vpn(settings, parent, planned, pair, customer_gateway, gateway, dx_attachment)
+        attachment: pulumi.Output[str] = vpn.transit_gateway_attachment_id
+        attachments.append(attachment)
+        tunnels |= _exported_tunnels(link, pair, vpn)
+        # Each connection's traffic enters and leaves through its area's table only, and reaches the peer's
+        # blocks it selects; over Direct Connect the Direct Connect attachment carries the tunnels alone
+        # and joins no area's table.
+        _join(f"{link.id}-{area_id}{pair.suffix()}", attachment, table, settings.region)
+        _route(link, pair.peer, attachment, table, settings.region)
+    return {
+        "peer": planned.peer.id,
+        "tunnels": [tunnels[index] for index in sorted(tunnels)],
+        "transit_gateway_attachment_id": attachments[0],
+    }
 
 
 def _service_rules(crossing: CrossSiteFlow, block: ipaddress.IPv4Network) -> tuple[list[Rule], list[Rule]]:

@@ -3,9 +3,10 @@
 Per link, on the router that terminates its area's tunnels (``kiban:openstack.vpnRouters``, an
 existing router: like the city's L3 firewall it is built with the data centre, not by kiban):
 an IKE policy and an IPsec policy stated in full (Neutron's defaults are IKEv1, SHA-1 and DH
-group 5), a VPN service, a local endpoint group (the platform subnet the link's flows reach) and
-a peer one (the AWS site's area block), and one site connection per tunnel. The AWS end assigns
-each tunnel's outside address and pre-shared key; this stack reads them from the AWS stack's
+group 5), a VPN service, a peer endpoint group (the AWS site's area block), and per VPN pair a
+local endpoint group (the one platform subnet its tunnels reach: Neutron offers one security
+association per local subnet) with one site connection per tunnel. The AWS end assigns each
+tunnel's outside address and pre-shared key; this stack reads them from the AWS stack's
 ``links`` output (``peers``) and keeps the key a secret, which the SDK does not do for ``psk``.
 The side that must not dial only responds. The cross-site flows' rules are already in the
 groups' security groups (``network.sites.site_view`` turns the far end into an outside network).
@@ -21,7 +22,7 @@ import pulumi_openstack as openstack
 
 from kiban_platform.backends import TargetError
 from kiban_platform.backends.openstack.settings import OpenStackSettings
-from kiban_platform.network.sites import PlannedLink
+from kiban_platform.network.sites import PlannedLink, VpnPair
 from kiban_platform.spec.model import MiddlewareRole
 
 if TYPE_CHECKING:
@@ -51,15 +52,61 @@ def _peer_tunnel(peers: Mapping[str, pulumi.Output[Any]], planned: PlannedLink, 
     return exported.apply(lambda links: links[link_id]["tunnels"][index][key])
 
 
-def _local_subnets(planned: PlannedLink, network: OpenStackAreaNetwork) -> list[pulumi.Output[str]]:
-    roles = {crossing.local.middleware for crossing in planned.flows if crossing.local.middleware is not None}
+def _local_subnet(planned: PlannedLink, pair: VpnPair, network: OpenStackAreaNetwork) -> pulumi.Output[str]:
+    """The one platform subnet a VPN pair reaches here (Neutron: one security association per local subnet)."""
     subnets: Mapping[MiddlewareRole, openstack.networking.Subnet] = network.platform_subnets
-    missing = sorted(role.value for role in roles if role not in subnets)
-    if missing:
+    if pair.role is None:
+        tunnels = ", ".join(str(index + 1) for index in pair.tunnels)
         raise TargetError(
-            f"link {planned.link.id}: area {network.area.id} has no platform subnet for {', '.join(missing)}"
+            f"link {planned.link.id}: tunnels {tunnels} reach no platform subnet of area {network.area.id}"
         )
-    return [subnets[role].id for role in sorted(roles)]
+    if pair.role not in subnets:
+        raise TargetError(
+            f"link {planned.link.id}: area {network.area.id} has no platform subnet for {pair.role.value}"
+        )
+    return subnets[pair.role].id
+
+
+def _site_connection(
+    planned: PlannedLink,
+    index: int,
+    region: str | None,
+    policies: tuple[openstack.vpnaas.IkePolicy, openstack.vpnaas.IpSecPolicy, openstack.vpnaas.Service],
+    local: openstack.vpnaas.EndpointGroup,
+    remote: openstack.vpnaas.EndpointGroup,
+    peers: Mapping[str, pulumi.Output[Any]],
+) -> pulumi.Output[str]:
+    """Tunnel ``index`` of the link, in its VPN pair's endpoint groups: AWS's outside address and key, read."""
+    link, site = planned.link, planned.site
+    ike, ipsec, service = policies
+    outside = _peer_tunnel(peers, planned, index, "outside_address")
+    connection = openstack.vpnaas.SiteConnection(
+        f"{link.id}-tunnel-{index + 1}",
+        name=f"kiban-{link.id}-{index + 1}",
+        description=f"kiban: link {link.id} tunnel {link.tunnels[index].inside_cidr}",
+        ikepolicy_id=ike.id,
+        ipsecpolicy_id=ipsec.id,
+        vpnservice_id=service.id,
+        local_ep_group_id=local.id,
+        peer_ep_group_id=remote.id,
+        # AWS's end is known by its outside address, ours by the address declared in the spec.
+        peer_address=outside,
+        peer_id=outside,
+        local_id=str(link.addresses[site.id]),
+        psk=pulumi.Output.secret(_peer_tunnel(peers, planned, index, "preshared_key")),
+        initiator="bi-directional" if planned.dials else "response-only",
+        dpds=[
+            openstack.vpnaas.SiteConnectionDpdArgs(
+                action="restart" if planned.dials else "hold",
+                interval=DPD_INTERVAL_SECONDS,
+                timeout=DPD_TIMEOUT_SECONDS,
+            )
+        ],
+        admin_state_up=True,
+        region=region,
+        opts=pulumi.ResourceOptions(parent=service),
+    )
+    return connection.id
 
 
 def _link(
@@ -69,7 +116,7 @@ def _link(
     network: OpenStackAreaNetwork,
     peers: Mapping[str, pulumi.Output[Any]],
 ) -> dict[str, Any]:
-    link, site = planned.link, planned.site
+    link = planned.link
     area_id = planned.local_prefixes[0][0]
     region = settings.region
     opts = pulumi.ResourceOptions(parent=parent)
@@ -111,14 +158,6 @@ def _link(
         region=region,
         opts=opts,
     )
-    local = openstack.vpnaas.EndpointGroup(
-        f"{link.id}-local",
-        name=f"kiban-{link.id}-local",
-        type="subnet",
-        endpoints=_local_subnets(planned, network),
-        region=region,
-        opts=opts,
-    )
     remote = openstack.vpnaas.EndpointGroup(
         f"{link.id}-peer",
         name=f"kiban-{link.id}-peer",
@@ -128,35 +167,17 @@ def _link(
         opts=opts,
     )
     connections = []
-    for index, tunnel in enumerate(link.tunnels):
-        outside = _peer_tunnel(peers, planned, index, "outside_address")
-        connection = openstack.vpnaas.SiteConnection(
-            f"{link.id}-tunnel-{index + 1}",
-            name=f"kiban-{link.id}-{index + 1}",
-            description=f"kiban: link {link.id} tunnel {tunnel.inside_cidr}",
-            ikepolicy_id=ike.id,
-            ipsecpolicy_id=ipsec.id,
-            vpnservice_id=service.id,
-            local_ep_group_id=local.id,
-            peer_ep_group_id=remote.id,
-            # AWS's end is known by its outside address, ours by the address declared in the spec.
-            peer_address=outside,
-            peer_id=outside,
-            local_id=str(link.addresses[site.id]),
-            psk=pulumi.Output.secret(_peer_tunnel(peers, planned, index, "preshared_key")),
-            initiator="bi-directional" if planned.dials else "response-only",
-            dpds=[
-                openstack.vpnaas.SiteConnectionDpdArgs(
-                    action="restart" if planned.dials else "hold",
-                    interval=DPD_INTERVAL_SECONDS,
-                    timeout=DPD_TIMEOUT_SECONDS,
-                )
-            ],
-            admin_state_up=True,
+    for pair in planned.vpn_pairs:
+        local = openstack.vpnaas.EndpointGroup(
+            f"{link.id}-local{pair.suffix()}",
+            name=f"kiban-{link.id}-local{pair.suffix()}",
+            type="subnet",
+            endpoints=[_local_subnet(planned, pair, network)],
             region=region,
-            opts=pulumi.ResourceOptions(parent=service),
+            opts=opts,
         )
-        connections.append(connection.id)
+        for index in pair.tunnels:
+            connections.append(_site_connection(planned, index, region, (ike, ipsec, service), local, remote, peers))
     return {"peer": planned.peer.id, "router_id": router.id, "vpn_service_id": service.id, "connections": connections}
 
 

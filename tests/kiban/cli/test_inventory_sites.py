@@ -213,6 +213,12 @@ def test_the_three_site_renders_of_the_sample_make_one_inventory(tmp_path: Path)
     assert [flow["flow"] for flow in written["vars"]["kiban_cross_site_flows"]] == [
         "gc-to-dc1-renkei",
         "portal-shinsei",
+        "ops-monitoring-gc-mynumber",
+        "ops-jobs-gc-mynumber",
+        "ops-logs-gc-mynumber",
+        "ops-time-name-gc-mynumber",
     ]
+    # The operations planes travel with the city's facts, so the suite names each relay's flow.
+    assert set(written["vars"]["kiban_operations"]) == {"monitoring", "job_management", "logs", "time_name"}
     assert {"site_dc1", "site_gc", "site_portal"} <= set(written["children"])
     assert ansible_inventory_problems({"all": written}) == []

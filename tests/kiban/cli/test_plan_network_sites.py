@@ -11,6 +11,14 @@ from kiban_platform.network.site_plans import hybrid_network_plan_json
 from kiban_platform.spec.load import load_spec
 from tests.conftest import REPO, SAMPLE_SPEC
 
+# The flows the sample's operations planes plan: gc's relays toward dc1's managers.
+OPERATIONS_FLOWS = [
+    "ops-monitoring-gc-mynumber",
+    "ops-jobs-gc-mynumber",
+    "ops-logs-gc-mynumber",
+    "ops-time-name-gc-mynumber",
+]
+
 HYBRID = REPO / "specs" / "sample-hybrid.yaml"
 runner = CliRunner()
 
@@ -26,7 +34,11 @@ def test_json_has_sites_links_cross_site_flows_and_a_plan_per_site() -> None:
     document = json.loads(out)
     assert document == hybrid_network_plan_json(load_spec(HYBRID))
     assert {"segments", "rules"}.isdisjoint(document), "a spec with sites has no single-site keys"
-    assert [flow["flow"] for flow in document["cross_site_flows"]] == ["gc-to-dc1-renkei", "portal-shinsei"]
+    assert [flow["flow"] for flow in document["cross_site_flows"]] == [
+        "gc-to-dc1-renkei",
+        "portal-shinsei",
+        *OPERATIONS_FLOWS,
+    ]
     gc_rules = document["site_plans"]["gc"]["rules"]
     # The far end of the flow into dc1 is an outside network at dc1's planned hub addresses, seen from gc.
     assert any(rule["flow"] == "gc-to-dc1-renkei" for rule in gc_rules)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ElementTree
@@ -18,6 +19,7 @@ from kiban.lab.hybrid import HybridLab
 from kiban.verify.reachability import plan_checks
 from kiban.verify.run import run_suite
 from tests.conftest import REPO
+from tests.kiban_platform.network.test_sites import OPERATIONS_FLOWS
 
 PREFIX = "ku"  # not the CLI's "kb" nor the single-site tests' "kt": a lab left up is never touched
 SPEC = REPO / "specs" / "sample-hybrid.yaml"
@@ -153,6 +155,12 @@ def _cross_site_flows_on(inventory: dict[str, Any], link: str) -> set[str]:
     return {flow["flow"] for flow in inventory["all"]["vars"]["kiban_cross_site_flows"] if flow["link"] == link}
 
 
+def _flow_named(why: str) -> str | None:
+    """The flow a check's reason names: "cross-site flow <id> (...)" or "the <plane> relay's flow <id> (...)"."""
+    found = re.search(r"flow (\S+) \(", why)
+    return found.group(1) if found else None
+
+
 def test_the_link_down_fails_exactly_its_cross_site_flows(lab: tuple[Path, HybridLab, Path], tmp_path: Path) -> None:
     state, _, inventory = lab
     document = yaml.safe_load(inventory.read_text(encoding="utf-8"))
@@ -160,9 +168,10 @@ def test_the_link_down_fails_exactly_its_cross_site_flows(lab: tuple[Path, Hybri
     expected = {
         f"test_cross_site_connection[{check.id}]"
         for check in plan_checks(document)
-        if check.cross_site and check.expect_open and check.why.split(" ")[2] in riding
+        if check.cross_site and check.expect_open and _flow_named(check.why) in riding
     }
-    assert riding == {"gc-to-dc1-renkei"} and len(expected) == 1
+    # The hub's flow and the four operations relays' (monitoring, jobs, logs, and time/names on 3 ports).
+    assert riding == {"gc-to-dc1-renkei", *OPERATIONS_FLOWS} and len(expected) == 7
     _in("kuA-router", "ip", "link", "set", "kuAk0", "down")
     try:
         status, failed = _failures(inventory, tmp_path / "down.xml")
@@ -171,7 +180,9 @@ def test_the_link_down_fails_exactly_its_cross_site_flows(lab: tuple[Path, Hybri
     # Every in-site flow and every other link's flow still works; the link's own check sees its routes gone.
     assert status == 1
     assert set(failed) == expected | {"test_lab_link_carries_only_its_areas[dc1-gc]"}
-    (message,) = [failed[name] for name in expected]
-    assert "expected to connect, got" in message and "cross-site flow gc-to-dc1-renkei (gc -> dc1)" in message
+    messages = [failed[name] for name in expected]
+    assert all("expected to connect, got" in message for message in messages)
+    assert any("cross-site flow gc-to-dc1-renkei (gc -> dc1)" in message for message in messages)
+    assert any("the monitoring relay's flow ops-monitoring-gc-mynumber" in message for message in messages)
     status, failed = _failures(inventory, tmp_path / "up-again.xml", "-k", "cross_site or link")
     assert (status, failed) == (0, {})

@@ -79,9 +79,18 @@ def test_a_link_routes_and_admits_only_its_areas_blocks() -> None:
 def test_cross_site_checks_cover_the_flow_its_reverse_other_areas_and_the_public_cloud() -> None:
     checks = [check for check in plan_checks(inventory()) if check.cross_site]
     opened = {(c.source, c.target, c.port) for c in checks if c.expect_open}
+    relays = {
+        ("monitoring-mynumber-1.gc", "monitoring-mynumber-1.dc1", "10051/tcp"),  # Zabbix proxy, active
+        ("monitoring-mynumber-1.gc", "monitoring-mynumber-1.dc1", "6514/tcp"),  # the log forwarder
+        ("job-management-mynumber-1.gc", "job-management-mynumber-1.dc1", "20240/tcp"),
+        ("time-name-mynumber-1.gc", "time-name-mynumber-1.dc1", "123/udp"),
+        ("time-name-mynumber-1.gc", "time-name-mynumber-1.dc1", "53/udp"),
+        ("time-name-mynumber-1.gc", "time-name-mynumber-1.dc1", "53/tcp"),
+    }
     assert opened == {
         ("integration-hub-mynumber-1.gc", "integration-hub-mynumber-1.dc1", "443/tcp"),
         ("public_service:resident-portal.portal", "integration-hub-internet-1.dc1", "443/tcp"),
+        *relays,
     }
     blocked = {(c.source, c.target, c.port) for c in checks if not c.expect_open}
     assert ("integration-hub-mynumber-1.dc1", "integration-hub-mynumber-1.gc", "443/tcp") in blocked  # the reverse
@@ -95,3 +104,27 @@ def test_cross_site_checks_cover_the_flow_its_reverse_other_areas_and_the_public
         if "no cross" in c.why
     )
     assert not [c for c in checks if c.expect_open and c.target.endswith(".portal")]
+
+
+def test_relays_reach_their_managers_and_nothing_else_crosses() -> None:
+    checks = [check for check in plan_checks(inventory()) if check.cross_site]
+    relay_checks = [c for c in checks if "relay's flow" in c.why]
+    opened = {(c.source, c.target) for c in relay_checks if c.expect_open}
+    # Each relay at gc opens toward its own manager at dc1, named as such.
+    assert opened == {
+        ("monitoring-mynumber-1.gc", "monitoring-mynumber-1.dc1"),
+        ("job-management-mynumber-1.gc", "job-management-mynumber-1.dc1"),
+        ("time-name-mynumber-1.gc", "time-name-mynumber-1.dc1"),
+    }
+    assert all("its manager at dc1" in c.why for c in relay_checks)
+    # (A probe planned for two reasons is made once, under the first.)
+    blocked = {(c.source, c.target, c.port) for c in checks if not c.expect_open}
+    assert ("monitoring-mynumber-1.gc", "integration-hub-mynumber-1.dc1", "22/tcp") in {
+        (c.source, c.target, c.port) for c in relay_checks if not c.expect_open
+    }
+    # A relay reaches nothing else at dc1, and a manager never calls its relay back.
+    assert ("monitoring-mynumber-1.gc", "integration-hub-mynumber-1.dc1", "443/tcp") in blocked
+    assert ("job-management-mynumber-1.gc", "monitoring-mynumber-1.dc1", "10051/tcp") in blocked
+    assert ("monitoring-mynumber-1.dc1", "monitoring-mynumber-1.gc", "10051/tcp") in blocked
+    # Nor does another host of gc's area use a relay's path.
+    assert ("integration-hub-mynumber-1.gc", "monitoring-mynumber-1.dc1", "10051/tcp") in blocked

@@ -53,7 +53,7 @@ def test_city_wide_facts_are_in_every_site_inventory() -> None:
         "encryption": "ipsec",
         "areas": ["mynumber"],
         "initiated_by": None,
-        "tunnels": 2,
+        "tunnels": 8,  # two per platform subnet it reaches at dc1
         "outside_cidr": "172.16.200.0/24",
     }
     assert first["area_levels"] == {"mynumber": "high", "lgwan": "middle", "internet": "internet", "public": "public"}

@@ -15,15 +15,27 @@ from kiban_platform.network.sites import SiteViewError, site_view
 from kiban_platform.spec.load import load_spec
 from tests.conftest import REPO, SAMPLE_SPEC
 
+# The flows the sample's operations planes plan: gc's relays toward dc1's managers.
+OPERATIONS_FLOWS = [
+    "ops-monitoring-gc-mynumber",
+    "ops-jobs-gc-mynumber",
+    "ops-logs-gc-mynumber",
+    "ops-time-name-gc-mynumber",
+]
+
 HYBRID = load_spec(REPO / "specs" / "sample-hybrid.yaml")
 
 
 def test_the_cross_site_flows_are_the_inventorys_with_an_end_at_the_site_shown() -> None:
     every = city_cross_site_flows(HYBRID)
     assert cross_site_flows_at(HYBRID) == every
-    assert [flow["flow"] for flow in every] == ["gc-to-dc1-renkei", "portal-shinsei"]
-    assert [flow["flow"] for flow in cross_site_flows_at(HYBRID, "gc")] == ["gc-to-dc1-renkei"]
-    assert [flow["flow"] for flow in cross_site_flows_at(HYBRID, "dc1")] == ["gc-to-dc1-renkei", "portal-shinsei"]
+    assert [flow["flow"] for flow in every] == ["gc-to-dc1-renkei", "portal-shinsei", *OPERATIONS_FLOWS]
+    assert [flow["flow"] for flow in cross_site_flows_at(HYBRID, "gc")] == ["gc-to-dc1-renkei", *OPERATIONS_FLOWS]
+    assert [flow["flow"] for flow in cross_site_flows_at(HYBRID, "dc1")] == [
+        "gc-to-dc1-renkei",
+        "portal-shinsei",
+        *OPERATIONS_FLOWS,
+    ]
     assert every[0]["from"] == {"site": "gc", "area": "mynumber", "end": "integration_hub@mynumber"}
     assert (every[1]["data"], every[1]["basis"], every[1]["link"]) == ("personal", "consent", "portal-dc1")
 
@@ -62,7 +74,7 @@ def test_one_site_shows_its_links_and_the_flows_with_an_end_there_only() -> None
     document = hybrid_network_plan_json(HYBRID, "gc")
     assert [site["id"] for site in document["sites"]] == ["gc"]
     assert [link["id"] for link in document["links"]] == ["dc1-gc"]
-    assert [flow["flow"] for flow in document["cross_site_flows"]] == ["gc-to-dc1-renkei"]
+    assert [flow["flow"] for flow in document["cross_site_flows"]] == ["gc-to-dc1-renkei", *OPERATIONS_FLOWS]
     assert list(document["site_plans"]) == ["gc"]
     assert [link.id for link in site_links(HYBRID, "portal")] == ["portal-dc1"]
 

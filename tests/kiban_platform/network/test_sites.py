@@ -21,6 +21,14 @@ from kiban_platform.spec.load import load_spec
 from kiban_platform.spec.model import PlatformSpec
 from tests.conftest import REPO
 
+# The flows the sample's operations planes plan: gc's relays toward dc1's managers.
+OPERATIONS_FLOWS = [
+    "ops-monitoring-gc-mynumber",
+    "ops-jobs-gc-mynumber",
+    "ops-logs-gc-mynumber",
+    "ops-time-name-gc-mynumber",
+]
+
 
 @cache
 def hybrid() -> PlatformSpec:
@@ -81,7 +89,7 @@ def test_a_cross_site_flow_is_the_same_rule_seen_from_each_end() -> None:
 def test_cross_site_flows_know_their_link_and_direction() -> None:
     spec = hybrid()
     found = {crossing.flow.id: crossing for crossing in cross_site_flows(spec, "dc1")}
-    assert set(found) == {"gc-to-dc1-renkei", "portal-shinsei"}
+    assert set(found) == {"gc-to-dc1-renkei", "portal-shinsei", *OPERATIONS_FLOWS}
     assert not found["gc-to-dc1-renkei"].outgoing and found["gc-to-dc1-renkei"].link is not None
     assert found["gc-to-dc1-renkei"].link.id == "dc1-gc"
     portal = found["portal-shinsei"]
@@ -101,7 +109,7 @@ def test_links_are_seen_from_both_ends() -> None:
     from_dc1 = {planned.link.id: planned for planned in plan_links(spec, "dc1")}
     mirror = from_dc1["dc1-gc"]
     assert from_gc.local_prefixes == mirror.peer_prefixes and from_gc.peer_prefixes == mirror.local_prefixes
-    assert [crossing.flow.id for crossing in from_gc.flows] == ["gc-to-dc1-renkei"]
+    assert [crossing.flow.id for crossing in from_gc.flows] == ["gc-to-dc1-renkei", *OPERATIONS_FLOWS]
     portal_link = from_dc1["portal-dc1"]
     # The portal dials; dc1 only responds.
     assert not portal_link.dials and portal_link.peer_dials

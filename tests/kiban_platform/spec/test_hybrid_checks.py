@@ -219,6 +219,36 @@ CASES: dict[str, tuple[Mutation, str, str]] = {
         _link_path("portal-dc1", "tunnels"),
         "exactly 2",
     ),
+    # Two tunnels per platform subnet the link reaches at its OpenStack end (the hub and, with the sample's
+    # operations, the managers'), each tunnel naming its subnet.
+    "several subnets, tunnels not naming theirs": (
+        _set(
+            ("links", "dc1-gc", "tunnels"),
+            [{"inside_cidr": "169.254.10.0/30"}, {"inside_cidr": "169.254.10.4/30"}],
+        ),
+        _link_path("dc1-gc", "tunnels"),
+        "reach 4 platform subnets at 'dc1' (integration_hub, monitoring, job_management, time_name)",
+    ),
+    "a tunnel without its subnet among named ones": (
+        _set(("links", "dc1-gc", "tunnels", 3, "subnet"), None),
+        _link_path("dc1-gc", "tunnels[3]", "subnet"),
+        "every tunnel does",
+    ),
+    "a tunnel for a subnet no flow reaches": (
+        _set(("links", "dc1-gc", "tunnels", 7, "subnet"), "database"),
+        _link_path("dc1-gc", "tunnels[7]", "subnet"),
+        "no flow of the link reaches 'database' at 'dc1'",
+    ),
+    "a subnet with one tunnel": (
+        _set(("links", "dc1-gc", "tunnels", 7, "subnet"), "monitoring"),
+        _link_path("dc1-gc", "tunnels"),
+        "subnet 'time_name' at 'dc1' has 1 tunnel(s)",
+    ),
+    "a subnet that is no middleware role": (
+        _set(("links", "dc1-gc", "tunnels", 0, "subnet"), "web"),
+        _link_path("dc1-gc", "tunnels[0]", "subnet"),
+        "'monitoring', 'time_name' or 'bastion' (got 'web')",
+    ),
     "an address for a site the link does not join": (
         _set(("links", "dc1-gc", "addresses"), {"dc1": "172.16.10.1", "portal": "203.0.113.20"}),
         _link_path("dc1-gc", "addresses", "portal"),

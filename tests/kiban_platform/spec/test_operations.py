@@ -19,16 +19,8 @@ from kiban_platform.spec.problems import SpecError, format_path
 from tests.conftest import REPO, SAMPLE_SPEC, SpecWriter
 
 HYBRID_SPEC = REPO / "specs" / "sample-hybrid.yaml"
-# The sample's operations (commented out in the file until the OpenStack end of a link holds several
-# platform subnets): every manager at dc1.
-OPERATIONS = """
-operations:
-  monitoring: {manager_site: dc1, relay: zabbix_proxy_active}
-  job_management: {manager_site: dc1, relay: job_agent}
-  logs: {collector_site: dc1, relay: forwarder, protocol: 6514/tcp}
-  time_name: {authority_site: dc1, relay: forwarding_resolver_and_chrony}
-"""
-_HYBRID: dict[str, Any] = yaml.safe_load(HYBRID_SPEC.read_text(encoding="utf-8") + OPERATIONS)
+# The sample's operations: every manager at dc1 (the file's last section, so a test can append to it).
+_HYBRID: dict[str, Any] = yaml.safe_load(HYBRID_SPEC.read_text(encoding="utf-8"))
 OPERATIONS_FLOWS = [
     "ops-monitoring-gc-mynumber",
     "ops-jobs-gc-mynumber",
@@ -48,11 +40,10 @@ def _problems(write_spec: SpecWriter, data: dict[str, Any]) -> list[tuple[str, s
 
 
 @pytest.fixture(scope="module")
-def operated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The hybrid sample with its operations declared."""
-    file = tmp_path_factory.mktemp("operations") / "sample-hybrid-operations.yaml"
-    file.write_text(HYBRID_SPEC.read_text(encoding="utf-8") + OPERATIONS, encoding="utf-8")
-    return file
+def operated() -> Path:
+    """The hybrid sample, which declares its operations."""
+    assert "operations" in _HYBRID
+    return HYBRID_SPEC
 
 
 def test_the_sample_plans_one_flow_per_relay_toward_dc1(operated: Path) -> None:
@@ -108,6 +99,8 @@ def test_a_spec_without_operations_plans_nothing_and_single_site_is_unchanged() 
 def test_a_spec_without_operations_has_only_its_declared_flows(write_spec: SpecWriter) -> None:
     data = copy.deepcopy(_HYBRID)
     del data["operations"]
+    # Without the planes dc1-gc reaches the integration hub alone at dc1: one VPN pair.
+    data["links"][0]["tunnels"] = [{"inside_cidr": tunnel["inside_cidr"]} for tunnel in data["links"][0]["tunnels"][:2]]
     spec = load_spec(write_spec(data))
     assert [flow.id for flow in spec.flows] == [flow["id"] for flow in _HYBRID["flows"]]
 
@@ -170,7 +163,24 @@ def _without_job_management(data: dict[str, Any]) -> None:
 
 
 # (mutation, field path that must be named, words of the message)
+def _ports(role: str, ports: list[str]) -> Mutation:
+    def mutate(data: dict[str, Any]) -> None:
+        data["middleware"][role]["ports"] = ports
+
+    return mutate
+
+
 CASES: dict[str, tuple[Mutation, str, tuple[str, ...]]] = {
+    "logs sent where the collector does not listen": (
+        _ports("monitoring", ["10051/tcp", "514/tcp"]),
+        "operations.logs.protocol",
+        ("relays send to 6514/tcp, which middleware.monitoring does not serve", "10051/tcp, 514/tcp"),
+    ),
+    "a time authority without DNS over TCP": (
+        _ports("time_name", ["123/udp", "53/udp"]),
+        "operations.time_name",
+        ("relays send to 53/tcp", "add it to middleware.time_name.ports"),
+    ),
     "manager at an unknown site": (
         _set_plane("monitoring", manager_site="dc9"),
         "operations.monitoring.manager_site",
@@ -244,7 +254,7 @@ def test_each_operations_rule_is_located(case: str, write_spec: SpecWriter) -> N
 
 
 def test_a_plane_named_twice_is_refused_where_it_is_written(write_spec: SpecWriter) -> None:
-    text = HYBRID_SPEC.read_text(encoding="utf-8") + OPERATIONS + "  monitoring: {manager_site: gc}\n"
+    text = HYBRID_SPEC.read_text(encoding="utf-8") + "  monitoring: {manager_site: gc}\n"
     file = write_spec({})
     file.write_text(text, encoding="utf-8")
     with pytest.raises(SpecError) as raised:

@@ -1,9 +1,8 @@
-"""KB-OPS-001 and KB-OPS-002 on the inventories kiban plans for the hybrid sample with its operations declared
+"""KB-OPS-001 and KB-OPS-002 on the inventories kiban plans for the hybrid sample, which declares its operations
 (every manager at dc1): each site passes, and a relay's flow left out is caught at its site."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,14 +19,12 @@ from kiban_platform.spec.load import load_spec
 from kiban_platform.spec.model import PlatformSpec
 from tests.kiban.audit.builders import Export
 from tests.kiban.audit.rules.helpers import failures, verdicts
-from tests.kiban_platform.spec.test_operations import HYBRID_SPEC, OPERATIONS
+from tests.kiban_platform.spec.test_operations import HYBRID_SPEC
 
 
 @pytest.fixture(scope="module")
-def city(tmp_path_factory: pytest.TempPathFactory) -> PlatformSpec:
-    file: Path = tmp_path_factory.mktemp("operations") / "sample-hybrid-operations.yaml"
-    file.write_text(HYBRID_SPEC.read_text(encoding="utf-8") + OPERATIONS, encoding="utf-8")
-    return load_spec(file)
+def city() -> PlatformSpec:
+    return load_spec(HYBRID_SPEC)
 
 
 def inventory_of(spec: PlatformSpec, site: str) -> dict[str, Any]:

@@ -127,7 +127,14 @@ def test_each_area_has_its_own_table_and_its_vpc_attached_there_only(gc: Built) 
     assert len(attachment["subnetIds"]) == 1  # the hub's platform subnet, one per zone
     for kind in (ASSOCIATION, PROPAGATION):
         joined = gc.of(kind)
-        assert sorted(joined) == ["dc1-gc-mynumber", "gc-tgw-mynumber"]
+        # dc1-gc's four VPN connections (one per platform subnet it reaches at dc1) and the area's VPC.
+        assert sorted(joined) == [
+            "dc1-gc-mynumber",
+            "dc1-gc-mynumber-job_management",
+            "dc1-gc-mynumber-monitoring",
+            "dc1-gc-mynumber-time_name",
+            "gc-tgw-mynumber",
+        ]
         table_id = gc.registrations[
             next(u for u in gc.registrations if u.endswith("::gc-tgw-mynumber") and TABLE in u)
         ].id
@@ -176,10 +183,15 @@ def test_ipsec_over_direct_connect_is_a_private_vpn_on_the_dx_attachment(gc: Bui
 
 
 def test_every_vpn_is_ikev2_aes256_sha2_dh14_up_with_narrowed_selectors(gc: Built, portal: Built) -> None:
+    # At the OpenStack peer, the one platform subnet each connection reaches; here, the area's block.
     cases = (
-        (gc, "dc1-gc-vpn", "10.10.0.0/16", "10.11.0.0/16"),
-        (portal, "portal-dc1-vpn", "10.30.0.0/17", "10.130.0.0/20"),
+        (gc, "dc1-gc-vpn", "10.10.0.128/25", "10.11.0.0/16"),
+        (gc, "dc1-gc-vpn-monitoring", "10.10.2.0/25", "10.11.0.0/16"),
+        (gc, "dc1-gc-vpn-job_management", "10.10.0.0/25", "10.11.0.0/16"),
+        (gc, "dc1-gc-vpn-time_name", "10.10.2.128/25", "10.11.0.0/16"),
+        (portal, "portal-dc1-vpn", "10.30.0.128/25", "10.130.0.0/20"),
     )
+    assert sorted(gc.of(VPN)) == sorted(name for built, name, _, _ in cases if built is gc)
     for built, name, peer_block, own_block in cases:
         vpn = inputs(built.of(VPN)[name])
         assert vpn["localIpv4NetworkCidr"] == peer_block
@@ -213,8 +225,8 @@ def test_an_internet_vpn_is_public_and_joins_its_areas_table_with_a_route_to_the
     assert "transportTransitGatewayAttachmentId" not in vpn or vpn["transportTransitGatewayAttachmentId"] is None
     assert inputs(portal.of(CUSTOMER_GATEWAY)["portal-dc1-cgw"])["ipAddress"] == "203.0.113.10"
     assert portal.of(DX_GATEWAY) == {}
-    route = inputs(portal.of(TGW_ROUTE)["portal-dc1-to-10.30.0.0-17"])
-    assert route["destinationCidrBlock"] == "10.30.0.0/17"
+    route = inputs(portal.of(TGW_ROUTE)["portal-dc1-to-10.30.0.128-25"])
+    assert route["destinationCidrBlock"] == "10.30.0.128/25"  # dc1's internet-area hub, all the tunnels select
     assert route["transitGatewayAttachmentId"] == portal.exported["portal-dc1"]["transit_gateway_attachment_id"]
     # An area without middleware gets its own attachment subnets, one per zone.
     assert len(inputs(portal.of(ATTACHMENT)["portal-tgw-public"])["subnetIds"]) == len(ZONES.by_chassis)
@@ -223,11 +235,29 @@ def test_an_internet_vpn_is_public_and_joins_its_areas_table_with_a_route_to_the
 def test_the_export_gives_the_peer_each_tunnels_address_and_a_secret_key(gc: Built) -> None:
     export = gc.exported["dc1-gc"]
     assert export["peer"] == "dc1"
-    assert [tunnel["inside_cidr"] for tunnel in export["tunnels"]] == ["169.254.10.0/30", "169.254.10.4/30"]
+    # Every declared tunnel, in the spec's order, whichever VPN connection holds it.
+    assert [tunnel["inside_cidr"] for tunnel in export["tunnels"]] == [f"169.254.10.{4 * n}/30" for n in range(8)]
     for tunnel in export["tunnels"]:
         ipaddress.ip_address(tunnel["outside_address"])
         assert tunnel["preshared_key"]
     assert export["transit_gateway_attachment_id"]
+
+
+def test_each_vpn_pair_holds_its_two_declared_tunnels_and_routes_its_subnet(gc: Built) -> None:
+    link = next(link for link in load_spec(HYBRID).links if link.id == "dc1-gc")
+    routes = {inputs(r)["destinationCidrBlock"]: inputs(r) for r in gc.of(TGW_ROUTE).values()}
+    for name, role, subnet in (
+        ("dc1-gc-vpn", "integration_hub", "10.10.0.128/25"),
+        ("dc1-gc-vpn-monitoring", "monitoring", "10.10.2.0/25"),
+        ("dc1-gc-vpn-job_management", "job_management", "10.10.0.0/25"),
+        ("dc1-gc-vpn-time_name", "time_name", "10.10.2.128/25"),
+    ):
+        vpn = gc.of(VPN)[name]
+        declared = [str(t.inside_cidr) for t in link.tunnels if t.subnet is not None and t.subnet.value == role]
+        assert [inputs(vpn)[f"tunnel{n}InsideCidr"] for n in (1, 2)] == declared
+        # Traffic for the subnet leaves through this connection's own attachment, and nothing else's.
+        assert routes[subnet]["transitGatewayAttachmentId"] == vpn.outputs["transitGatewayAttachmentId"]
+    assert "10.10.0.0/16" not in routes  # never the whole area: only what a tunnel selects
 
 
 SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d"  # how the engine marks a secret in the state

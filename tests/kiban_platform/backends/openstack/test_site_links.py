@@ -1,8 +1,8 @@
 """``site_links`` of the OpenStack target alone: dc1's end of the hybrid sample's links, from handles made here.
 
 Each link gets IKE and IPsec policies stated in full (never Neutron's IKEv1/SHA-1/group5
-defaults), a VPN service on its area's VPN router, a local endpoint group (the hub's platform
-subnet) and a peer one (the AWS area block), and a site connection per tunnel with the AWS
+defaults), a VPN service on its area's VPN router, a peer endpoint group (the AWS area block), a
+local one per VPN pair (the one platform subnet its tunnels reach), and a site connection per tunnel with the AWS
 stack's outside address and its key kept secret; dc1 only responds on the link the portal dials.
 """
 
@@ -78,7 +78,7 @@ def _build(spec: PlatformSpec, links: Sequence[PlannedLink], peer_sites: Sequenc
             network = openstack.networking.Network(f"{area.id}-platform")
             subnets = {
                 role: openstack.networking.Subnet(f"{area.id}-{role.value}", network_id=network.id)
-                for role in (MiddlewareRole.INTEGRATION_HUB, MiddlewareRole.DATABASE)
+                for role in MiddlewareRole
             }
             areas[area.id] = OpenStackAreaNetwork(area, {}, network, subnets)
         peers = {site: pulumi.Output.from_input(_peer_export(spec, site)) for site in peer_sites}
@@ -122,11 +122,13 @@ def test_the_vpn_service_sits_on_the_areas_router(dc1: Built) -> None:
     assert services["dc1-gc-vpn"]["routerId"] != services["portal-dc1-vpn"]["routerId"]
 
 
-def test_endpoint_groups_are_the_hub_subnet_here_and_the_aws_block_there(dc1: Built) -> None:
+def test_endpoint_groups_are_one_subnet_per_vpn_pair_here_and_the_aws_block_there(dc1: Built) -> None:
     groups = {name: inputs(r) for name, r in dc1.of(ENDPOINT_GROUP).items()}
     subnets = {name: r.id for name, r in dc1.of(SUBNET).items()}
     assert groups["dc1-gc-local"] == {**groups["dc1-gc-local"], "type": "subnet"}
     assert groups["dc1-gc-local"]["endpoints"] == [subnets["mynumber-integration_hub"]]
+    for role in ("monitoring", "job_management", "time_name"):  # the operations planes' managers
+        assert groups[f"dc1-gc-local-{role}"]["endpoints"] == [subnets[f"mynumber-{role}"]]
     assert groups["portal-dc1-local"]["endpoints"] == [subnets["internet-integration_hub"]]
     assert (groups["dc1-gc-peer"]["type"], groups["dc1-gc-peer"]["endpoints"]) == ("cidr", ["10.11.0.0/16"])
     assert (groups["portal-dc1-peer"]["type"], groups["portal-dc1-peer"]["endpoints"]) == ("cidr", ["10.130.0.0/20"])
@@ -134,7 +136,9 @@ def test_endpoint_groups_are_the_hub_subnet_here_and_the_aws_block_there(dc1: Bu
 
 def test_a_site_connection_per_aws_tunnel_with_its_address_and_a_secret_key(spec: PlatformSpec, dc1: Built) -> None:
     connections = {name: inputs(r) for name, r in dc1.of(SITE_CONNECTION).items()}
-    assert sorted(connections) == ["dc1-gc-tunnel-1", "dc1-gc-tunnel-2", "portal-dc1-tunnel-1", "portal-dc1-tunnel-2"]
+    assert sorted(connections) == sorted(
+        [*(f"dc1-gc-tunnel-{n}" for n in range(1, 9)), "portal-dc1-tunnel-1", "portal-dc1-tunnel-2"]
+    )
     exports = {**_peer_export(spec, "gc"), **_peer_export(spec, "portal")}
     for name, connection in connections.items():
         link, index = name.rsplit("-tunnel-", 1)
@@ -146,18 +150,30 @@ def test_a_site_connection_per_aws_tunnel_with_its_address_and_a_secret_key(spec
         }
         assert connection["adminStateUp"] is True
     assert connections["dc1-gc-tunnel-1"]["localId"] == "172.16.10.1"
+    # Each tunnel in the endpoint group of the subnet the spec says it reaches.
+    groups = {r.id: name for name, r in dc1.of(ENDPOINT_GROUP).items()}
+    assert [groups[connections[f"dc1-gc-tunnel-{n}"]["localEpGroupId"]] for n in range(1, 9)] == [
+        "dc1-gc-local",
+        "dc1-gc-local",
+        "dc1-gc-local-monitoring",
+        "dc1-gc-local-monitoring",
+        "dc1-gc-local-job_management",
+        "dc1-gc-local-job_management",
+        "dc1-gc-local-time_name",
+        "dc1-gc-local-time_name",
+    ]
     assert connections["portal-dc1-tunnel-1"]["localId"] == "203.0.113.10"
 
 
 def test_dc1_only_responds_on_the_link_the_portal_dials(dc1: Built) -> None:
     connections = {name: inputs(r) for name, r in dc1.of(SITE_CONNECTION).items()}
     assert {connections[f"portal-dc1-tunnel-{n}"]["initiator"] for n in (1, 2)} == {"response-only"}
-    assert {connections[f"dc1-gc-tunnel-{n}"]["initiator"] for n in (1, 2)} == {"bi-directional"}
+    assert {connections[f"dc1-gc-tunnel-{n}"]["initiator"] for n in range(1, 9)} == {"bi-directional"}
 
 
 def test_the_export_names_each_links_peer_and_connections(dc1: Built) -> None:
     assert {link: export["peer"] for link, export in dc1.exported.items()} == {"dc1-gc": "gc", "portal-dc1": "portal"}
-    assert all(len(export["connections"]) == 2 for export in dc1.exported.values())
+    assert {link: len(export["connections"]) for link, export in dc1.exported.items()} == {"dc1-gc": 8, "portal-dc1": 2}
 
 
 def test_peer_outputs_are_the_aws_ends_of_ipsec_links(spec: PlatformSpec) -> None:
@@ -179,10 +195,8 @@ def _business_end(planned: PlannedLink) -> PlannedLink:
     return replace(planned, flows=(replace(crossing, local=business),))
 
 
-def _second_role(planned: PlannedLink) -> PlannedLink:
-    crossing = planned.flows[0]
-    database = Endpoint(middleware=MiddlewareRole.DATABASE, area=crossing.local_area)
-    return replace(planned, flows=(crossing, replace(crossing, local=database)))
+def _pair_without_subnet(planned: PlannedLink) -> PlannedLink:
+    return replace(planned, vpn_pairs=(replace(planned.vpn_pairs[0], role=None), *planned.vpn_pairs[1:]))
 
 
 CHANGES: dict[str, tuple[Any, str]] = {
@@ -194,7 +208,6 @@ CHANGES: dict[str, tuple[Any, str]] = {
     "no own address": (lambda p: replace(p, link=p.link.model_copy(update={"addresses": {}})), "addresses.dc1"),
     "no flow rides it": (lambda p: replace(p, flows=()), "no cross-site flow"),
     "a business end": (_business_end, "platform subnets only"),
-    "two platform subnets": (_second_role, "one subnet per link"),
 }
 
 
@@ -206,6 +219,12 @@ def test_check_links_refuses_what_is_not_implemented(spec: PlatformSpec, case: s
     with pytest.raises(TargetError, match=words) as raised:
         backend.check_links(links)
     assert "link 'dc1-gc'" in str(raised.value)
+
+
+def test_a_vpn_pair_reaching_no_platform_subnet_is_refused_naming_the_link(spec: PlatformSpec) -> None:
+    links = [_pair_without_subnet(planned) for planned in plan_links(spec, "dc1")]
+    with pytest.raises(Exception, match="link dc1-gc: tunnels 1, 2 reach no platform subnet of area mynumber"):
+        _build(spec, links)
 
 
 def test_check_links_accepts_the_sample(spec: PlatformSpec) -> None:
