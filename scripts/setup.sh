@@ -12,6 +12,8 @@ APT_PACKAGES=(
   cloud-init    # `cloud-init schema` and its JSON schema: every rendered user data is checked against them
   graphviz      # kiban report: `dot` lays out the network picture (the pip package graphviz only drives it)
   fonts-noto-cjk  # kiban report: Noto Sans CJK JP, subset into the page so it reads offline in Japanese
+  chromium        # the report's tests and bench open it as a person would: headless, screenshots, print to PDF
+  chromium-driver # chromedriver, through which Selenium drives that Chromium (same Debian version)
 )
 
 missing=()

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.browser import Browser, BrowserMissingError, shared_browser
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_SPEC = REPO / "specs" / "sample-city.yaml"
 
@@ -181,3 +183,12 @@ def hybrid_states() -> dict[str, dict[str, Any]]:
     """The hybrid sample's site renders by site id (dc1, gc, portal); do not mutate them."""
     files = hybrid_render_files()
     return {stack.removeprefix("sample-hybrid-"): _SAMPLE_RENDERS[stack] for stack in files}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Browser:
+    """The session's headless Chromium (tests/browser.py); a missing chromium or chromedriver fails the test."""
+    try:
+        return shared_browser()
+    except BrowserMissingError as missing:
+        pytest.fail(str(missing), pytrace=False)

@@ -39,6 +39,27 @@ class FailOn(StrEnum):
 FormatOption = Annotated[
     Format, typer.Option("--format", "-f", help="text (terminal), markdown (merge-request comment), json or sarif")
 ]
+
+
+class DiffFormat(StrEnum):
+    """`kiban diff`'s forms: the audit's four, and a self-contained page with the network picture in colour."""
+
+    TEXT = "text"
+    MARKDOWN = "markdown"
+    JSON = "json"
+    SARIF = "sarif"
+    HTML = "html"
+
+
+DiffFormatOption = Annotated[
+    DiffFormat,
+    typer.Option(
+        "--format",
+        "-f",
+        help="text (terminal), markdown (merge-request comment), json, sarif, or html (a page with the new network "
+        "picture, the paths the change added, widened or removed in colour)",
+    ),
+]
 FailOnOption = Annotated[
     FailOn,
     typer.Option("--fail-on", help="exit 3 when a finding is at or above this severity (none: never)"),
@@ -144,7 +165,7 @@ def diff_command(
     ] = None,
     target: TargetOption = None,
     site: SiteOption = None,
-    output_format: FormatOption = Format.TEXT,
+    output_format: DiffFormatOption = DiffFormat.TEXT,
     fail_on: FailOnOption = FailOn.HIGH,
     out: OutOption = None,
     quiet: QuietOption = False,
@@ -173,19 +194,24 @@ def diff_command(
         steps.step("comparing", len(after.resources))
         report = diff_states(before, after)
     # Each form imports only its own writer: JSON needs no rich.
-    if output_format == Format.TEXT:
+    if output_format == DiffFormat.TEXT:
         from kiban.audit.report.text import diff_text
         from kiban.cli.terminal import show
 
         show(diff_text(report), out)
-    elif output_format == Format.MARKDOWN:
+    elif output_format == DiffFormat.MARKDOWN:
         from kiban.audit.report.markdown import diff_markdown
 
         emit(diff_markdown(report), out)
-    elif output_format == Format.JSON:
+    elif output_format == DiffFormat.JSON:
         from kiban.audit.report.structure import diff_json
 
         emit(json.dumps(diff_json(report), indent=2, ensure_ascii=False) + "\n", out)
+    elif output_format == DiffFormat.HTML:
+        from kiban.report.diff_html import diff_html, diff_pictures
+
+        page = diff_html(report, diff_pictures([before], [after]), warn=lambda message: typer.echo(message, err=True))
+        emit(page, out)
     else:
         from kiban.audit.report import sarif
 
