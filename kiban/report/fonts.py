@@ -62,7 +62,9 @@ def subset_woff2(font: InstalledFont, text: str) -> bytes:
     options.name_IDs = [0, 1, 2, 3, 4, 5, 6]  # the licence and copyright strings travel with the glyphs
     options.name_languages = ["*"]
     # recalcTimestamp off: the head table keeps the font's own date, so the same page gives the same bytes.
-    with TTFont(str(font.path), fontNumber=font.number, lazy=True, recalcTimestamp=False) as face:
+    # recalcBBoxes off: the bounds kept are the whole font's, a little wide for the subset and harmless, and
+    # recomputing them from every CFF glyph took a fifth of the subsetting (3.8 s to 3.0 s on the sample).
+    with TTFont(str(font.path), fontNumber=font.number, lazy=True, recalcTimestamp=False, recalcBBoxes=False) as face:
         subsetter = subset.Subsetter(options)
         subsetter.populate(text="".join(sorted(set(text + BASE_TEXT))))
         subsetter.subset(face)
