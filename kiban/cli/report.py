@@ -33,7 +33,7 @@ def is_state(path: Path) -> bool:
     """A JSON object is a state; anything else is read as a spec (its own reader reports what is wrong)."""
     from kiban_platform.spec.jsonsource import read_json_bytes
 
-    raw = or_exit(lambda: read_json_bytes(path, "input file"))
+    raw = or_exit(lambda: read_json_bytes(path, "spec or state file"))
     return raw.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
 
 
