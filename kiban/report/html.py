@@ -37,7 +37,9 @@ LEVELS = {
     "internet": ("インターネット接続系", "Internet"),
     "public": ("パブリッククラウド", "Public cloud"),
 }
-FONT_PLACEHOLDER = "/*kiban-font-face*/"
+# Where the @font-face goes: the font is cut down to the characters of the rendered page, so it can only
+# be made after rendering, and is then written into this comment's place in the page's style.
+FONT_FACE_SLOT = "/*kiban-font-face*/"
 
 
 def business_colours(businesses: Sequence[str]) -> dict[str, str]:
@@ -186,9 +188,9 @@ def report_html(
             heat=[markupsafe.Markup(heat_map(c, colours) if c.months else "") for c in report.capacity],
             replica_of=lambda racks, host: marks[id(racks)].get(host.name, ""),
             font_stack=markupsafe.Markup(FALLBACK_STACK),
-            font_placeholder=markupsafe.Markup(FONT_PLACEHOLDER),
+            font_face_slot=markupsafe.Markup(FONT_FACE_SLOT),
             months=MONTHS,
         )
     )
     css = font_face_css(page, warn or (lambda _: None)) if embed_font else ""
-    return page.replace(FONT_PLACEHOLDER, css, 1)
+    return page.replace(FONT_FACE_SLOT, css, 1)

@@ -352,11 +352,12 @@ def _host(planned: Any, site: str | None, spread: ZoneSpread | None = None) -> H
     )
 
 
-def _plan_racks(spec: PlatformSpec, site: str | None, hosts: Sequence[Host], plan: PlacementPlan) -> Racks:
+def _spec_chassis(spec: PlatformSpec, hosts: Sequence[Host]) -> tuple[RackChassis, ...]:
+    """The spec's chassis and blades (empty ones too, with their capacity), each blade with its hosts."""
     from kiban_platform.placement.demand import blade_capacity
 
     overcommit = spec.failure_domains.vcpu_overcommit
-    chassis = tuple(
+    return tuple(
         RackChassis(
             c.id,
             c.openstack_zone,
@@ -367,6 +368,10 @@ def _plan_racks(spec: PlatformSpec, site: str | None, hosts: Sequence[Host], pla
         )
         for c in spec.failure_domains.chassis
     )
+
+
+def _plan_racks(spec: PlatformSpec, site: str | None, hosts: Sequence[Host], plan: PlacementPlan) -> Racks:
+    chassis = _spec_chassis(spec, hosts)
     survival = tuple(
         ChassisLossView(loss.chassis, loss.vms_lost, loss.tiers_down, loss.redundant_tiers_down)
         for loss in plan.survival
@@ -600,20 +605,7 @@ def _state_racks(
     spec: PlatformSpec | None, site: str | None, hosts: Sequence[Host], vms: Mapping[str, VirtualMachine]
 ) -> Racks:
     if spec is not None:
-        from kiban_platform.placement.demand import blade_capacity
-
-        overcommit = spec.failure_domains.vcpu_overcommit
-        chassis = tuple(
-            RackChassis(
-                c.id,
-                c.openstack_zone,
-                tuple(
-                    RackBlade(b.id, tuple(h for h in hosts if h.blade == b.id), blade_capacity(b, overcommit))
-                    for b in c.blades
-                ),
-            )
-            for c in spec.failure_domains.chassis
-        )
+        chassis = _spec_chassis(spec, hosts)
         ids = [c.id for c in spec.failure_domains.chassis]
     else:
         ids = list(dict.fromkeys(host.chassis or "" for host in hosts))
