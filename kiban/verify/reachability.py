@@ -15,7 +15,7 @@ Derived from an Ansible inventory written by `kiban inventory` or `kiban lab up`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,7 +100,7 @@ def _sites(inventory: dict[str, Any]) -> list[str]:
     return list(dict.fromkeys(str(f["kiban_site"]) for f in inventory["all"]["hosts"].values() if f.get("kiban_site")))
 
 
-def _rule_site(rule: dict[str, Any], inventory: dict[str, Any]) -> str | None:
+def rule_site(rule: Mapping[str, Any], inventory: Mapping[str, Any]) -> str | None:
     """Whose rule it is: the merged inventory says so on each rule, a site stack's once for all."""
     site = rule.get("site") or inventory["all"].get("vars", {}).get("kiban_site")
     return str(site) if site is not None else None
@@ -115,7 +115,7 @@ def _site_part(inventory: dict[str, Any], site: str) -> dict[str, Any]:
             "vars": {
                 **variables,
                 "kiban_areas": [a for a in variables["kiban_areas"] if a.get("site", site) == site],
-                "kiban_flows": [r for r in variables["kiban_flows"] if _rule_site(r, inventory) in (site, None)],
+                "kiban_flows": [r for r in variables["kiban_flows"] if rule_site(r, inventory) in (site, None)],
             },
         }
     }
@@ -261,7 +261,7 @@ def plan_cross_site_checks(inventory: dict[str, Any]) -> list[Check]:
     """
     hosts: dict[str, dict[str, Any]] = inventory["all"]["hosts"]
     variables = inventory["all"].get("vars", {})
-    rules = [(rule, _rule_site(rule, inventory)) for rule in variables["kiban_flows"]]
+    rules = [(rule, rule_site(rule, inventory)) for rule in variables["kiban_flows"]]
     kinds = {site["id"]: site["kind"] for site in variables.get("kiban_sites", [])}
     relays = _relay_flows(variables.get("kiban_operations"))
     ssh = management_port(inventory)

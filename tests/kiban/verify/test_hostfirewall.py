@@ -1,0 +1,219 @@
+"""A host's firewall, read as `nft -j list ruleset` JSON, is compared both ways with its plan.
+
+The rulesets in ``firewalls/`` are real: the firewall `kiban playbook` writes for juki-app-1 (a My
+Number host of the sample city), as is or with one planted change, loaded by nftables in a throwaway
+network namespace and listed back (``firewalls/capture.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiban.lab.session import platform_inventory
+from kiban.verify.hostfirewall import (
+    PlannedAccept,
+    host_firewall_problems,
+    host_plan,
+    planned_accepts,
+    read_rule,
+    rule_text,
+)
+from kiban.verify.inventory import ansible_inventory
+from tests.conftest import SAMPLE_SPEC
+from tests.kiban.verify.firewalls import capture
+
+FIREWALLS = Path(__file__).resolve().parent / "firewalls"
+HOST = capture.HOST
+WEB = "ip saddr 10.10.4.0/24 tcp dport 8443 accept (juki/web -> juki/app 8443/tcp (tier-to-tier))"
+BATCH = "ip saddr 10.10.7.0/24 tcp dport 8443 accept (juki/batch -> juki/app 8443/tcp (tier-to-tier))"
+SSH = "ip saddr 10.10.3.0/25 tcp dport 22 accept (bastion@mynumber -> juki/app 22/tcp (bastion-to-host))"
+
+
+@pytest.fixture(scope="module")
+def inventory() -> dict[str, Any]:
+    return ansible_inventory(platform_inventory(SAMPLE_SPEC))
+
+
+@pytest.fixture(scope="module")
+def plan(inventory: dict[str, Any]) -> tuple[PlannedAccept, ...]:
+    return host_plan(inventory, HOST)
+
+
+def _listed(name: str) -> dict[str, Any]:
+    listed: dict[str, Any] = json.loads((FIREWALLS / f"{name}.json").read_text(encoding="utf-8"))
+    return listed
+
+
+def test_the_plan_is_the_rules_into_the_host_s_group(plan: tuple[PlannedAccept, ...]) -> None:
+    assert sorted(rule.line for rule in plan) == sorted([SSH, BATCH, WEB])
+
+
+def test_the_captured_firewall_is_what_the_playbook_writes_today() -> None:
+    # The fixtures are captured from the playbook's output: when the template changes, capture them again.
+    assert (FIREWALLS / "playbook.nft").read_text(encoding="utf-8") == capture.playbook_firewall()
+
+
+@pytest.mark.parametrize("name", ["playbook", "within-the-plan"])
+def test_the_playbook_s_firewall_passes(name: str, plan: tuple[PlannedAccept, ...]) -> None:
+    assert host_firewall_problems(HOST, _listed(name), plan) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        (
+            "lgwan-onto-ssh",
+            [
+                f"{HOST}: inet kiban input: ip saddr 10.20.0.0/16 tcp dport 22 accept: "
+                "no planned rule allows new connections from 10.20.0.0/16 on tcp 22"
+            ],
+        ),
+        (
+            "interface-wide",
+            [f'{HOST}: inet kiban input: iifname "eth0" accept: it is wider than the planned {SSH}; {BATCH}; {WEB}'],
+        ),
+        (
+            "ct-state-new",
+            [f"{HOST}: inet kiban input: ct state new accept: it is wider than the planned {SSH}; {BATCH}; {WEB}"],
+        ),
+        (
+            "jump-to-accepting-chain",
+            [
+                f"{HOST}: inet kiban input: jump extra -> inet kiban extra: tcp dport 9000 accept: "
+                "no planned rule allows new connections from any source on tcp 9000"
+            ],
+        ),
+        (
+            "policy-accept",
+            [f"{HOST}: inet kiban input: policy accept: a chain hooked to input must drop what no rule accepts"],
+        ),
+        (
+            "second-table-input-hook",
+            [
+                f"{HOST}: ip other input: policy accept: a chain hooked to input must drop what no rule accepts",
+                f"{HOST}: ip other input: tcp dport 5432 accept: "
+                "no planned rule allows new connections from any source on tcp 5432",
+            ],
+        ),
+        (
+            "wider-port-range",
+            [
+                f"{HOST}: inet kiban input: ip saddr 10.10.7.0/24 tcp dport 8443-8450 accept: "
+                f"it is wider than the planned {BATCH}"
+            ],
+        ),
+        (
+            "missing-planned-rule",
+            [
+                f"{HOST}: inet kiban input: the planned {WEB} is not accepted: no rule of the chain accepts it (policy drop)"
+            ],
+        ),
+        (
+            "drop-before-planned-rule",
+            [
+                f"{HOST}: inet kiban input: the planned {WEB} is not accepted: first taken by `ip saddr 10.10.4.0/24 drop`"
+            ],
+        ),
+    ],
+)
+def test_each_planted_drift_is_named_exactly(name: str, expected: list[str], plan: tuple[PlannedAccept, ...]) -> None:
+    assert host_firewall_problems(HOST, _listed(name), plan) == expected
+
+
+def test_no_playbook_table_at_all(plan: tuple[PlannedAccept, ...]) -> None:
+    listed = {"nftables": [{"metainfo": {"json_schema_version": 1}}]}
+    problems = host_firewall_problems(HOST, listed, plan)
+    assert problems == [f"{HOST}: no chain inet kiban input (the firewall `kiban playbook` writes)"]
+
+
+def test_another_host_s_plan_does_not_fit(inventory: dict[str, Any]) -> None:
+    # The same firewall on a host of another group: its two business accepts are extra, its own rules missing
+    # (SSH from the area's bastion is planned for both).
+    problems = host_firewall_problems("juki-web-1", _listed("playbook"), host_plan(inventory, "juki-web-1"))
+    extra = [problem for problem in problems if "no planned rule allows" in problem or "wider" in problem]
+    missing = [problem for problem in problems if "is not accepted" in problem]
+    assert len(extra) == 2 and all("tcp dport 8443 accept" in problem for problem in extra)
+    assert missing and all("-> juki/web " in problem for problem in missing)
+
+
+def _rule(*expressions: dict[str, Any]) -> list[dict[str, Any]]:
+    return [*expressions, {"accept": None}]
+
+
+def _match(left: dict[str, Any], right: Any, op: str = "==") -> dict[str, Any]:
+    return {"match": {"op": op, "left": left, "right": right}}
+
+
+SADDR = {"payload": {"protocol": "ip", "field": "saddr"}}
+TCP_DPORT = {"payload": {"protocol": "tcp", "field": "dport"}}
+
+
+@pytest.mark.parametrize(
+    ("expressions", "text"),
+    [
+        (_rule(_match(SADDR, {"prefix": {"addr": "10.20.0.0", "len": 16}}), _match(TCP_DPORT, 22)),
+         "ip saddr 10.20.0.0/16 tcp dport 22 accept"),
+        (_rule(_match({"meta": {"key": "iifname"}}, "eth0")), 'iifname "eth0" accept'),
+        (_rule(_match({"ct": {"key": "state"}}, ["established", "related"], "in")), "ct state established,related accept"),
+        (_rule(_match(SADDR, "10.0.0.1", "!="), _match(TCP_DPORT, {"set": [80, {"range": [8000, 8010]}]})),
+         "ip saddr != 10.0.0.1 tcp dport { 80, 8000-8010 } accept"),
+        ([{"jump": {"target": "extra"}}], "jump extra"),
+    ],
+)  # fmt: skip
+def test_rules_are_named_as_nft_prints_them(expressions: list[dict[str, Any]], text: str) -> None:
+    assert rule_text(expressions) == text
+
+
+@pytest.mark.parametrize(
+    "expressions",
+    [
+        _rule(_match(SADDR, "10.10.4.0", "!="), _match(TCP_DPORT, 8443)),  # a negated source: anywhere else
+        _rule(_match(SADDR, "@friends"), _match(TCP_DPORT, 8443)),  # a named set kiban cannot read here
+        _rule(_match({"payload": {"protocol": "th", "field": "dport"}}, 8443)),  # tcp and udp, any source
+        _rule(_match(SADDR, {"prefix": {"addr": "10.10.4.0", "len": 24}}), _match(TCP_DPORT, 8443, "!=")),
+        _rule(_match({"payload": {"protocol": "ip6", "field": "saddr"}}, {"prefix": {"addr": "fd00::", "len": 8}}),
+              _match(TCP_DPORT, 8443)),
+        [_match(SADDR, {"prefix": {"addr": "10.10.4.0", "len": 24}}), _match(TCP_DPORT, 9000), {"queue": {"num": 1}}],
+    ],
+)  # fmt: skip
+def test_what_kiban_cannot_narrow_counts_as_wide(expressions: list[dict[str, Any]]) -> None:
+    planned = planned_accepts(
+        [{"from": {"group": "juki/web", "cidr": "10.10.4.0/24"}, "to": {"group": "juki/app"}, "port": "8443/tcp",
+          "kind": "tier-to-tier"}],
+        "juki/app",
+    )  # fmt: skip
+    listed = {
+        "nftables": [
+            {"chain": {"family": "inet", "table": "kiban", "name": "input", "hook": "input", "policy": "drop"}},
+            {"rule": {"family": "inet", "table": "kiban", "chain": "input",
+                      "expr": _rule(_match(SADDR, {"prefix": {"addr": "10.10.4.0", "len": 24}}), _match(TCP_DPORT, 8443))}},
+            {"rule": {"family": "inet", "table": "kiban", "chain": "input", "expr": expressions}},
+        ]
+    }  # fmt: skip
+    [problem] = host_firewall_problems(HOST, listed, planned)
+    assert problem.startswith(f"{HOST}: inet kiban input: {rule_text(expressions)}: ")
+
+
+def test_replies_invalid_packets_and_loopback_open_nothing() -> None:
+    for expressions in (
+        _rule(_match({"ct": {"key": "state"}}, ["established", "related"], "in")),
+        _rule(_match({"meta": {"key": "iif"}}, "lo")),
+    ):
+        assert not read_rule(expressions).conditions.opens_something
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("nft") is None or shutil.which("unshare") is None, reason="needs nft and unshare")
+def test_the_fixtures_are_what_nft_lists_today() -> None:
+    """Capture again in a throwaway namespace: nftables of this machine lists the same JSON (as root only)."""
+    try:
+        listed = capture.listed(capture.planted(capture.playbook_firewall())["lgwan-onto-ssh"])
+    except subprocess.CalledProcessError as error:
+        pytest.skip(f"cannot make a network namespace here: {error.stderr.strip()}")
+    assert listed["nftables"][1:] == _listed("lgwan-onto-ssh")["nftables"][1:]
