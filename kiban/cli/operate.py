@@ -7,11 +7,47 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer import _click as click
+from typer.core import TyperCommand, TyperOption
 
 from kiban.cli.common import EXIT_BAD_INPUT, or_exit, write_atomically
 
 # pytest's own options pass through `kiban verify` and `kiban lab verify` untouched.
 PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
+
+
+class PassThroughCommand(TyperCommand):
+    """A command whose own options are whole words; every other word goes to pytest exactly as written.
+
+    click reads an unknown word such as ``-o ConnectTimeout=5`` (the value of ``--ssh-extra-args``) as a
+    cluster of short options and finds its own ``-i`` inside it. Here kiban takes only its own options,
+    each written as a word of its own (``--inventory FILE``, ``--inventory=FILE``, ``-i FILE``), with
+    their values; after ``--`` nothing is kiban's.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value: set[str] = set()
+        flags: set[str] = set()
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperOption):
+                names = [*param.opts, *param.secondary_opts]
+                (flags if param.is_flag or param.count else takes_value).update(names)
+        own: list[str] = []
+        passed: list[str] = []
+        words = iter(args)
+        for word in words:
+            if word == "--":
+                passed += words
+            elif word in takes_value:
+                own += [word, *[value for value in [next(words, None)] if value is not None]]
+            elif word in flags or (word.startswith("--") and word.split("=", 1)[0] in takes_value):
+                own.append(word)
+            else:
+                passed.append(word)
+        super().parse_args(ctx, own)
+        ctx.args = passed
+        return passed
+
 
 StateArgument = Annotated[
     Path, typer.Argument(help="a kiban render, a `pulumi stack export`, or `pulumi stack output --json`")
@@ -88,21 +124,36 @@ def playbook_command(
 def verify_command(
     context: typer.Context,
     inventory: Annotated[Path, typer.Option("--inventory", "-i", help="Ansible inventory from `kiban inventory`")],
+    area: Annotated[
+        str | None,
+        typer.Option(
+            "--area",
+            help="only this area's hosts and the checks that start on them: what the area's operators' terminal "
+            "reaches through its bastion (a host of another area asked for with --hosts is refused)",
+        ),
+    ] = None,
 ) -> None:
     """Run the testinfra suite: services on their ports, time sync, firewalls, and isolation between areas.
 
-    Arguments after the options go to pytest (for example -x or -k juki). Exit 0 when every check passes, 1 when
-    one fails, 2 when the inventory cannot be read.
+    Other arguments go to pytest and testinfra as written (for example -x, -k juki, --hosts role_bastion,
+    --ssh-extra-args "-o ConnectTimeout=5"); relative paths are the caller's. Exit 0 when every check passes,
+    1 when one fails, 2 when the inventory cannot be read or --area names no area of it.
     """
+    from kiban.verify.connect import inventory_areas
     from kiban.verify.run import check_inventory, run_suite
 
     # Read and checked here, before pytest: a broken inventory is one located message and exit 2,
     # not a page of collection errors.
-    or_exit(lambda: check_inventory(inventory))
-    raise typer.Exit(run_suite(inventory, list(context.args)))
+    document = or_exit(lambda: check_inventory(inventory))
+    if area is not None:
+        areas = inventory_areas(document)
+        if area not in areas:
+            typer.echo(f"--area: {area!r} is not an area of {inventory} (its areas: {', '.join(areas)})", err=True)
+            raise typer.Exit(EXIT_BAD_INPUT)
+    raise typer.Exit(run_suite(inventory, list(context.args), area))
 
 
 def register(app: typer.Typer) -> None:
     app.command("inventory")(inventory_command)
     app.command("playbook")(playbook_command)
-    app.command("verify", context_settings=PASS_THROUGH)(verify_command)
+    app.command("verify", cls=PassThroughCommand, context_settings=PASS_THROUGH)(verify_command)

@@ -7,6 +7,8 @@ operator's own testinfra options take precedence and are never overridden:
 
 - ``--hosts a,b``: only these inventory hosts or groups (``role_bastion``, ``area_lgwan``, ``all``);
   an entry with a scheme (``ssh://juki-app-2``) is used as that host's spec as written;
+- kiban's ``--kiban-area ID`` (``kiban verify --area ID``): only the hosts of that area, the ones its
+  operators' terminal reaches through its bastion; a host of another area asked for is refused;
 - ``--ansible-inventory FILE``: Ansible reads this inventory instead of kiban's;
 - ``--connection NAME``: that testinfra backend (``ssh``, ``paramiko``, ...) to the host's address,
   as the inventory's user and port; ``ssh`` and ``safe-ssh`` jump through the bastion unless
@@ -72,14 +74,33 @@ def _name_of(entry: str) -> tuple[str, str | None]:
     return host.split(":", 1)[0], entry
 
 
-def select_hosts(inventory: dict[str, Any], hosts_option: str | None) -> dict[str, str | None]:
+def inventory_areas(inventory: dict[str, Any]) -> list[str]:
+    """The areas of the inventory's hosts, in the inventory's order."""
+    return list(
+        dict.fromkeys(
+            str(facts["kiban_area"]) for facts in inventory["all"]["hosts"].values() if facts.get("kiban_area")
+        )
+    )
+
+
+def select_hosts(inventory: dict[str, Any], hosts_option: str | None, area: str | None = None) -> dict[str, str | None]:
     """The inventory hosts the run covers, each with the spec the operator wrote for it (None: kiban decides).
 
     Without ``--hosts``: every host. Entries are host names or Ansible group names of the inventory.
+    With ``area`` (``--area``, a run from that area's operators' terminal, which reaches only its own
+    bastion): only that area's hosts; a group gives its members of the area, and a host of another
+    area named on its own is refused, before anything tries to connect to it.
     """
     hosts: dict[str, Any] = inventory["all"]["hosts"]
+    if area is not None and area not in inventory_areas(inventory):
+        known = ", ".join(inventory_areas(inventory))
+        raise HostSelectionError(f"--area: {area!r} is not an area of the inventory (its areas: {known})")
+
+    def in_area(name: str) -> bool:
+        return area is None or hosts[name].get("kiban_area") == area
+
     if not hosts_option:
-        return dict.fromkeys(hosts)
+        return {name: None for name in hosts if in_area(name)}
     groups: dict[str, Any] = inventory["all"].get("children") or {}
     selected: dict[str, str | None] = {}
     for entry in (part.strip() for part in hosts_option.split(",")):
@@ -87,13 +108,21 @@ def select_hosts(inventory: dict[str, Any], hosts_option: str | None) -> dict[st
             continue
         name, written = _name_of(entry)
         if name in hosts:
+            if not in_area(name):
+                raise HostSelectionError(
+                    f"--hosts: {name} is in area {hosts[name].get('kiban_area') or 'outside'}: not reachable from "
+                    f"area {area}'s terminal (--area {area}); check it from that area's terminal"
+                )
             selected[name] = written
         elif name in groups or name == ALL_HOSTS:
             members = hosts if name == ALL_HOSTS else (groups[name].get("hosts") or {})
             for member in members:
-                selected.setdefault(member, None)
+                if in_area(member):
+                    selected.setdefault(member, None)
         else:
             raise HostSelectionError(f"--hosts: {name!r} is neither a host nor a group of the inventory")
+    if area is not None and not selected:
+        raise HostSelectionError(f"--hosts: {hosts_option!r} has no host in area {area} (--area {area})")
     return selected
 
 

@@ -4,7 +4,8 @@ Run it with ``kiban verify --inventory FILE`` or ``pytest verify/suite --kiban-i
 Hosts are reached through Ansible (``ansible://``, through each host's bastion) unless the
 inventory comes from the lab, whose hosts are network namespaces on this machine (``netns://``).
 testinfra's own options (``--hosts``, ``--connection``, ``--ansible-inventory``, ``--ssh-config``,
-``--sudo``, ...) are honoured as ``verify.connect`` describes.
+``--sudo``, ...) are honoured as ``verify.connect`` describes; ``--kiban-area ID`` keeps the run to one
+area (what that area's operators' terminal reaches).
 """
 
 from __future__ import annotations
@@ -29,6 +30,11 @@ PROBE_WORKERS = 8
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--kiban-inventory", required=True, help="Ansible inventory from `kiban inventory` or the lab")
+    parser.addoption(
+        "--kiban-area",
+        default=None,
+        help="only this area's hosts and the checks that start on them: what its operators' terminal can reach",
+    )
 
 
 _INVENTORY_KEY = pytest.StashKey[dict[str, Any]]()
@@ -45,7 +51,7 @@ def _inventory(config: pytest.Config) -> dict[str, Any]:
 
 def _selected(config: pytest.Config, inventory: dict[str, Any]) -> dict[str, str | None]:
     try:
-        return select_hosts(inventory, ConnectionOptions.from_config(config).hosts)
+        return select_hosts(inventory, ConnectionOptions.from_config(config).hosts, config.getoption("--kiban-area"))
     except HostSelectionError as error:
         raise pytest.UsageError(str(error)) from None
 

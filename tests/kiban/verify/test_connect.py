@@ -84,3 +84,22 @@ def test_lab_hosts_stay_in_their_namespace_unless_a_connection_is_named() -> Non
     facts = {**HOSTS["juki-app-2"], "kiban_netns": "kb-juki-app"}
     assert host_spec("juki-app-2", facts, KIBAN, ConnectionOptions()) == ("netns://kb-juki-app", {})
     assert host_spec("juki-app-2", facts, KIBAN, ConnectionOptions(connection="ansible"))[0] == "ansible://juki-app-2"
+
+
+def test_area_keeps_the_run_to_that_area_s_hosts() -> None:
+    selected = select_hosts(INVENTORY, None, "mynumber")
+    assert selected and set(selected) == {
+        name for name, facts in HOSTS.items() if facts.get("kiban_area") == "mynumber"
+    }
+    bastions = select_hosts(INVENTORY, "role_bastion", "mynumber")
+    assert set(bastions) == {"bastion-mynumber-1", "bastion-mynumber-2"}, "a group gives its members of the area"
+
+
+def test_area_refuses_a_host_of_another_area_before_connecting() -> None:
+    [lgwan_host] = [name for name, facts in HOSTS.items() if facts.get("kiban_area") == "lgwan"][:1]
+    with pytest.raises(HostSelectionError, match=f"{lgwan_host} is in area lgwan: not reachable from area mynumber's"):
+        select_hosts(INVENTORY, f"juki-app-2,{lgwan_host}", "mynumber")
+    with pytest.raises(HostSelectionError, match="'area_lgwan' has no host in area mynumber"):
+        select_hosts(INVENTORY, "area_lgwan", "mynumber")
+    with pytest.raises(HostSelectionError, match="--area: 'lg' is not an area of the inventory"):
+        select_hosts(INVENTORY, None, "lg")
