@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from kiban.verify.reachability import rule_site
 
@@ -232,6 +232,20 @@ def rule_text(expressions: Sequence[Mapping[str, Any]]) -> str:
 # --- reading a rule's conditions ------------------------------------------------------------------------------
 
 
+Item = TypeVar("Item")
+
+
+def _set_items(items: Any, read: Callable[[Any], tuple[Item, ...] | None]) -> tuple[Item, ...] | None:
+    """Every element of an anonymous nft set, each read by ``read``; None when one of them cannot be read."""
+    found: list[Item] = []
+    for item in items if isinstance(items, list) else [items]:
+        one = read(item)
+        if one is None:
+            return None
+        found += one
+    return tuple(found)
+
+
 def _networks(right: Any) -> tuple[Network, ...] | None:
     """The networks a saddr match names, or None when it names something else (a named set, ...)."""
     if isinstance(right, str) and not right.startswith("@"):
@@ -251,13 +265,7 @@ def _networks(right: Any) -> tuple[Network, ...] | None:
         except (ValueError, TypeError):
             return None
     if isinstance(right, dict) and "set" in right:
-        found: list[Network] = []
-        for item in right["set"]:
-            networks = _networks(item)
-            if networks is None:
-                return None
-            found += networks
-        return tuple(found)
+        return _set_items(right["set"], _networks)
     return None
 
 
@@ -270,13 +278,7 @@ def _port_spans(right: Any) -> tuple[tuple[int, int], ...] | None:
         first, last = right["range"]
         return ((int(first), int(last)),) if isinstance(first, int) and isinstance(last, int) else None
     if isinstance(right, dict) and "set" in right:
-        spans: list[tuple[int, int]] = []
-        for item in right["set"]:
-            found = _port_spans(item)
-            if found is None:
-                return None
-            spans += found
-        return tuple(spans)
+        return _set_items(right["set"], _port_spans)
     return None
 
 
