@@ -33,7 +33,6 @@ PLANNED_TABLE = ("inet", "kiban")
 PLANNED_CHAIN = "input"
 INPUT_HOOK = "input"
 TRANSPORTS = ("tcp", "udp")
-ALL_PORTS = ((0, 65535),)
 # ct states that belong to a connection already let in (or to none): accepting them opens nothing new.
 NOT_NEW_STATES = frozenset({"established", "related", "invalid"})
 LOOPBACK = frozenset({"lo"})
@@ -59,11 +58,6 @@ class PlannedAccept:
     @property
     def line(self) -> str:
         return f"{self.nft} ({self.reason})"
-
-    @property
-    def port(self) -> str:
-        span = str(self.first) if self.first == self.last else f"{self.first}-{self.last}"
-        return f"{span}/{self.protocol}"
 
 
 def parse_port(text: str) -> tuple[str, int, int]:
@@ -158,6 +152,7 @@ class Chain:
     table: str
     name: str
     hook: str | None
+    kind: str | None  # "filter"; a nat or route chain decides nothing about letting a packet in
     policy: str | None
     rules: tuple[ReadRule, ...] = field(default=())
 
@@ -372,7 +367,7 @@ def read_chains(ruleset: Mapping[str, Any]) -> dict[tuple[str, str, str], Chain]
         if "chain" in item:
             chain = item["chain"]
             key = (str(chain.get("family")), str(chain.get("table")), str(chain.get("name")))
-            chains[key] = Chain(*key, chain.get("hook"), chain.get("policy"))
+            chains[key] = Chain(*key, chain.get("hook"), chain.get("type"), chain.get("policy"))
         elif "rule" in item:
             rule = item["rule"]
             key = (str(rule.get("family")), str(rule.get("table")), str(rule.get("chain")))
@@ -508,7 +503,7 @@ def host_firewall_problems(host: str, ruleset: Mapping[str, Any], planned: Seque
     if (*PLANNED_TABLE, PLANNED_CHAIN) not in chains:
         planned_chain = f"{' '.join(PLANNED_TABLE)} {PLANNED_CHAIN}"
         problems.append(f"{host}: no chain {planned_chain} (the firewall `kiban playbook` writes)")
-    for chain in (chain for chain in chains.values() if chain.hook == INPUT_HOOK):
+    for chain in (chain for chain in chains.values() if chain.hook == INPUT_HOOK and chain.kind in (None, "filter")):
         if chain.policy != "drop":
             problems.append(
                 f"{host}: {chain.label}: policy {chain.policy}: a chain hooked to input must drop what no rule accepts"

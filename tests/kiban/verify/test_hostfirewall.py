@@ -217,3 +217,26 @@ def test_the_fixtures_are_what_nft_lists_today() -> None:
     except subprocess.CalledProcessError as error:
         pytest.skip(f"cannot make a network namespace here: {error.stderr.strip()}")
     assert listed["nftables"][1:] == _listed("lgwan-onto-ssh")["nftables"][1:]
+
+
+def test_a_nat_chain_on_the_input_hook_lets_nothing_in(plan: tuple[PlannedAccept, ...]) -> None:
+    listed = _listed("playbook")
+    nat = {"chain": {"family": "ip", "table": "nat", "name": "in", "type": "nat", "hook": "input", "policy": "accept"}}
+    assert host_firewall_problems(HOST, {"nftables": [*listed["nftables"], nat]}, plan) == []
+    as_filter = {"chain": nat["chain"] | {"type": "filter"}}
+    [problem] = host_firewall_problems(HOST, {"nftables": [*listed["nftables"], as_filter]}, plan)
+    assert problem == f"{HOST}: ip nat in: policy accept: a chain hooked to input must drop what no rule accepts"
+
+
+def test_a_host_of_a_merged_inventory_has_its_own_site_s_rules() -> None:
+    def rule(site: str, cidr: str) -> dict[str, Any]:
+        return {"from": {"group": "renkei", "cidr": cidr}, "to": {"group": "juki/app"}, "port": "443/tcp",
+                "kind": "tier-to-tier", "site": site}  # fmt: skip
+
+    inventory = {
+        "all": {
+            "hosts": {"juki-app-1.dc1": {"kiban_group": "juki/app", "kiban_site": "dc1"}},
+            "vars": {"kiban_flows": [rule("dc1", "10.10.9.0/24"), rule("gc", "10.110.9.0/24")]},
+        }
+    }
+    assert [str(accept.source) for accept in host_plan(inventory, "juki-app-1.dc1")] == ["10.10.9.0/24"]
