@@ -174,14 +174,19 @@ def _value_text(value: Any) -> str:
     if isinstance(value, list):
         return ",".join(_value_text(item) for item in value)
     if isinstance(value, dict):
-        if "prefix" in value:
-            return f"{value['prefix']['addr']}/{value['prefix']['len']}"
-        if "range" in value:
-            first, last = value["range"]
-            return f"{_value_text(first)}-{_value_text(last)}"
-        if "set" in value:
-            return "{ " + ", ".join(_value_text(item) for item in value["set"]) + " }"
+        prefix, span, members = _mapping(value.get("prefix")), value.get("range"), value.get("set")
+        if "addr" in prefix and "len" in prefix:
+            return f"{_value_text(prefix['addr'])}/{_value_text(prefix['len'])}"
+        if isinstance(span, list) and len(span) == 2:
+            return f"{_value_text(span[0])}-{_value_text(span[1])}"
+        if isinstance(members, list):
+            return "{ " + ", ".join(_value_text(item) for item in members) + " }"
     return json.dumps(value, separators=(",", ":"))
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """``value`` when it is a JSON object, else an empty one: nft's JSON is read, never trusted to be well formed."""
+    return value if isinstance(value, Mapping) else {}
 
 
 QUOTED_META = frozenset({"iifname", "oifname", "iif", "oif"})
@@ -190,12 +195,13 @@ QUOTED_META = frozenset({"iifname", "oifname", "iif", "oif"})
 def _left_text(left: Any) -> str:
     if isinstance(left, dict):
         if "payload" in left:
-            return f"{left['payload'].get('protocol', '')} {left['payload'].get('field', '')}".strip()
+            payload = _mapping(left["payload"])
+            return f"{payload.get('protocol', '')} {payload.get('field', '')}".strip()
         if "meta" in left:
-            key = str(left["meta"].get("key"))
+            key = str(_mapping(left["meta"]).get("key"))
             return key if key in QUOTED_META or key in ("l4proto", "nfproto", "mark") else f"meta {key}"
         if "ct" in left:
-            return f"ct {left['ct'].get('key')}"
+            return f"ct {_mapping(left['ct']).get('key')}"
     return _value_text(left)
 
 
@@ -206,9 +212,9 @@ def _match_text(match: Mapping[str, Any]) -> str:
     return f"{_left_text(left)} {operator}{right_text}"
 
 
-def _statement_text(expression: Mapping[str, Any]) -> str:
-    if not expression:
-        return ""
+def _statement_text(expression: Any) -> str:
+    if not isinstance(expression, Mapping) or not expression:
+        return _value_text(expression)
     key, value = next(iter(expression.items()))
     if key == "match" and isinstance(value, Mapping):
         return _match_text(value)
@@ -219,7 +225,7 @@ def _statement_text(expression: Mapping[str, Any]) -> str:
     return f"{key} {_value_text(value)}"
 
 
-def rule_text(expressions: Sequence[Mapping[str, Any]]) -> str:
+def rule_text(expressions: Sequence[Any]) -> str:
     """One rule as nft prints it (``ip saddr 10.20.0.0/16 tcp dport 22 accept``), rebuilt from its JSON."""
     return " ".join(_statement_text(expression) for expression in expressions)
 
@@ -270,8 +276,10 @@ def _port_spans(right: Any) -> tuple[tuple[int, int], ...] | None:
     if isinstance(right, int):
         return ((right, right),)
     if isinstance(right, dict) and "range" in right:
-        first, last = right["range"]
-        return ((int(first), int(last)),) if isinstance(first, int) and isinstance(last, int) else None
+        span = right["range"]
+        if isinstance(span, list) and len(span) == 2 and all(type(end) is int for end in span):
+            return ((span[0], span[1]),)
+        return None
     if isinstance(right, dict) and "set" in right:
         return _set_items(right["set"], _port_spans)
     return None
@@ -289,12 +297,14 @@ def _strings(right: Any) -> frozenset[str] | None:
 
 def _with_match(conditions: Conditions, match: Mapping[str, Any]) -> Conditions:
     """``conditions`` and one match; a match not understood (or negated) is taken to match everything."""
-    left, right, op = match.get("left"), match.get("right"), match.get("op", "==")
     unknown = replace(conditions, understood=False)
+    if not isinstance(match, Mapping):
+        return unknown
+    left, right, op = match.get("left"), match.get("right"), match.get("op", "==")
     if op not in ("==", "in") or not isinstance(left, dict):
         return unknown
     if "payload" in left:
-        protocol, name = left["payload"].get("protocol"), left["payload"].get("field")
+        protocol, name = _mapping(left["payload"]).get("protocol"), _mapping(left["payload"]).get("field")
         if protocol in ("ip", "ip6") and name == "saddr":
             networks = _networks(right)
             return unknown if networks is None else conditions.narrowed(Conditions(sources=networks))
@@ -308,7 +318,7 @@ def _with_match(conditions: Conditions, match: Mapping[str, Any]) -> Conditions:
             return conditions.narrowed(Conditions(protocols=protocols, ports=spans))
         return unknown
     if "meta" in left:
-        key = left["meta"].get("key")
+        key = _mapping(left["meta"]).get("key")
         names = _strings(right)
         if key in ("iif", "iifname"):
             if names is not None and names <= LOOPBACK:
@@ -317,7 +327,7 @@ def _with_match(conditions: Conditions, match: Mapping[str, Any]) -> Conditions:
         if key == "l4proto" and names is not None:
             return conditions.narrowed(Conditions(protocols=names))
         return unknown
-    if "ct" in left and left["ct"].get("key") == "state":
+    if "ct" in left and _mapping(left["ct"]).get("key") == "state":
         states = _strings(right)
         if states is None:
             return unknown
@@ -332,7 +342,8 @@ def _verdict(expression: Mapping[str, Any]) -> Verdict | None:
             return Verdict({"reject": "drop", "queue": "accept"}.get(kind, kind))
     for kind in ("jump", "goto"):
         if kind in expression:
-            return Verdict(kind, str(expression[kind].get("target")))
+            target = _mapping(expression[kind]).get("target")
+            return Verdict(kind, str(target) if isinstance(target, str) else None)
     return None
 
 
@@ -361,17 +372,19 @@ def read_chains(ruleset: Mapping[str, Any]) -> dict[tuple[str, str, str], Chain]
     """Every chain of the listed ruleset with its rules in order, by (family, table, name)."""
     chains: dict[tuple[str, str, str], Chain] = {}
     rules: dict[tuple[str, str, str], list[ReadRule]] = {}
-    for item in ruleset.get("nftables", []):
+    items = _mapping(ruleset).get("nftables")
+    for item in items if isinstance(items, list) else []:
         if not isinstance(item, Mapping):
             continue
         if "chain" in item:
-            chain = item["chain"]
+            chain = _mapping(item["chain"])
             key = (str(chain.get("family")), str(chain.get("table")), str(chain.get("name")))
             chains[key] = Chain(*key, chain.get("hook"), chain.get("type"), chain.get("policy"))
         elif "rule" in item:
-            rule = item["rule"]
+            rule = _mapping(item["rule"])
             key = (str(rule.get("family")), str(rule.get("table")), str(rule.get("chain")))
-            rules.setdefault(key, []).append(read_rule(rule.get("expr") or []))
+            expressions = rule.get("expr")
+            rules.setdefault(key, []).append(read_rule(expressions if isinstance(expressions, list) else []))
     return {key: replace(chain, rules=tuple(rules.get(key, ()))) for key, chain in chains.items()}
 
 
@@ -395,10 +408,14 @@ def _accepts(
             continue
         if rule.verdict.kind == "accept":
             yield Accept(conditions, (*path, f"{chain.label}: {rule.text}"))
-        elif rule.verdict.kind in ("jump", "goto") and rule.verdict.target is not None:
-            target = chains.get((chain.family, chain.table, rule.verdict.target))
-            if target is not None and depth < MAX_JUMP_DEPTH:
-                yield from _accepts(chains, target, conditions, (*path, f"{chain.label}: {rule.text}"), depth + 1)
+        elif rule.verdict.kind in ("jump", "goto"):
+            step = (*path, f"{chain.label}: {rule.text}")
+            target = chains.get((chain.family, chain.table, rule.verdict.target or ""))
+            if target is None or depth >= MAX_JUMP_DEPTH:
+                # A chain that cannot be followed may accept anything these conditions let through.
+                yield Accept(replace(conditions, understood=False), step)
+            else:
+                yield from _accepts(chains, target, conditions, step, depth + 1)
 
 
 def _covered(conditions: Conditions, planned: Sequence[PlannedAccept]) -> bool:

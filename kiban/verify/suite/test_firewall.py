@@ -35,7 +35,11 @@ def test_host_firewall_is_default_deny_with_the_planned_sources(
     with as_root(host):
         listed = host.run("nft -j list ruleset")
     assert listed.rc == 0, f"{host_name}: cannot list nftables: {listed.stderr.strip()}"
-    problems = host_firewall_problems(host_name, json.loads(listed.stdout), host_plan(inventory, host_name))
+    try:
+        ruleset = json.loads(listed.stdout)
+    except json.JSONDecodeError as error:
+        pytest.fail(f"{host_name}: `nft -j list ruleset` gave no JSON ({error})")
+    problems = host_firewall_problems(host_name, ruleset, host_plan(inventory, host_name))
     assert not problems, "\n".join(problems)
 
 

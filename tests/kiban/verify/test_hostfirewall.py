@@ -8,12 +8,16 @@ network namespace and listed back (``firewalls/capture.py``).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kiban.lab.session import platform_inventory
 from kiban.verify.hostfirewall import (
@@ -240,3 +244,63 @@ def test_a_host_of_a_merged_inventory_has_its_own_site_s_rules() -> None:
         }
     }
     assert [str(accept.source) for accept in host_plan(inventory, "juki-app-1.dc1")] == ["10.10.9.0/24"]
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-1, 70000) | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_listing_gives_problems_never_an_exception(data: st.DataObject, plan: tuple[PlannedAccept, ...]) -> None:
+    """An nftables of another version (or a broken one) is reported on, never a crash of the check itself."""
+    listed = json.loads(json.dumps(_listed("lgwan-onto-ssh")))
+    items = listed["nftables"]
+    where = data.draw(st.integers(0, len(items) - 1))
+    item = items[where]
+    (kind, body), *_ = item.items()
+    if kind == "rule" and data.draw(st.booleans()):
+        expressions = body["expr"]
+        at = data.draw(st.integers(0, len(expressions) - 1))
+        expressions[at] = data.draw(st.dictionaries(st.sampled_from(["match", "jump", "accept", "x"]), JSON_VALUES))
+    elif isinstance(body, dict) and body:
+        key = data.draw(st.sampled_from(sorted(body)))
+        body[key] = data.draw(JSON_VALUES)
+    else:
+        items[where] = data.draw(JSON_VALUES)
+    problems = host_firewall_problems(HOST, listed, plan)
+    assert all(isinstance(problem, str) and problem.startswith(f"{HOST}: ") for problem in problems)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None, reason="needs root and unshare")
+@pytest.mark.parametrize(
+    ("name", "offending"),
+    [
+        ("playbook", None),
+        ("lgwan-onto-ssh", "ip saddr 10.20.0.0/16 tcp dport 22 accept"),
+        ("interface-wide", 'iifname "eth0" accept'),
+        ("ct-state-new", "ct state new accept"),
+    ],
+)
+def test_kiban_verify_reads_a_host_s_real_firewall(
+    name: str, offending: str | None, inventory: dict[str, Any], tmp_path: Path
+) -> None:
+    """The suite's own check, through testinfra, on this machine standing in for juki-app-1 in a namespace of its own."""
+    (tmp_path / "firewall.nft").write_text(capture.planted(capture.playbook_firewall())[name], encoding="utf-8")
+    (tmp_path / "hosts.yml").write_text(json.dumps(inventory), encoding="utf-8")
+    (tmp_path / "local.yml").write_text(
+        json.dumps({"all": {"hosts": {HOST: {"ansible_connection": "local"}}}}), encoding="utf-8"
+    )
+    kiban = [str(Path(sys.executable).parent / "kiban"), "verify", "--inventory", "hosts.yml"]
+    testinfra = ["--ansible-inventory", "local.yml", "--hosts", HOST, "-k", "test_host_firewall"]
+    finished = subprocess.run(
+        ["unshare", "-n", "sh", "-c", 'nft -f firewall.nft && exec "$@"', "sh", *kiban, *testinfra],
+        capture_output=True, text=True, check=False, cwd=tmp_path, timeout=300,
+    )  # fmt: skip
+    assert finished.returncode == (0 if offending is None else 1), finished.stdout + finished.stderr
+    if offending is not None:
+        assert f"juki-app-1: inet kiban input: {offending}: " in finished.stdout
