@@ -427,11 +427,20 @@ def _covered(conditions: Conditions, planned: Sequence[PlannedAccept]) -> bool:
             spans = sorted(
                 (rule.first, rule.last)
                 for rule in planned
-                if rule.protocol == protocol and rule.source.version == source.version and source.subnet_of(rule.source)  # type: ignore[arg-type]
+                if rule.protocol == protocol and _inside(source, rule.source)
             )
             if not all(_span_within(span, spans) for span in conditions.ports):
                 return False
     return True
+
+
+def _inside(inner: Network, outer: Network) -> bool:
+    """Whether network ``inner`` lies within ``outer`` (never across IP versions)."""
+    if isinstance(inner, ipaddress.IPv4Network) and isinstance(outer, ipaddress.IPv4Network):
+        return inner.subnet_of(outer)
+    if isinstance(inner, ipaddress.IPv6Network) and isinstance(outer, ipaddress.IPv6Network):
+        return inner.subnet_of(outer)
+    return False
 
 
 def _span_within(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
@@ -480,11 +489,7 @@ def _within(inner: Conditions, outer: Conditions) -> bool:
     if outer.protocols is not None and (inner.protocols is None or not inner.protocols <= outer.protocols):
         return False
     if outer.sources is not None and (
-        inner.sources is None
-        or not all(
-            any(one.version == two.version and one.subnet_of(two) for two in outer.sources)  # type: ignore[arg-type]
-            for one in inner.sources
-        )
+        inner.sources is None or not all(any(_inside(one, two) for two in outer.sources) for one in inner.sources)
     ):
         return False
     if outer.ports is not None:
@@ -493,17 +498,41 @@ def _within(inner: Conditions, outer: Conditions) -> bool:
     return True
 
 
-def _blocker(chain: Chain, rule: PlannedAccept) -> str | None:
-    """None when ``chain`` accepts the planned rule's traffic whole; else what takes it first (a rule, or the end)."""
-    wanted = Conditions((rule.source,), frozenset({rule.protocol}), ((rule.first, rule.last),))
+def _decision(
+    chains: Mapping[tuple[str, str, str], Chain], chain: Chain, wanted: Conditions, depth: int
+) -> tuple[str, str] | None:
+    """What ``chain`` does with the traffic ``wanted``: ("accept", ""), ("drop", the rule), or None (falls through).
+
+    Taken whole: a rule that matches part of it and drops, or jumps where nothing can be followed,
+    counts as taking all of it; a part accepted lets the rest go on to the next rule.
+    """
     for read in chain.rules:
         if not wanted.narrowed(read.conditions).opens_something:
             continue
-        if read.verdict.kind == "accept" and _within(wanted, read.conditions):
+        kind = read.verdict.kind
+        if kind == "accept" and _within(wanted, read.conditions):
+            return "accept", ""
+        if kind == "drop":
+            return "drop", f"{chain.label}: {read.text}"
+        if kind == "return":
             return None
-        if read.verdict.kind in ("drop", "jump", "goto", "return"):
-            # Some of it is dropped, or decided in another chain, before an accept takes it all.
-            return f"first taken by `{read.text}`"
+        if kind in ("jump", "goto"):
+            target = chains.get((chain.family, chain.table, read.verdict.target or ""))
+            if target is None or depth >= MAX_JUMP_DEPTH:
+                return "drop", f"{chain.label}: {read.text}"
+            decided = _decision(chains, target, wanted, depth + 1)
+            if decided is not None or kind == "goto":
+                return decided  # after a goto, falling through ends the calling chain too
+    return None
+
+
+def _blocker(chains: Mapping[tuple[str, str, str], Chain], chain: Chain, rule: PlannedAccept) -> str | None:
+    """None when base chain ``chain`` accepts the planned rule's traffic whole; else what takes it first."""
+    wanted = Conditions((rule.source,), frozenset({rule.protocol}), ((rule.first, rule.last),))
+    decided = _decision(chains, chain, wanted, 0)
+    if decided is not None:
+        verdict, where = decided
+        return None if verdict == "accept" else f"first taken by `{where}`"
     if chain.policy == "accept":
         return None  # accepted by the policy (itself a problem of its own)
     return f"no rule of the chain accepts it (policy {chain.policy})"
@@ -530,7 +559,7 @@ def host_firewall_problems(host: str, ruleset: Mapping[str, Any], planned: Seque
             if not _covered(accept.conditions, planned):
                 problems.append(f"{host}: {' -> '.join(accept.path)}: {_exceeds(accept, planned)}")
         for rule in planned:
-            blocker = _blocker(chain, rule)
+            blocker = _blocker(chains, chain, rule)
             if blocker is not None:
                 problems.append(f"{host}: {chain.label}: the planned {rule.line} is not accepted: {blocker}")
     return problems

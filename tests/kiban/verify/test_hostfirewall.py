@@ -121,7 +121,8 @@ def test_the_playbook_s_firewall_passes(name: str, plan: tuple[PlannedAccept, ..
         (
             "drop-before-planned-rule",
             [
-                f"{HOST}: inet kiban input: the planned {WEB} is not accepted: first taken by `ip saddr 10.10.4.0/24 drop`"
+                f"{HOST}: inet kiban input: the planned {WEB} is not accepted: "
+                "first taken by `inet kiban input: ip saddr 10.10.4.0/24 drop`"
             ],
         ),
     ],
@@ -304,3 +305,24 @@ def test_kiban_verify_reads_a_host_s_real_firewall(
     assert finished.returncode == (0 if offending is None else 1), finished.stdout + finished.stderr
     if offending is not None:
         assert f"juki-app-1: inet kiban input: {offending}: " in finished.stdout
+
+
+def _with_chain(listed: dict[str, Any], name: str, *rules: list[dict[str, Any]]) -> dict[str, Any]:
+    """``listed`` with a regular chain ``name`` of ``rules`` in inet kiban, jumped to first thing in input."""
+    place = {"family": "inet", "table": "kiban"}
+    items = [item for item in listed["nftables"] if "metainfo" not in item]
+    jump = {"rule": place | {"chain": "input", "expr": [{"jump": {"target": name}}]}}
+    first_rule = next(index for index, item in enumerate(items) if "rule" in item)
+    items.insert(first_rule, jump)
+    chain = [{"chain": place | {"name": name}}]
+    return {"nftables": [*chain, *items, *({"rule": place | {"chain": name, "expr": rule}} for rule in rules)]}
+
+
+def test_a_jump_is_followed_to_see_whether_a_planned_rule_gets_through(plan: tuple[PlannedAccept, ...]) -> None:
+    counting = _with_chain(_listed("playbook"), "audit", [{"counter": None}], [{"return": None}])
+    assert host_firewall_problems(HOST, counting, plan) == []
+    dropping = _with_chain(_listed("playbook"), "blocked", [_match(SADDR, "10.10.4.7"), {"drop": None}])
+    assert host_firewall_problems(HOST, dropping, plan) == [
+        f"{HOST}: inet kiban input: the planned {WEB} is not accepted: first taken by `inet kiban blocked: "
+        "ip saddr 10.10.4.7 drop`"
+    ]
