@@ -212,7 +212,8 @@ def _one_local_host(folder: Path, port: int) -> tuple[Path, Path]:
 
 
 def test_the_documented_command_runs_from_another_folder_without_the_venv_on_path(tmp_path: Path) -> None:
-    """Relative --inventory and --ansible-inventory, kiban by its full path, a PATH without the virtualenv."""
+    """Relative --inventory and --ansible-inventory, kiban by its full path, a PATH without the virtualenv,
+    and an option value with an ``i`` in it."""
     with socket.socket() as listener:
         listener.bind(("0.0.0.0", 0))
         listener.listen()
@@ -225,7 +226,8 @@ def test_the_documented_command_runs_from_another_folder_without_the_venv_on_pat
         }
         finished = subprocess.run(
             [str(Path(sys.executable).parent / "kiban"), "verify", "--inventory", "hosts.yml",
-             "--ansible-inventory", "ansible.yml", "-k", "test_declared_ports_listen"],
+             "--ansible-inventory", "ansible.yml", "--ssh-extra-args", "-o ConnectTimeout=5",
+             "-k", "test_declared_ports_listen"],
             capture_output=True, text=True, check=False, cwd=tmp_path, env=environment, timeout=300,
         )  # fmt: skip
     assert finished.returncode == 0, finished.stdout + finished.stderr
