@@ -326,3 +326,17 @@ def test_a_jump_is_followed_to_see_whether_a_planned_rule_gets_through(plan: tup
         f"{HOST}: inet kiban input: the planned {WEB} is not accepted: first taken by `inet kiban blocked: "
         "ip saddr 10.10.4.7 drop`"
     ]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("unshare") is None, reason="needs root and unshare")
+def test_every_host_s_playbook_firewall_is_exactly_its_plan(inventory: dict[str, Any]) -> None:
+    """Every host of the sample (bastions, time nodes on UDP, port ranges): nft's listing of its file passes."""
+    from kiban_platform.templates.config import _hosts, host_files
+
+    document = platform_inventory(SAMPLE_SPEC)
+    problems: list[str] = []
+    for host in _hosts(document):
+        [nftables] = [file for file in host_files(document, host) if file.key == "nftables"]
+        problems += host_firewall_problems(host.name, capture.listed(nftables.content), host_plan(inventory, host.name))
+    assert problems == []
