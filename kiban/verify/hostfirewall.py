@@ -436,11 +436,10 @@ def _covered(conditions: Conditions, planned: Sequence[PlannedAccept]) -> bool:
 
 def _inside(inner: Network, outer: Network) -> bool:
     """Whether network ``inner`` lies within ``outer`` (never across IP versions)."""
-    if isinstance(inner, ipaddress.IPv4Network) and isinstance(outer, ipaddress.IPv4Network):
-        return inner.subnet_of(outer)
-    if isinstance(inner, ipaddress.IPv6Network) and isinstance(outer, ipaddress.IPv6Network):
-        return inner.subnet_of(outer)
-    return False
+    first, last = int(inner.network_address), int(inner.broadcast_address)
+    return inner.version == outer.version and int(outer.network_address) <= first <= last <= int(
+        outer.broadcast_address
+    )
 
 
 def _span_within(span: tuple[int, int], spans: Sequence[tuple[int, int]]) -> bool:
