@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from kiban.audit.changes import Action, ChangeKind, ResourceChange, resource_changes
 from kiban.audit.diff_checks import Comparison, all_checks
+from kiban.audit.diff_checks.diff_020_rules import fold_restated
 from kiban.audit.findings import Finding, RuleInfo, Severity, sort_key, worst
 from kiban.audit.model import StackView
 from kiban.audit.replace import classify
@@ -66,7 +67,7 @@ def diff_states(old: StackState, new: StackState) -> DiffReport:
         notes.append(
             f"OLD and NEW are different stacks: resources matched by type and name ({old_prefix} → {new_prefix})"
         )
-    findings = [finding for check in all_checks() for finding in check.find(comparison)]
+    findings = fold_restated([finding for check in all_checks() for finding in check.find(comparison)])
     notes += [
         f"{label} state: {len(state.pending_deletes)} replaced resource(s) waiting to be deleted, not compared"
         for label, state in (("OLD", comparison.old_state), ("NEW", comparison.new_state))

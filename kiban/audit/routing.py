@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kiban.audit.facts import INTERNET_LINKS, Route
-from kiban.audit.findings import Severity
 from kiban.audit.model import HIGH, OUTSIDE, PROTECTED_LEVELS, StackView
 from kiban.audit.values import resource_name
 
@@ -29,7 +28,6 @@ _MEMO = "routing.problems"
 class RouteProblem:
     kind: str  # INTERNET_ROUTE or PEERING
     urn: str  # the route (or route table, gateway, attachment) it is about
-    severity: Severity
     message: str
 
 
@@ -82,7 +80,7 @@ def problems(view: StackView) -> list[RouteProblem]:
             gateway = link.gateway or urn
             if level in PROTECTED_LEVELS and gateway not in used_gateways:
                 message = f"{link.kind} {_name(gateway)} attached to the network of the {level} area {area}"
-                found.append(RouteProblem(INTERNET_ROUTE, urn, Severity.HIGH, message))
+                found.append(RouteProblem(INTERNET_ROUTE, urn, message))
     view.memo[_MEMO] = found
     return found
 
@@ -95,11 +93,11 @@ def _judge(view: StackView, urn: str, route: Route, area: str | None) -> list[Ro
     hop = f"{route.via} {_name(route.target)}"
     if route.via in INTERNET_LINKS and level in PROTECTED_LEVELS:
         message = f"route {destination} via {hop}: the {level} area {area} reaches the internet"
-        return [RouteProblem(INTERNET_ROUTE, urn, Severity.CRITICAL, message)]
+        return [RouteProblem(INTERNET_ROUTE, urn, message)]
     found: list[RouteProblem] = []
     if default and level in PROTECTED_LEVELS and route.via != "local":
         message = f"default route {destination} via {hop} out of the {level} area {area}"
-        found.append(RouteProblem(INTERNET_ROUTE, urn, Severity.HIGH, message))
+        found.append(RouteProblem(INTERNET_ROUTE, urn, message))
     if route.via == "VPC peering" and route.target is not None and route.target in view:
         ends = [network_area(view, network) for link in view.facts(route.target).links for network in link.networks]
         others = {end for end in ends if end is not None and end != area}
@@ -110,8 +108,8 @@ def _judge(view: StackView, urn: str, route: Route, area: str | None) -> list[Ro
             joined = f"route {destination} over VPC peering {_name(route.target)} joins areas {area} and {other}"
             if HIGH in levels and INTERNET_LEVEL in levels:
                 message = f"{joined}: the high area and the internet area (三層分離 broken)"
-                found.append(RouteProblem(PEERING, urn, Severity.CRITICAL, message))
+                found.append(RouteProblem(PEERING, urn, message))
             elif not _declared_between(view, area, other):
                 message = f"{joined}, between which the spec declares no flow"
-                found.append(RouteProblem(PEERING, urn, Severity.HIGH, message))
+                found.append(RouteProblem(PEERING, urn, message))
     return found

@@ -18,6 +18,15 @@ Two shapes:
 - ``DiffCheck``: a meaning of its own (a path widened, replicas lost, a move);
 - ``NewlyFailing``: "audit rule X fails where it did not"; it runs the rule on
   both states and phrases what fails in the new one only.
+
+Every audit rule newly failing is reported, by construction: a check that
+reports every new failure of some rules names them in ``derived_from`` (and
+reports each at least at the rule's severity, ``at_least_the_rules``), and
+KB-DIFF-RULE (``diff_020_rules``) reports the new failures of every other
+registered rule. So ``kiban diff`` never says less than ``kiban audit`` of NEW
+would newly say (issue 21). A check that says the same in its own words on the
+same resource without running the rule names it in ``restates``; the two
+findings are then folded into the check's.
 """
 
 from __future__ import annotations
@@ -26,7 +35,7 @@ import inspect
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -76,6 +85,14 @@ class Comparison:
 
 
 class DiffCheck(ABC):
+    # The audit rules every new failure of which this check reports (at least at the rule's severity), so
+    # that KB-DIFF-RULE leaves them to it rather than report the same failure twice.
+    derived_from: tuple[Rule, ...] = ()
+    # The audit rules whose new failure on a resource this check usually reports on that resource in its own
+    # words, though it does not run the rule (KB-DIFF-PATH and KB-NET-001). Where it did, at least at the rule's
+    # severity, the diff folds KB-DIFF-RULE's finding into this check's (``diff_020_rules.fold_restated``).
+    restates: tuple[Rule, ...] = ()
+
     def __init__(self, *, id: str, title: str, severity: Severity) -> None:
         if not (DIFF_ID.match(id) or (POLICY_ID.match(id) and not _is_rule_id(id))):
             raise ValueError(f"diff check id {id!r} must look like KB-DIFF-PATH (or a policy id no audit rule has)")
@@ -126,31 +143,56 @@ class NewlyFailing(DiffCheck):
     def __init__(self, *, id: str, title: str, severity: Severity, rule: Rule) -> None:
         super().__init__(id=id, title=title, severity=severity)
         self.rule = rule
+        self.derived_from = (rule,)
 
     def find(self, comparison: Comparison) -> Iterator[Finding]:
         for failure in newly_failing(self.rule, comparison):
-            yield self.phrase(failure, comparison)
+            yield at_least_the_rules(self.phrase(failure, comparison), self.rule)
 
     @abstractmethod
     def phrase(self, failure: Outcome, comparison: Comparison) -> Finding:
         """The finding of one failure NEW has and OLD had not: its severity and message in the diff's words."""
 
 
+def at_least_the_rules(finding: Finding, rule: Rule) -> Finding:
+    """``finding`` of a new failure of ``rule``, raised to the rule's severity if the diff graded it lower.
+
+    ``kiban audit`` of NEW fails at the rule's severity; a diff graded lower would
+    pass ``--fail-on`` where the audit fails (issue 21's false "clean").
+    """
+    return finding if finding.severity >= rule.severity else replace(finding, severity=rule.severity)
+
+
 def newly_failing(rule: Rule, comparison: Comparison) -> list[Outcome]:
-    """The failures of ``rule`` on NEW that OLD does not have (the same resource, the same message).
+    """The failures of ``rule`` on NEW that OLD does not have (the same resource, the same subject or message).
 
     A resource rule judges each resource alone, so only the resources that changed
     are judged: an unchanged resource has the same facts, hence the same verdict,
     in both states. A stack rule is run on both whole states; OLD only when NEW
-    fails at all.
+    fails at all. Each rule is judged once per comparison, whichever checks ask.
     """
+    key = f"newly_failing.{rule.id}"
+    known = comparison.memo.get(key)
+    if isinstance(known, list):
+        return known
     if isinstance(rule, ResourceRule):
-        return list(_resource_failures(rule, comparison))
-    failing = [outcome for outcome in rule.evaluate(comparison.new) if not outcome.passed]
-    if not failing:
-        return []
-    before = {(outcome.urn, outcome.message) for outcome in rule.evaluate(comparison.old) if not outcome.passed}
-    return [outcome for outcome in failing if (outcome.urn, outcome.message) not in before]
+        found = list(_resource_failures(rule, comparison))
+    else:
+        failing = [outcome for outcome in rule.evaluate(comparison.new) if not outcome.passed]
+        before = (
+            {_identity(outcome) for outcome in rule.evaluate(comparison.old) if not outcome.passed}
+            if failing
+            else set()
+        )
+        found = [outcome for outcome in failing if _identity(outcome) not in before]
+    comparison.memo[key] = found
+    return found
+
+
+def _identity(outcome: Outcome) -> tuple[str | None, str]:
+    """What a failure is about, to find it again in the other state: its resource (OLD is read in NEW's
+    namespace), and what of the resource failed where the rule says (else its message)."""
+    return outcome.urn, outcome.subject if outcome.subject is not None else outcome.message
 
 
 def _resource_failures(rule: ResourceRule, comparison: Comparison) -> Iterator[Outcome]:
@@ -165,11 +207,11 @@ def _resource_failures(rule: ResourceRule, comparison: Comparison) -> Iterator[O
             continue
         before = (
             {
-                outcome.message
+                _identity(outcome)
                 for outcome in rule.judge(old.resources[change.urn], old.facts(change.urn))
                 if not outcome.passed
             }
             if change.urn in old
             else set()
         )
-        yield from (outcome for outcome in failing if outcome.message not in before)
+        yield from (outcome for outcome in failing if _identity(outcome) not in before)

@@ -10,6 +10,7 @@ from kiban.audit.facts import Direction
 from kiban.audit.findings import Finding, Severity
 from kiban.audit.model import HIGH, OUTSIDE, PROTECTED_LEVELS
 from kiban.audit.paths import Crossing
+from kiban.audit.rules.net_001_declared_paths import RULE as DECLARED_PATHS_ONLY
 
 
 class NewPath(DiffCheck):
@@ -25,6 +26,8 @@ class NewPath(DiffCheck):
     KB-DIFF-ANYWHERE finding. A rule that did not change but moved to another area
     (its component re-parented) reports only the area pairs it did not connect.
     """
+
+    restates = (DECLARED_PATHS_ONLY,)
 
     def __init__(self) -> None:
         super().__init__(

@@ -8,6 +8,7 @@ from kiban.audit.diff_checks._widenings import group_name, widenings
 from kiban.audit.diff_checks.base import Comparison, DiffCheck
 from kiban.audit.findings import Finding, Severity
 from kiban.audit.model import PROTECTED_LEVELS
+from kiban.audit.rules.net_002_no_ingress_from_anywhere import RULE as NO_INGRESS_FROM_ANYWHERE
 
 
 class OpenToAnywhere(DiffCheck):
@@ -20,6 +21,8 @@ class OpenToAnywhere(DiffCheck):
     internet is a change to read). Reported once per rule; where the area map is
     known, KB-DIFF-PATH reports the path it opens as well.
     """
+
+    restates = (NO_INGRESS_FROM_ANYWHERE,)
 
     def __init__(self) -> None:
         super().__init__(id="KB-DIFF-ANYWHERE", title="Open to anywhere", severity=Severity.CRITICAL)

@@ -8,6 +8,8 @@ from kiban.audit.changes import ChangeKind
 from kiban.audit.diff_checks.base import Comparison, DiffCheck
 from kiban.audit.findings import Finding, Severity
 from kiban.audit.groups import GroupShape, replica_groups
+from kiban.audit.rules.ha_001_anti_affinity import RULE as REPLICAS_ANTI_AFFINE
+from kiban.audit.rules.ha_002_failure_domains import RULE as DISTINCT_FAILURE_DOMAINS
 
 
 class RedundancyReduced(DiffCheck):
@@ -21,6 +23,8 @@ class RedundancyReduced(DiffCheck):
     breaks no rule at all. Only groups in both states count; a whole group removed
     is a removed resource.
     """
+
+    restates = (REPLICAS_ANTI_AFFINE, DISTINCT_FAILURE_DOMAINS)
 
     def __init__(self) -> None:
         super().__init__(id="KB-DIFF-REDUNDANCY", title="Redundancy reduced", severity=Severity.HIGH)

@@ -10,12 +10,14 @@ from kiban.audit.values import resource_name
 
 
 class EncryptionOff(NewlyFailing):
-    """A disk that was encrypted is not any more (high), or a new disk is unencrypted (medium). Only where
-    the provider expresses encryption on the resource (AWS; not OpenStack volumes).
+    """A disk that was encrypted is not any more, or a new disk is unencrypted: high, as KB-ENC-001 fails it. Only
+    where the provider expresses encryption on the resource (AWS; not OpenStack volumes).
 
     KB-ENC-001 newly failing, judged on the resources that changed: a disk it
-    fails on in NEW and not in OLD. High when OLD had that disk (so it was
-    encrypted), medium when the disk or its resource is new.
+    fails on in NEW and not in OLD, "no longer encrypted" when OLD had that disk
+    (so it was encrypted), "added unencrypted" when the disk or its resource is
+    new. Both at the rule's severity: a new unencrypted disk fails ``kiban
+    audit`` as much as one turned off (issue 21).
     """
 
     def __init__(self) -> None:
@@ -26,11 +28,8 @@ class EncryptionOff(NewlyFailing):
     def phrase(self, failure: Outcome, comparison: Comparison) -> Finding:
         urn = failure.urn or ""
         disks = {disk.label for disk in comparison.old.facts(urn).disks} if urn in comparison.old else set()
-        if failure.subject in disks:
-            severity, message = Severity.HIGH, f"{resource_name(urn)}: {failure.subject} no longer encrypted"
-        else:
-            severity, message = Severity.MEDIUM, f"{resource_name(urn)}: {failure.subject} added unencrypted"
-        return self.finding(comparison, severity, message, urn)
+        how = "no longer encrypted" if failure.subject in disks else "added unencrypted"
+        return self.finding(comparison, self.rule.severity, f"{resource_name(urn)}: {failure.subject} {how}", urn)
 
 
 CHECK = EncryptionOff()

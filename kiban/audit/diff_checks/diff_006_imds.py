@@ -10,12 +10,13 @@ from kiban.audit.values import resource_name
 
 
 class ImdsV2Off(NewlyFailing):
-    """An instance or launch template that required IMDSv2 session tokens does not any more (high), or a new
-    one does not (medium).
+    """An instance or launch template that required IMDSv2 session tokens does not any more, or a new one does
+    not: high, as KB-IMDS-001 fails it.
 
-    KB-IMDS-001 newly failing, judged on the resources that changed. High when
-    OLD had the metadata service (so it required tokens), medium when the
-    resource is new or did not say before.
+    KB-IMDS-001 newly failing, judged on the resources that changed: "no longer
+    requires" when OLD had the metadata service (so it required tokens), "added
+    without" when the resource is new or did not say before. Both at the rule's
+    severity (issue 21).
     """
 
     def __init__(self) -> None:
@@ -24,17 +25,8 @@ class ImdsV2Off(NewlyFailing):
     def phrase(self, failure: Outcome, comparison: Comparison) -> Finding:
         urn = failure.urn or ""
         had = urn in comparison.old and comparison.old.facts(urn).metadata is not None
-        if had:
-            severity, message = (
-                Severity.HIGH,
-                f"{resource_name(urn)}: {failure.subject} no longer requires IMDSv2 tokens",
-            )
-        else:
-            severity, message = (
-                Severity.MEDIUM,
-                f"{resource_name(urn)}: {failure.subject} added without IMDSv2 required",
-            )
-        return self.finding(comparison, severity, message, urn)
+        how = "no longer requires IMDSv2 tokens" if had else "added without IMDSv2 required"
+        return self.finding(comparison, self.rule.severity, f"{resource_name(urn)}: {failure.subject} {how}", urn)
 
 
 CHECK = ImdsV2Off()

@@ -8,6 +8,7 @@ from kiban.audit.changes import ChangeKind
 from kiban.audit.diff_checks.base import Comparison, DiffCheck
 from kiban.audit.findings import Finding, Severity
 from kiban.audit.model import PROTECTED_LEVELS
+from kiban.audit.rules.exp_001_no_public_exposure import RULE as NO_PUBLIC_EXPOSURE
 
 
 class ExposureAdded(DiffCheck):
@@ -19,6 +20,8 @@ class ExposureAdded(DiffCheck):
     new public address there is still a change a reviewer must see (high). Judged
     on the resources that changed: each exposure NEW has and OLD had not.
     """
+
+    restates = (NO_PUBLIC_EXPOSURE,)
 
     def __init__(self) -> None:
         super().__init__(id="KB-DIFF-EXPOSURE", title="Public address or exposure added", severity=Severity.CRITICAL)

@@ -9,6 +9,7 @@ from kiban.audit.changes import ChangeKind
 from kiban.audit.diff_checks.base import Comparison, DiffCheck
 from kiban.audit.findings import Finding, Severity
 from kiban.audit.model import HIGH
+from kiban.audit.rules.ten_001_tenancy_isolation import RULE as TENANCY_ISOLATION
 from kiban.audit.values import resource_name
 
 # What moved, from where, to where -> the resources that made that move together.
@@ -26,6 +27,8 @@ class MovedBetweenTenants(DiffCheck):
     with everything under it) are one finding, reported at the highest of them in
     the resource tree, the rest as related locations.
     """
+
+    restates = (TENANCY_ISOLATION,)
 
     def __init__(self) -> None:
         super().__init__(id="KB-DIFF-TENANCY", title="Moved between tenants or areas", severity=Severity.HIGH)

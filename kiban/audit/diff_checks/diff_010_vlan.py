@@ -10,6 +10,7 @@ from kiban.audit.diff_checks.base import Comparison, DiffCheck
 from kiban.audit.facts import Vlan
 from kiban.audit.findings import Finding, Severity
 from kiban.audit.model import StackView
+from kiban.audit.rules.net_003_one_vlan_one_segment import RULE as ONE_VLAN_ONE_SEGMENT
 
 # (physical network, VLAN) -> the areas whose networks use it.
 Owners = dict[tuple[str | None, int], set[str]]
@@ -26,6 +27,8 @@ class VlanChanged(DiffCheck):
     all. An unchanged VLAN that already clashed in OLD is the audit's to report,
     not the change's.
     """
+
+    restates = (ONE_VLAN_ONE_SEGMENT,)
 
     def __init__(self) -> None:
         super().__init__(id="KB-DIFF-VLAN", title="VLAN changed", severity=Severity.MEDIUM)

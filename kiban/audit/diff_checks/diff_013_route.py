@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from kiban.audit.diff_checks.base import Comparison, NewlyFailing
 from kiban.audit.findings import Finding, Severity
-from kiban.audit.routing import problems
 from kiban.audit.rules.base import Outcome
 from kiban.audit.rules.net_005_no_route_to_the_internet import RULE as NO_ROUTE_TO_THE_INTERNET
 
 
 class RouteToTheInternet(NewlyFailing):
-    """A route in the high or middle area now leads to an internet, egress-only internet or NAT gateway
-    (critical: the area reaches the internet), a default route (0.0.0.0/0, ::/0) leaves such an area through
-    anything else (high), or such a gateway is attached to such an area's network (high). Reported when the new
-    state has it and the old one did not (the same judgement as KB-NET-005).
+    """A route in the high or middle area now leads to an internet, egress-only internet or NAT gateway (the area
+    reaches the internet), a default route (0.0.0.0/0, ::/0) leaves such an area through anything else, or such a
+    gateway is attached to such an area's network. Critical, as KB-NET-005 (the same judgement) fails it; reported
+    when the new state has it and the old one did not.
 
-    KB-NET-005 newly failing. The severity is the one ``audit.routing`` gives the
-    problem (the audit reports every one at the rule's severity).
+    KB-NET-005 newly failing, with the rule's message (``audit.routing``). At the
+    rule's severity: a diff graded lower would pass ``--fail-on critical`` where
+    ``kiban audit`` of the new state fails (issue 21).
     """
 
     def __init__(self) -> None:
@@ -28,15 +28,7 @@ class RouteToTheInternet(NewlyFailing):
         )
 
     def phrase(self, failure: Outcome, comparison: Comparison) -> Finding:
-        return self.finding(comparison, route_severity(failure, comparison), failure.message, failure.urn)
-
-
-def route_severity(failure: Outcome, comparison: Comparison) -> Severity:
-    """The severity ``audit.routing`` gives the problem a route rule failed on (shared with KB-DIFF-PEERING)."""
-    for problem in problems(comparison.new):
-        if (problem.urn, problem.message) == (failure.urn, failure.message):
-            return problem.severity
-    raise LookupError(f"{failure.rule} failed on {failure.urn} for a problem audit.routing does not know")
+        return self.finding(comparison, self.rule.severity, failure.message, failure.urn)
 
 
 CHECK = RouteToTheInternet()

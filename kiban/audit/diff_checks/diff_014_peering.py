@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from kiban.audit.diff_checks.base import Comparison, NewlyFailing
-from kiban.audit.diff_checks.diff_013_route import route_severity
 from kiban.audit.findings import Finding, Severity
 from kiban.audit.rules.base import Outcome
 from kiban.audit.rules.net_006_peering_only_for_declared_flows import RULE as PEERING_ONLY_FOR_DECLARED_FLOWS
 
 
 class PeeringWithoutFlows(NewlyFailing):
-    """A route over a VPC peering now joins the high area and the internet area (critical: 三層分離 broken), or
-    two areas between which the flow plan declares no flow (high). Reported when the new state has it and the
-    old one did not (the same judgement as KB-NET-006).
+    """A route over a VPC peering now joins the high area and the internet area (三層分離 broken), or two areas
+    between which the flow plan declares no flow. Critical, as KB-NET-006 (the same judgement) fails it; reported
+    when the new state has it and the old one did not.
 
-    KB-NET-006 newly failing. The severity is the one ``audit.routing`` gives the
-    problem (the audit reports every one at the rule's severity).
+    KB-NET-006 newly failing, with the rule's message (``audit.routing``). At the
+    rule's severity: a diff graded lower would pass ``--fail-on critical`` where
+    ``kiban audit`` of the new state fails (issue 21).
     """
 
     def __init__(self) -> None:
@@ -27,7 +27,7 @@ class PeeringWithoutFlows(NewlyFailing):
         )
 
     def phrase(self, failure: Outcome, comparison: Comparison) -> Finding:
-        return self.finding(comparison, route_severity(failure, comparison), failure.message, failure.urn)
+        return self.finding(comparison, self.rule.severity, failure.message, failure.urn)
 
 
 CHECK = PeeringWithoutFlows()

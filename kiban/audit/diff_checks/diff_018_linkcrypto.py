@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kiban.audit.diff_checks.base import Comparison, DiffCheck, newly_failing
+from kiban.audit.diff_checks.base import Comparison, DiffCheck, at_least_the_rules, newly_failing
 from kiban.audit.findings import Finding, Severity
 from kiban.audit.hybrid import VPN_TYPES, HybridCity, hybrid_of, link_resources, stack_urn
 from kiban.audit.rules.hyb_005_vpn_selectors import RULE as VPN_SELECTORS
@@ -24,6 +24,8 @@ class LinkProtectionWeakened(DiffCheck):
     selectors) newly failing, in the diff's words. A link new in NEW is not a
     weakening of its declaration; its resources are still judged by the rules.
     """
+
+    derived_from = (IKE_IPSEC_STRENGTH, VPN_SELECTORS)
 
     def __init__(self) -> None:
         super().__init__(id="KB-DIFF-LINKCRYPTO", title="Link protection weakened", severity=Severity.CRITICAL)
@@ -50,14 +52,14 @@ class LinkProtectionWeakened(DiffCheck):
             if after.carrier == "internet" and before.carrier != "internet":
                 message = f"link {link_id} carrier {before.carrier or 'not set'} → internet"
                 yield self.finding(comparison, Severity.HIGH, message, stack)
-        for rule in (IKE_IPSEC_STRENGTH, VPN_SELECTORS):
+        for rule in self.derived_from:
             for failure in newly_failing(rule, comparison):
                 urn = failure.urn
                 resource = comparison.new.resources.get(urn) if urn is not None else None
                 link = new.link_of(resource) if resource is not None else None
                 subject = f"link {link.id}: " if link is not None else ""
                 message = f"{subject}{resource_name(urn or '')}: {failure.message}"
-                yield self.finding(comparison, Severity.HIGH, message, urn)
+                yield at_least_the_rules(self.finding(comparison, Severity.HIGH, message, urn), rule)
 
 
 def _vpn_gone(comparison: Comparison, old: HybridCity, new: HybridCity, link_id: str) -> bool:

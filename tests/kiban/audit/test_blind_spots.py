@@ -134,16 +134,17 @@ def test_an_egress_only_gateway_and_a_nat_route_and_a_default_route_over_a_peeri
             "route 198.51.100.0/24 via NAT gateway office-nat: the middle area office reaches the internet",
         ),
     ]
+    # Both at KB-NET-005's severity: a gateway not yet routed to fails the audit as much (issue 21).
     assert diff == [
         (
             "critical",
             "KB-DIFF-ROUTE",
-            "route 198.51.100.0/24 via NAT gateway office-nat: the middle area office reaches the internet",
+            "egress-only internet gateway office-eigw attached to the network of the middle area office",
         ),
         (
-            "high",
+            "critical",
             "KB-DIFF-ROUTE",
-            "egress-only internet gateway office-eigw attached to the network of the middle area office",
+            "route 198.51.100.0/24 via NAT gateway office-nat: the middle area office reaches the internet",
         ),
     ]
 

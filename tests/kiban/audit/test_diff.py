@@ -256,7 +256,8 @@ def test_ingress_from_anywhere_and_more_ports_in_the_middle_area() -> None:
             "full-web (full-web-in-lb-tcp8000-8080): now accepts 8000-8080/tcp from 10.20.1.0/25",
         ),
     ]
-    assert report.findings[0].details == {"newly_allowed": ["22/tcp 0.0.0.0/0"]}
+    # KB-NET-002 newly fails on the same rule: the finding stands for it (KB-DIFF-RULE folded into it).
+    assert report.findings[0].details == {"newly_allowed": ["22/tcp 0.0.0.0/0"], "audit_rules": ["KB-NET-002"]}
 
 
 def test_filtering_off_exposure_and_a_move_between_projects() -> None:
@@ -276,6 +277,13 @@ def test_filtering_off_exposure_and_a_move_between_projects() -> None:
     assert found(report) == [
         ("critical", "KB-DIFF-EXPOSURE", "lean-fip: floating IP added"),
         ("critical", "KB-DIFF-FILTERING", "lean: port security disabled on the network"),
+        # The new floating IP is placed by the full tenant's provider: not a move (it is new), but KB-TEN-001.
+        (
+            "high",
+            "KB-DIFF-RULE",
+            "KB-TEN-001 (Tenancy isolation) now fails: resource of tenant lean placed in tenant full's project "
+            "(provider)",
+        ),
         (
             "high",
             "KB-DIFF-TENANCY",

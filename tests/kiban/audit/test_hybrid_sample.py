@@ -15,6 +15,7 @@ import pytest
 from kiban.audit.diff import diff_states
 from kiban.audit.diff_checks.diff_019_pia import PIA_NOTE
 from kiban.audit.engine import run_audit
+from kiban.audit.findings import Severity
 from kiban.audit.state import state_from_document
 
 # The three site renders (a minute or more): CI's `pytest -m slow`.
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.slow
 # toward the portal, no Transit Gateway on OpenStack).
 APPLYING = {
     "portal": {"KB-HYB-001", "KB-HYB-002", "KB-HYB-003", "KB-HYB-005", "KB-HYB-006", "KB-HYB-007", "KB-PRV-002"},
-    "gc": {f"KB-HYB-00{number}" for number in range(1, 9)} | {"KB-PRV-001"},
+    "gc": {f"KB-HYB-00{number}" for number in range(1, 10)} | {"KB-PRV-001"},
     "dc1": {"KB-HYB-001", "KB-HYB-002", "KB-HYB-005", "KB-HYB-006", "KB-HYB-007", "KB-PRV-001", "KB-PRV-002"},
 }
 
@@ -59,6 +60,25 @@ def test_planted_changes_at_the_government_cloud_site(hybrid_states: dict[str, d
     report = diff_states(state_from_document(before, "gc"), state_from_document(after, "gc planted"))
     assert [(finding.severity.label, finding.rule, finding.message) for finding in report.findings] == [
         ("critical", "KB-DIFF-LINKCRYPTO", "link dc1-gc encryption ipsec → none"),
+        # What the audit of the planted state newly fails, each rule named (issue 21).
+        (
+            "critical",
+            "KB-DIFF-RULE",
+            "KB-HYB-004 (Direct Connect prefixes only from the link's areas) now fails: link dc1-gc: allowed prefix "
+            "172.16.200.0/24 lies outside its areas (mynumber)",
+        ),
+        (
+            "critical",
+            "KB-DIFF-RULE",
+            "KB-HYB-001 (Links carrying personal data are encrypted) now fails: link dc1-gc carries my_number "
+            "(flow gc-to-dc1-renkei) but is not encrypted (encryption: none)",
+        ),
+        (
+            "critical",
+            "KB-DIFF-RULE",
+            "KB-PRV-001 (My Number data confined) now fails: my_number flow gc-to-dc1-renkei "
+            "(gc:integration_hub@mynumber → dc1:integration_hub@mynumber) rides link dc1-gc, which is not encrypted",
+        ),
         ("high", "KB-DIFF-DATACLASS", "cross-site flow portal-shinsei now carries special_care (was personal)"),
         ("high", "KB-DIFF-LINKCRYPTO", "link dc1-gc: dc1-gc-vpn: tunnel1: IKE versions ikev1, ikev2 (IKEv2 only)"),
         ("high", "KB-DIFF-SITE", "business juki moves from site gc to site dc1 (government_cloud → on_prem)"),
@@ -91,3 +111,36 @@ def test_the_operations_rules_judge_each_site_with_hosts_and_catch_an_edited_ren
         ),
         ("KB-OPS-002", "juki/app (mynumber): no planned rule to time_name@mynumber: no time or name source"),
     ]
+
+
+def test_issue_21_breaks_at_the_government_cloud_site_fail_both_audit_and_diff(
+    hybrid_states: dict[str, dict[str, Any]],
+) -> None:
+    """Issue 21 item 2: what the audit newly fails, the diff reports, at the audit's severity."""
+    before = hybrid_states["gc"]
+    after = copy.deepcopy(before)
+    # A route from the My Number route table to the public cloud's block (KB-HYB-002).
+    route = copy.deepcopy(_resource(after, "aws:ec2transitgateway/route:Route", "dc1-gc-to-10.10.0.0-25"))
+    route["urn"] = route["urn"].replace("::dc1-gc-to-10.10.0.0-25", "::to-portal")
+    route["id"] = "to-portal-route"
+    route["inputs"]["destinationCidrBlock"] = "10.130.0.0/24"
+    after["deployment"]["resources"].append(route)
+    # The Transit Gateway propagating every attachment into one default table (KB-HYB-003).
+    _resource(after, "aws:ec2transitgateway/transitGateway:TransitGateway", "gc-tgw")["inputs"][
+        "defaultRouteTablePropagation"
+    ] = "enable"
+    # A pre-shared key left in plain text (KB-HYB-007).
+    _resource(after, "aws:ec2/vpnConnection:VpnConnection", "dc1-gc-vpn")["inputs"]["tunnel1PresharedKey"] = "plain"
+    # The My Number block added beside the tunnels' outside block on the IPsec link's Direct Connect (KB-HYB-009).
+    association = _resource(after, "aws:directconnect/gatewayAssociation:GatewayAssociation", "dc1-gc-dxgw-association")
+    association["inputs"]["allowedPrefixes"] = ["172.16.200.0/24", "10.11.0.0/16"]
+    old, new = state_from_document(before, "gc"), state_from_document(after, "gc planted")
+    audit = run_audit(new)
+    newly = {"KB-HYB-002", "KB-HYB-003", "KB-HYB-007", "KB-HYB-009"}
+    assert {finding.rule for finding in audit.findings} == newly
+    report = diff_states(old, new)
+    named = {str(finding.details.get("audit_rule")) for finding in report.findings if finding.rule == "KB-DIFF-RULE"}
+    assert named == newly
+    assert all(finding.severity == Severity.CRITICAL for finding in report.findings if finding.rule == "KB-DIFF-RULE")
+    assert report.exit_code(Severity.CRITICAL) == audit.exit_code(Severity.CRITICAL) == 3
+    assert diff_states(new, new).findings == []

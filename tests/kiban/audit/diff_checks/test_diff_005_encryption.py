@@ -20,12 +20,12 @@ def city(data: bool | None, root: bool | None = True, extra: bool = False) -> Ex
     return export
 
 
-def test_a_disk_no_longer_encrypted_is_high_a_new_one_medium() -> None:
+def test_a_disk_no_longer_encrypted_and_a_new_one_unencrypted_are_both_high_as_the_rule() -> None:
     assert found(CHECK, city(True), city(False, extra=True)) == [
         ("high", "data: EBS volume no longer encrypted"),
-        ("medium", "web-1: EBS volume /dev/sdb added unencrypted"),
+        ("high", "web-1: EBS volume /dev/sdb added unencrypted"),
     ]
-    assert found(CHECK, city(None), city(False)) == [("medium", "data: EBS volume added unencrypted")]
+    assert found(CHECK, city(None), city(False)) == [("high", "data: EBS volume added unencrypted")]
 
 
 def test_silent_when_nothing_changed_or_the_disk_was_already_unencrypted() -> None:

@@ -17,12 +17,12 @@ def city(tokens: str | None, size: str = "t3.small") -> Export:
     return export
 
 
-def test_no_longer_required_is_high_a_new_instance_without_it_medium() -> None:
+def test_no_longer_required_and_a_new_instance_without_it_are_both_high_as_the_rule() -> None:
     assert found(CHECK, city("required"), city("optional")) == [
         ("high", "web-1: instance metadata service no longer requires IMDSv2 tokens")
     ]
     assert found(CHECK, city(None), city("optional")) == [
-        ("medium", "web-1: instance metadata service added without IMDSv2 required")
+        ("high", "web-1: instance metadata service added without IMDSv2 required")
     ]
 
 

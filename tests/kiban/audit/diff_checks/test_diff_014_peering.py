@@ -30,10 +30,10 @@ def test_the_high_and_the_internet_area_joined_is_critical() -> None:
     )
 
 
-def test_two_areas_without_a_declared_flow_is_high() -> None:
+def test_two_areas_without_a_declared_flow_is_critical_as_the_rule() -> None:
     assert found(CHECK, city(None, flows=[]), city("office", flows=[])) == [
         (
-            "high",
+            "critical",
             "route 10.20.0.0/16 over VPC peering secure-office joins areas secure and office, "
             "between which the spec declares no flow",
         )

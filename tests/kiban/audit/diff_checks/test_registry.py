@@ -32,6 +32,7 @@ IDS = [
     "KB-DIFF-DATACLASS",
     "KB-DIFF-LINKCRYPTO",
     "KB-PRV-004",
+    "KB-DIFF-RULE",
 ]
 
 
@@ -58,6 +59,7 @@ def test_the_checks_their_ids_and_their_order_are_stable() -> None:
         "KB-DIFF-DATACLASS": Severity.HIGH,
         "KB-DIFF-LINKCRYPTO": Severity.CRITICAL,
         "KB-PRV-004": Severity.LOW,
+        "KB-DIFF-RULE": Severity.CRITICAL,
     }
 
 
