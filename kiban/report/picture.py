@@ -537,18 +537,13 @@ class LaidOut:
     note: str | None  # None when the first layout succeeded; else what failed and what drew it
 
 
-# Tried in order until one succeeds: the picture as drawn; dot ranking all clusters at once
-# (newrank); dot with no arrow shaping the ranks (boxes in declaration order); fdp, which has no
-# ranks at all (arrows are straight lines and may cross boxes).
+# Tried in order until one succeeds: the picture as drawn; dot with no arrow shaping the ranks (the
+# boxes keep their clusters, the arrows are routed afterwards); fdp, which has no ranks at all
+# (arrows are straight lines and may cross boxes). dot's newrank is no fallback: it fails on the
+# samples themselves (compound arrows between clusters).
 LAYOUTS: tuple[Layout, ...] = (
     Layout("dot", "dot"),
-    Layout("dot newrank", "dot, ranking every cluster at once (newrank)", graph={"newrank": "true"}),
-    Layout(
-        "dot unconstrained",
-        "dot, no arrow shaping the ranks",
-        graph={"newrank": "true"},
-        edge={"constraint": "false"},
-    ),
+    Layout("dot unconstrained", "dot, no arrow shaping the ranks", edge={"constraint": "false"}),
     Layout("fdp", "fdp (a force-directed layout: straight arrows, boxes placed by attraction)", engine="fdp"),
 )
 
@@ -786,9 +781,8 @@ class _Drawing:
                         arrowtail="tee",
                         # A forbidden pair must not shape the layout. (minlen=0 between two clusters of one
                         # site made dot fail with "trouble in init_rank" on a four-site city, issue 21.)
-                        constraint="false",
                         dir=direction,
-                        **{"class": "forbidden"} | dict(overrides),
+                        **{"class": "forbidden", "constraint": "false"} | dict(overrides),
                     )
 
     def _links(self, graph: Any, overrides: Mapping[str, str]) -> None:

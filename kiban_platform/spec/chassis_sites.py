@@ -41,21 +41,25 @@ def site_chassis(spec: PlatformSpec, site: Site) -> list[Chassis]:
 
     An on-prem site: the chassis it holds. A cloud site: the failure domains its replicas spread
     over, one per availability zone. With at most one data centre these are all the chassis, as
-    before sites named theirs (the zone of each is the target's mapping, ``cloud_zone`` on AWS).
-    With several, the chassis of different data centres may name the same zone, so a cloud site
-    takes the first chassis naming each distinct ``cloud_zone``; when no chassis names one, all of
-    them, so the target reports the missing zone as it always has.
+    before sites named theirs (the zone of each is the target's mapping, ``cloud_zone`` on AWS), so
+    a city with one data centre renders what it rendered before. With several, chassis of different
+    data centres name the same zones, and a cloud VM shown on a data centre's chassis would read as
+    sharing it: a cloud site gets one stand-in per distinct ``cloud_zone``, named by the zone. When
+    no chassis names a zone, all of them, so the target reports the missing zone as it always has.
     """
     chassis = spec.failure_domains.chassis
     if site.kind == SiteKind.ON_PREM:
         return [c for c in chassis if chassis_site(spec, c) == site.id]
     if len(on_prem_sites(spec)) <= 1:
         return list(chassis)
-    by_zone: dict[str, Chassis] = {}
+    zones: dict[str, Chassis] = {}
     for c in chassis:
-        if c.cloud_zone is not None:
-            by_zone.setdefault(c.cloud_zone, c)
-    return list(by_zone.values()) or list(chassis)
+        if c.cloud_zone is not None and c.cloud_zone not in zones:
+            # The blades are the first such chassis' only because a chassis needs some: nothing is placed on them.
+            zones[c.cloud_zone] = c.model_copy(
+                update={"id": c.cloud_zone, "availability_zone": None, "host_aggregate": None, "site": None}
+            )
+    return list(zones.values()) or list(chassis)
 
 
 def site_failure_domains(spec: PlatformSpec, site: Site) -> FailureDomains:

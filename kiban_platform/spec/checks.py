@@ -221,10 +221,12 @@ def _runs_at_site(spec: PlatformSpec, path: FieldPath, site_id: str) -> bool:
 def _check_site_chassis(spec: PlatformSpec) -> Iterator[Problem]:
     """Each chassis' site; with several data centres, each on-prem site's VMs placeable on its own chassis.
 
-    With one on-prem site every chassis is its own, so the spec-wide check above is this check.
+    With one on-prem site every chassis is its own, so the spec-wide check above is this check. A
+    chassis whose site is wrong is reported alone: a site's capacity would only echo it.
     """
-    yield from chassis_site_problems(spec)
-    if len(on_prem_sites(spec)) < 2:
+    misplaced = list(chassis_site_problems(spec))
+    yield from misplaced
+    if misplaced or len(on_prem_sites(spec)) < 2:
         return
     shapes = list(replicated_shapes(spec))
     for index, site in enumerate(spec.sites):
