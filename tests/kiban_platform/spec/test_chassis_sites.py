@@ -14,20 +14,12 @@ from kiban.cli import app
 from kiban_platform.network.sites import site_view
 from kiban_platform.spec.chassis_sites import chassis_site, site_chassis
 from kiban_platform.spec.load import load_spec
-from kiban_platform.spec.problems import SpecError, format_path
 from tests.conftest import FOUR_SITE_SPEC, REPO, SpecWriter
+from tests.kiban_platform.spec.test_hybrid_checks import _problems
 
 HYBRID_SPEC = REPO / "specs" / "sample-hybrid.yaml"
 _FOUR: dict[str, Any] = yaml.safe_load(FOUR_SITE_SPEC.read_text(encoding="utf-8"))
 _HYBRID: dict[str, Any] = yaml.safe_load(HYBRID_SPEC.read_text(encoding="utf-8"))
-
-
-def _problems(write_spec: SpecWriter, data: dict[str, Any]) -> list[tuple[str, str]]:
-    try:
-        load_spec(write_spec(data))
-    except SpecError as error:
-        return [(format_path(p.path), p.message) for p in error.problems]
-    return []
 
 
 def _four() -> dict[str, Any]:
