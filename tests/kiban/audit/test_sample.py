@@ -24,7 +24,7 @@ from tests.kiban.audit.builders import rendered, zone_finding
 # peerings between networks are AWS resources (OpenStack areas share no router).
 AWS_ONLY = {"KB-ENC-001", "KB-IMDS-001", "KB-NET-005", "KB-NET-006"}
 # Rules of a city over several sites: a single-site stack has no site in its inventory, so they do not apply.
-HYBRID_ONLY = {f"KB-HYB-{number:03d}" for number in range(1, 9)} | {"KB-PRV-001", "KB-PRV-002", "KB-PRV-003"}
+HYBRID_ONLY = {f"KB-HYB-{number:03d}" for number in range(1, 10)} | {"KB-PRV-001", "KB-PRV-002", "KB-PRV-003"}
 
 
 @pytest.fixture(scope="module")
