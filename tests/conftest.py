@@ -16,6 +16,8 @@ from tests.browser import Browser, BrowserMissingError, shared_browser
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE_SPEC = REPO / "specs" / "sample-city.yaml"
+# Two data centres with their own chassis, a Government Cloud joined to both, a public cloud (issue 21).
+FOUR_SITE_SPEC = REPO / "tests" / "data" / "four-site-city.yaml"
 
 _SAMPLE_DATA: dict[str, Any] = yaml.safe_load(SAMPLE_SPEC.read_text(encoding="utf-8"))
 

@@ -208,9 +208,19 @@ def diff_command(
 
         emit(json.dumps(diff_json(report), indent=2, ensure_ascii=False) + "\n", out)
     elif output_format == DiffFormat.HTML:
-        from kiban.report.diff_html import diff_html, diff_pictures
+        from graphviz import ExecutableNotFound
 
-        page = diff_html(report, diff_pictures([before], [after]), warn=lambda message: typer.echo(message, err=True))
+        from kiban.report.diff_html import diff_html, diff_pictures
+        from kiban.report.picture import PictureLayoutError
+
+        try:
+            page = diff_html(
+                report, diff_pictures([before], [after]), warn=lambda message: typer.echo(message, err=True)
+            )
+        except ExecutableNotFound:
+            raise fail("kiban diff: Graphviz's `dot` is not installed (Debian: apt-get install graphviz)") from None
+        except PictureLayoutError as error:
+            raise fail(f"kiban diff: {error}") from None
         emit(page, out)
     else:
         from kiban.audit.report import sarif

@@ -76,6 +76,7 @@ def report_command(
 
     from kiban.report.html import report_html
     from kiban.report.model import report_from_spec, report_from_states
+    from kiban.report.picture import PictureLayoutError
 
     with Steps(quiet) as steps:
         if states[0]:
@@ -90,6 +91,8 @@ def report_command(
             page = report_html(report, warn=warnings.append, embed_font=not no_embedded_font)
         except ExecutableNotFound:
             raise fail("kiban report: Graphviz's `dot` is not installed (Debian: apt-get install graphviz)") from None
+        except PictureLayoutError as error:
+            raise fail(f"kiban report: {error}") from None
     for line in [*warnings, *(f"note: {note}" for note in report.notes)]:
         typer.echo(line, err=True)
     write_atomically(out, page)

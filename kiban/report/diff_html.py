@@ -27,7 +27,7 @@ from kiban.audit.values import SECRET_TEXT, display
 from kiban.report.changes import PathChange, edge_marks, path_changes
 from kiban.report.fonts import FALLBACK_STACK, font_face_css
 from kiban.report.html import CSP
-from kiban.report.picture import MARK_STYLE, NetworkPicture, network_svg, picture_from_inventories
+from kiban.report.picture import MARK_STYLE, NetworkPicture, network_layout, picture_from_inventories
 
 SEVERITY_COLOURS = {"critical": "#b71c1c", "high": "#e65100", "medium": "#f9a825", "low": "#757575"}
 SEVERITY_NAMES = {"critical": "重大 critical", "high": "高 high", "medium": "中 medium", "low": "低 low"}
@@ -187,7 +187,10 @@ def network_section(pictures: DiffPictures) -> list[str]:
         "paths the change added, widened or removed are drawn in colour.</p>"
     )
     lines.append(_legend())
-    lines.append(f'<div class="picture">{network_svg(drawn, marks)}</div>')
+    laid_out = network_layout(drawn, marks)
+    if laid_out.note is not None:
+        lines.append(f'<p class="note layout-note">{html.escape(laid_out.note)}</p>')
+    lines.append(f'<div class="picture">{laid_out.svg}</div>')
     lines += path_table(drawn, changes)
     lines.append("</section>")
     return lines

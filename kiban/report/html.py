@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 from kiban.report.fonts import FALLBACK_STACK, font_face_css
 from kiban.report.model import MONTHS, Capacity, Host, Racks, Report
-from kiban.report.picture import LEVEL_NAMES, ROLE_NAMES, network_svg
+from kiban.report.picture import LEVEL_NAMES, ROLE_NAMES, network_layout
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:"
 SECTIONS = (
@@ -171,6 +171,7 @@ def report_html(
     colours = business_colours(business_ids)
     names = {sheet.id: (sheet.name or sheet.id) for sheet in report.businesses}
     marks = {id(racks): replica_marks(racks) for racks in report.racks}
+    laid_out = network_layout(report.picture)
     page = str(
         _environment()
         .get_template("report.html.j2")
@@ -183,7 +184,8 @@ def report_html(
             role_names=ROLE_NAMES,
             colours=colours,
             names=names,
-            picture=markupsafe.Markup(network_svg(report.picture)),
+            picture=markupsafe.Markup(laid_out.svg),
+            picture_note=laid_out.note,
             bars=[markupsafe.Markup(bar_chart(c)) for c in report.capacity],
             heat=[markupsafe.Markup(heat_map(c, colours) if c.months else "") for c in report.capacity],
             replica_of=lambda racks, host: marks[id(racks)].get(host.name, ""),

@@ -605,8 +605,12 @@ def _state_racks(
     spec: PlatformSpec | None, site: str | None, hosts: Sequence[Host], vms: Mapping[str, VirtualMachine]
 ) -> Racks:
     if spec is not None:
-        chassis = _spec_chassis(spec, hosts)
-        ids = [c.id for c in spec.failure_domains.chassis]
+        from kiban_platform.network.sites import site_view
+
+        # A site's own chassis only: two data centres never share one (each chassis names its site).
+        view = site_view(spec, site) if site is not None and spec.sites else spec
+        chassis = _spec_chassis(view, hosts)
+        ids = [c.id for c in view.failure_domains.chassis]
     else:
         ids = list(dict.fromkeys(host.chassis or "" for host in hosts))
         chassis = tuple(

@@ -516,6 +516,38 @@ FROM_BASTION = "bastion-to-host"
 GRID_COLUMN = 8
 
 
+class PictureLayoutError(RuntimeError):
+    """Graphviz could lay the picture out in none of ``LAYOUTS``."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """One way of laying the picture out: an engine, and attributes set on the graph and every edge."""
+
+    name: str
+    description: str  # as the page says it, when a fallback was used
+    engine: str = "dot"
+    graph: Mapping[str, str] = field(default_factory=dict)
+    edge: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LaidOut:
+    svg: str
+    note: str | None  # None when the first layout succeeded; else what failed and what drew it
+
+
+# Tried in order until one succeeds: the picture as drawn; dot with no arrow shaping the ranks (the
+# boxes keep their clusters, the arrows are routed afterwards); fdp, which has no ranks at all
+# (arrows are straight lines and may cross boxes). dot's newrank is no fallback: it fails on the
+# samples themselves (compound arrows between clusters).
+LAYOUTS: tuple[Layout, ...] = (
+    Layout("dot", "dot"),
+    Layout("dot unconstrained", "dot, no arrow shaping the ranks", edge={"constraint": "false"}),
+    Layout("fdp", "fdp (a force-directed layout: straight arrows, boxes placed by attraction)", engine="fdp"),
+)
+
+
 def _cluster_name(*parts: str | None) -> str:
     return "cluster_" + "_".join(re.sub(r"[^A-Za-z0-9]", "_", part) for part in parts if part)
 
@@ -549,10 +581,12 @@ class _Drawing:
             if node.kind == "business" and node.site == area.site and node.area == area.id
         }
 
-    def dot(self) -> Any:
+    def dot(self, layout: Layout | None = None) -> Any:
         import graphviz
 
-        graph = graphviz.Digraph("network", engine="dot")
+        layout = layout or LAYOUTS[0]
+        graph = graphviz.Digraph("network", engine=layout.engine)
+        graph.attr("graph", **layout.graph)
         graph.attr(
             "graph",
             compound="true",
@@ -571,9 +605,9 @@ class _Drawing:
         edges = self._edges_to_draw()
         self._clusters(graph)
         for (tail, head), attributes in edges:
-            graph.edge(self.names[tail], self.names[head], **attributes)
-        self._forbidden(graph)
-        self._links(graph)
+            graph.edge(self.names[tail], self.names[head], **attributes | dict(layout.edge))
+        self._forbidden(graph, layout.edge)
+        self._links(graph, layout.edge)
         return graph
 
     def _node(self, graph: Any, node: PictureNode) -> None:
@@ -721,7 +755,7 @@ class _Drawing:
                 return node.id
         return None
 
-    def _forbidden(self, graph: Any) -> None:
+    def _forbidden(self, graph: Any, overrides: Mapping[str, str]) -> None:
         """Area pairs with no path, drawn between the areas' boxes at each site that has both."""
         forbidden = set(self.picture.forbidden)
         sites: list[str | None] = [site.id for site in self.picture.sites] or [None]
@@ -745,12 +779,13 @@ class _Drawing:
                         fontcolor="#c62828",
                         arrowhead="tee",
                         arrowtail="tee",
-                        minlen="0",  # no rank between the areas: a forbidden pair must not shape the layout
+                        # A forbidden pair must not shape the layout. (minlen=0 between two clusters of one
+                        # site made dot fail with "trouble in init_rank" on a four-site city, issue 21.)
                         dir=direction,
-                        **{"class": "forbidden"},
+                        **{"class": "forbidden", "constraint": "false"} | dict(overrides),
                     )
 
-    def _links(self, graph: Any) -> None:
+    def _links(self, graph: Any, overrides: Mapping[str, str]) -> None:
         for link in self.picture.links:
             ends = [self._site_anchor(site) for site in link.between]
             if ends[0] is None or ends[1] is None:
@@ -768,7 +803,7 @@ class _Drawing:
                 penwidth="4",
                 color="#1f4e9c80",
                 fontcolor="#1f4e9c",
-                **{"class": "link"},
+                **{"class": "link"} | dict(overrides),
             )
 
     def _site_anchor(self, site: str) -> str | None:
@@ -793,10 +828,53 @@ def network_svg(picture: NetworkPicture, marks: Mapping[tuple[str, str], EdgeMar
 
     ``marks`` colours paths a change touched: added green, widened orange, removed red and dashed;
     a removed path the picture no longer has is drawn from the marks alone (pass ``union_picture``
-    of the two pictures to keep its ports and ends).
+    of the two pictures to keep its ports and ends). When ``dot`` cannot lay the picture out as
+    drawn, a simpler layout is used: ``network_layout`` says which, for a page to say so.
     """
+    return network_layout(picture, marks).svg
+
+
+def network_layout(picture: NetworkPicture, marks: Mapping[tuple[str, str], EdgeMark] | None = None) -> LaidOut:
+    """The picture laid out by the first of ``LAYOUTS`` that Graphviz completes, and what fell back.
+
+    Graphviz's ``dot`` has failed on valid pictures ("trouble in init_rank", issue 21): a report must
+    still draw the city, so each failure is retried with fewer constraints, and a page drawn by a
+    fallback says which. PictureLayoutError when every layout fails; ExecutableNotFound without Graphviz.
+    """
+    import graphviz
+
     drawing = _Drawing(picture, marks or {})
-    svg = str(drawing.dot().pipe(format="svg", encoding="utf-8", quiet=True))
+    failures: list[str] = []
+    for layout in LAYOUTS:
+        try:
+            svg = _pipe(drawing.dot(layout))
+        except graphviz.CalledProcessError as error:
+            failures.append(f"{layout.name}: {_graphviz_error(error)}")
+            continue
+        note = None
+        if failures:
+            note = (
+                f"配置の簡略化 / simplified layout: Graphviz could not lay the picture out as drawn "
+                f"({failures[0]}); it is drawn with {layout.description}"
+            )
+        return LaidOut(_tidy(svg, drawing), note)
+    raise PictureLayoutError("Graphviz could not lay out the network picture: " + "; ".join(failures))
+
+
+def _pipe(graph: Any) -> str:
+    """Graphviz's SVG of ``graph`` (a function of its own so that tests can plant a failing layout)."""
+    return str(graph.pipe(format="svg", encoding="utf-8", quiet=True))
+
+
+def _graphviz_error(error: Any) -> str:
+    """The first line of what Graphviz wrote to stderr, e.g. "Error: trouble in init_rank"."""
+    stderr = error.stderr or b""
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else str(stderr)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[0] if lines else f"exit status {error.returncode}"
+
+
+def _tidy(svg: str, drawing: _Drawing) -> str:
     svg = _PROLOG.sub("", svg, count=1)
     # Each box's and arrow's tooltip (<title>) names the group, not Graphviz's internal name.
     ids = {name: node_id for node_id, name in drawing.names.items()}

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 
 from kiban_platform.network.flows import GroupKind, HostGroup, endpoint_groups
 from kiban_platform.network.plan import plan_network
+from kiban_platform.spec.chassis_sites import site_failure_domains
 from kiban_platform.spec.hybrid import (
     business_site,
     endpoint_site,
@@ -220,6 +221,7 @@ def _site_without_flows(spec: PlatformSpec, site_id: str) -> PlatformSpec:
         management = management.model_copy(update={"operations_networks": networks}) if networks else None
     return spec.model_copy(
         update={
+            "failure_domains": site_failure_domains(spec, site),
             "areas": areas,
             "businesses": businesses,
             "middleware": _view_middleware(spec, site_id),

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import combinations
 
+from kiban_platform.spec.chassis_sites import chassis_site_problems, on_prem_sites, site_failure_domains
+from kiban_platform.spec.hybrid import business_site, service_sites
 from kiban_platform.spec.hybrid_checks import hybrid_problems, link_tunnel_problems
 from kiban_platform.spec.model import (
     OPERATIONS_NETWORK_MAX_PREFIX,
@@ -34,6 +36,7 @@ from kiban_platform.spec.operations_checks import operations_flow_problems, oper
 from kiban_platform.spec.operations_plan import with_operations_flows
 from kiban_platform.spec.problems import FieldPath, Problem, format_path
 from kiban_platform.spec.problems import duplicate_problems as _duplicates
+from kiban_platform.spec.sites import SiteKind
 
 THREE_LAYERS = "three-layer separation (三層の対策)"
 # The widest external network that may send 特定通信 into a high area without a recorded approval.
@@ -171,13 +174,18 @@ def _service_path(role: MiddlewareRole) -> FieldPath:
 
 
 def _unplaceable(
-    shape: VmShape, replicas: int, anti_affinity: bool, domains: FailureDomains, path: FieldPath
+    shape: VmShape,
+    replicas: int,
+    anti_affinity: bool,
+    domains: FailureDomains,
+    path: FieldPath,
+    holder: str = "the spec",
 ) -> Iterator[Problem]:
     chassis_count = len(domains.chassis)
     if anti_affinity and replicas > chassis_count:
         yield Problem(
             (*path, "replicas"),
-            f"{replicas} anti-affine replicas need {replicas} chassis, the spec has {chassis_count}: the same "
+            f"{replicas} anti-affine replicas need {replicas} chassis, {holder} has {chassis_count}: the same "
             "business is never on the same blade or chassis",
         )
     too_big = _vm_fits_problem(shape, domains, path)
@@ -198,6 +206,45 @@ def _check_redundancy_and_size(spec: PlatformSpec) -> Iterator[Problem]:
     for path, shape, replicas, redundant, anti_affinity in replicated_shapes(spec):
         yield from _check_redundant(replicas, redundant, path)
         yield from _unplaceable(shape, replicas, anti_affinity, spec.failure_domains, path)
+
+
+def _runs_at_site(spec: PlatformSpec, path: FieldPath, site_id: str) -> bool:
+    """Whether the tier or platform service at ``path`` (from ``replicated_shapes``) has VMs at ``site_id``."""
+    if path[0] == "businesses":
+        business = spec.businesses[int(path[1])]
+        return business_site(spec, business) == site_id
+    role = MiddlewareRole.BASTION if path == _service_path(MiddlewareRole.BASTION) else MiddlewareRole(str(path[1]))
+    service = spec.platform_service(role)
+    return service is not None and any(site_id in service_sites(spec, service, area) for area in service.areas)
+
+
+def _check_site_chassis(spec: PlatformSpec) -> Iterator[Problem]:
+    """Each chassis' site; with several data centres, each on-prem site's VMs placeable on its own chassis.
+
+    With one on-prem site every chassis is its own, so the spec-wide check above is this check. A
+    chassis whose site is wrong is reported alone: a site's capacity would only echo it.
+    """
+    misplaced = list(chassis_site_problems(spec))
+    yield from misplaced
+    if misplaced or len(on_prem_sites(spec)) < 2:
+        return
+    shapes = list(replicated_shapes(spec))
+    for index, site in enumerate(spec.sites):
+        if site.kind != SiteKind.ON_PREM:
+            continue
+        here = [shape for shape in shapes if _runs_at_site(spec, shape[0], site.id)]
+        if not here:
+            continue
+        domains = site_failure_domains(spec, site)
+        if not domains.chassis:
+            yield Problem(
+                ("sites", index),
+                f"on-prem site {site.id!r} runs VMs ({', '.join(format_path(shape[0]) for shape in here[:3])}"
+                f"{', ...' if len(here) > 3 else ''}) but no chassis names it: give its chassis `site: {site.id}`",
+            )
+            continue
+        for path, shape, replicas, _, anti_affinity in here:
+            yield from _unplaceable(shape, replicas, anti_affinity, domains, path, f"site {site.id!r}")
 
 
 def _check_addressing(spec: PlatformSpec) -> Iterator[Problem]:
@@ -526,6 +573,7 @@ def check_spec(spec: PlatformSpec) -> list[Problem]:
         *_check_flows(spec),
         *_check_management(spec),
         *hybrid_problems(spec),
+        *_check_site_chassis(spec),
     ]
     if others:
         return [*others, *operations_problems(spec)]

@@ -129,6 +129,11 @@ class Chassis(StrictModel):
     )
     host_aggregate: str | None = Field(default=None, description="OpenStack host aggregate; defaults to '<id>-hosts'")
     cloud_zone: str | None = Field(default=None, description="public-cloud availability zone, e.g. ap-northeast-1a")
+    site: Identifier | None = Field(
+        default=None,
+        description="a spec with sites: the on-prem site whose data centre holds this chassis; required when the "
+        "city has two or more on-prem sites (with one, a chassis without it belongs to that site)",
+    )
     blades: list[Blade] = Field(min_length=1)
 
     @property

@@ -2,8 +2,10 @@
 
 HYBRID.md §6.3. One Transit Gateway per site with its default route table off, so nothing joins
 two attachments unless kiban says so; one route table per area, holding that area's VPC
-attachment and the links of that area only, with a blackhole route for every other area's block
-at the site, so a route learned by mistake never joins two areas (三層の対策 across sites).
+attachment and its routes to the peers of that area's links, with a blackhole route for every other
+area's block at the site, so a route learned by mistake never joins two areas (三層の対策 across
+sites); and one route table per link, where the link's attachments are associated, that reaches the
+link's area here and nothing else, so the site is never a transit between two other sites.
 Per link:
 - ``direct_connect``: a Direct Connect gateway whose association with the Transit Gateway
   advertises exactly the link's area block here, and a transit VIF on each declared connection;
@@ -165,23 +167,71 @@ def _join(
     attachment_id: pulumi.Input[str],
     table: aws.ec2transitgateway.RouteTable,
     region: str,
+    propagate_to: aws.ec2transitgateway.RouteTable | None = None,
 ) -> None:
-    """Associate an attachment with its area's table and propagate its routes there, and nowhere else."""
-    opts = pulumi.ResourceOptions(parent=table)
+    """Associate an attachment with ``table`` (where its traffic is routed) and propagate its routes into
+    ``propagate_to`` (default: the same table), and nowhere else."""
     aws.ec2transitgateway.RouteTableAssociation(
         name,
         transit_gateway_attachment_id=attachment_id,
         transit_gateway_route_table_id=table.id,
         region=region,
-        opts=opts,
+        opts=pulumi.ResourceOptions(parent=table),
     )
+    learner = propagate_to or table
     aws.ec2transitgateway.RouteTablePropagation(
         name,
         transit_gateway_attachment_id=attachment_id,
-        transit_gateway_route_table_id=table.id,
+        transit_gateway_route_table_id=learner.id,
         region=region,
-        opts=opts,
+        opts=pulumi.ResourceOptions(parent=learner),
     )
+
+
+def _link_table(
+    settings: AwsSettings,
+    planned: PlannedLink,
+    gateway: aws.ec2transitgateway.TransitGateway,
+    areas: Mapping[str, AwsAreaNetwork],
+    vpc_attachments: Mapping[str, aws.ec2transitgateway.VpcAttachment],
+) -> aws.ec2transitgateway.RouteTable:
+    """The link's own route table: what arrives over the link reaches this site's own area, nothing else.
+
+    With a link's attachments in its area's table, a site joined by two links of one area (the
+    Government Cloud's My Number area, reached from two data centres) routed from one link into the
+    other: the cloud a transit between two other sites, stopped only by the VPN selectors (issue 21).
+    So a link's attachments are associated with a table of their own, into which only the area's VPC
+    attachment propagates (the area's block here), with a blackhole for the site's other areas; the
+    area's table keeps its route to each link's peer, so the area reaches every peer and no peer another.
+    """
+    site, link = planned.site, planned.link
+    area_id = planned.local_prefixes[0][0]
+    name = f"{site.id}-tgw-{link.id}"
+    table = aws.ec2transitgateway.RouteTable(
+        name,
+        transit_gateway_id=gateway.id,
+        region=settings.region,
+        tags=tags(name, site=site.id, area=area_id, link=link.id),
+        opts=pulumi.ResourceOptions(parent=gateway),
+    )
+    aws.ec2transitgateway.RouteTablePropagation(
+        f"{name}-{area_id}",
+        transit_gateway_attachment_id=vpc_attachments[area_id].id,
+        transit_gateway_route_table_id=table.id,
+        region=settings.region,
+        opts=pulumi.ResourceOptions(parent=table),
+    )
+    for other_id, other in areas.items():
+        if other_id != area_id:
+            aws.ec2transitgateway.Route(
+                f"{name}-blackhole-{other_id}",
+                transit_gateway_route_table_id=table.id,
+                destination_cidr_block=str(other.area.supernet),
+                blackhole=True,
+                region=settings.region,
+                opts=pulumi.ResourceOptions(parent=table),
+            )
+    return table
 
 
 def _asn_arguments(asn: int, short: str, long: str, as_text: bool = False) -> dict[str, Any]:
@@ -391,6 +441,7 @@ def _link(
     planned: PlannedLink,
     gateway: aws.ec2transitgateway.TransitGateway,
     tables: Mapping[str, aws.ec2transitgateway.RouteTable],
+    link_table: aws.ec2transitgateway.RouteTable,
 ) -> dict[str, Any]:
     link = planned.link
     (area_id, _), (_, peer_block) = planned.local_prefixes[0], planned.peer_prefixes[0]
@@ -400,8 +451,8 @@ def _link(
     )
     if link.encryption != Encryption.IPSEC:
         assert dx_attachment is not None  # an unencrypted or MACsec link is Direct Connect (spec checks)
-        # The Direct Connect attachment enters and leaves through its area's table only.
-        _join(f"{link.id}-{area_id}", dx_attachment, table, settings.region)
+        # What arrives over the Direct Connect is routed by the link's own table; its routes go to the area's.
+        _join(f"{link.id}-{area_id}", dx_attachment, link_table, settings.region, propagate_to=table)
         _route(link, peer_block, dx_attachment, table, settings.region)
         return {"peer": planned.peer.id, "tunnels": [], "transit_gateway_attachment_id": dx_attachment}
     customer_gateway = _customer_gateway(settings, parent, planned)
@@ -412,10 +463,10 @@ def _link(
         attachment: pulumi.Output[str] = vpn.transit_gateway_attachment_id
         attachments.append(attachment)
         tunnels |= _exported_tunnels(link, pair, vpn)
-        # Each connection's traffic enters and leaves through its area's table only, and reaches the peer's
-        # blocks it selects; over Direct Connect the Direct Connect attachment carries the tunnels alone
-        # and joins no area's table.
-        _join(f"{link.id}-{area_id}{pair.suffix()}", attachment, table, settings.region)
+        # Each connection's traffic is routed by the link's own table (to its area here, nothing else), and
+        # the area's table reaches the peer's blocks it selects through it; over Direct Connect the Direct
+        # Connect attachment carries the tunnels alone and joins no table.
+        _join(f"{link.id}-{area_id}{pair.suffix()}", attachment, link_table, settings.region, propagate_to=table)
         _route(link, pair.peer, attachment, table, settings.region)
     return {
         "peer": planned.peer.id,
@@ -499,7 +550,8 @@ def site_links(
         area_id = planned.local_prefixes[0][0]
         if area_id not in tables:
             raise TargetError(f"link {planned.link.id}: area {area_id} has no network at site {site.id}")
-        exported[planned.link.id] = _link(settings, parent, planned, gateway, tables)
+        link_table = _link_table(settings, planned, gateway, areas, attachments)
+        exported[planned.link.id] = _link(settings, parent, planned, gateway, tables, link_table)
     _public_services(settings, parent, links, areas)
     _routes_to_gateway(settings, links, groups, gateway, attachments)
     return exported

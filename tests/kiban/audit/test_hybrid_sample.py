@@ -25,7 +25,16 @@ pytestmark = pytest.mark.slow
 # Direct Connect at dc1's or the portal's end, only gc is a Government Cloud, no flow the city opens
 # toward the portal, no Transit Gateway on OpenStack).
 APPLYING = {
-    "portal": {"KB-HYB-001", "KB-HYB-002", "KB-HYB-003", "KB-HYB-005", "KB-HYB-006", "KB-HYB-007", "KB-PRV-002"},
+    "portal": {
+        "KB-HYB-001",
+        "KB-HYB-002",
+        "KB-HYB-003",
+        "KB-HYB-005",
+        "KB-HYB-006",
+        "KB-HYB-007",
+        "KB-HYB-010",
+        "KB-PRV-002",
+    },
     "gc": {f"KB-HYB-00{number}" for number in range(1, 10)} | {"KB-PRV-001"},
     "dc1": {"KB-HYB-001", "KB-HYB-002", "KB-HYB-005", "KB-HYB-006", "KB-HYB-007", "KB-PRV-001", "KB-PRV-002"},
 }

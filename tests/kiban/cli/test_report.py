@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from kiban.cli import app
+from tests.conftest import FOUR_SITE_SPEC
 from tests.kiban.report.cities import ONE_AREA_CITY, write_city
 
 runner = CliRunner()
@@ -97,3 +99,33 @@ def test_missing_input_and_missing_folder_are_bad_input(tmp_path: Path):
     assert missing.exit_code == 2 and "nowhere.yaml" in missing.stderr
     no_folder = _report(str(write_city(tmp_path)), "--out", str(tmp_path / "no" / "r.html"), "--no-embedded-font")
     assert no_folder.exit_code == 2 and "does not exist" in no_folder.stderr
+
+
+def test_a_four_site_city_makes_the_page_with_each_data_centre_on_its_own_racks(tmp_path: Path):
+    """Issue 21: dot failed inside Graphviz ("trouble in init_rank") with a traceback on this city."""
+    out = tmp_path / "four.html"
+    result = _report(str(FOUR_SITE_SPEC), "--out", str(out), "--no-embedded-font")
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "4 sites" in result.stderr and "layout-note" not in page
+    assert all(f"拠点 site {site}" in page for site in ("dc1", "dc2", "gc", "portal"))
+
+
+def test_when_graphviz_cannot_lay_out_the_picture_the_report_exits_2_and_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import graphviz
+
+    from kiban.report import picture
+
+    def failing(graph: object) -> str:
+        raise graphviz.CalledProcessError(1, ["dot"], stderr=b"Error: trouble in init_rank\n")
+
+    monkeypatch.setattr(picture, "_pipe", failing)
+    out = tmp_path / "town.html"
+    result = _report(str(write_city(tmp_path)), "--out", str(out), "--no-embedded-font")
+    assert result.exit_code == 2
+    assert "kiban report: Graphviz could not lay out the network picture: dot: Error: trouble in init_rank" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.output and not out.exists()

@@ -12,7 +12,7 @@ from kiban_platform.placement.report import summary
 from kiban_platform.spec.instances import expand_vms
 from kiban_platform.spec.load import load_spec
 from kiban_platform.spec.problems import SpecError
-from tests.conftest import REPO
+from tests.conftest import FOUR_SITE_SPEC, REPO
 from tests.kiban.report.cities import ONE_AREA_CITY, write_city
 
 
@@ -157,3 +157,29 @@ def test_hybrid_sample_from_its_spec_shows_three_sites_and_their_links():
     assert {(cell.source, cell.target) for cell in report.site_matrix} == {("gc", "dc1"), ("portal", "dc1")}
     sheets = {sheet.id: sheet for sheet in report.businesses}
     assert sheets["juki"].site == "gc" and all(host.zone for host in sheets["juki"].hosts)
+
+
+def test_four_site_city_racks_keep_each_data_centre_on_its_own_chassis():
+    report = report_from_spec(FOUR_SITE_SPEC)
+    racks = {r.site: r for r in report.racks}
+    assert [(r.site, r.kind) for r in report.racks] == [
+        ("dc1", "chassis"),
+        ("dc2", "chassis"),
+        ("gc", "zones"),
+        ("portal", "zones"),
+    ]
+    own = {"dc1": ["d1-c1", "d1-c2"], "dc2": ["d2-c1", "d2-c2"]}
+    for site, chassis in own.items():
+        assert [c.id for c in racks[site].chassis] == chassis
+        hosts = [h for c in racks[site].chassis for b in c.blades for h in b.hosts]
+        assert hosts and all(h.site == site and h.chassis in chassis for h in hosts)
+        assert [loss.chassis for loss in racks[site].survival] == chassis
+    assert [c.id for c in racks["gc"].chassis] == ["ap-northeast-1a", "ap-northeast-1c"]
+
+
+def test_a_site_state_shows_only_its_own_chassis():
+    from kiban.report.model import _state_racks
+    from kiban_platform.spec.load import load_spec
+
+    racks = _state_racks(load_spec(FOUR_SITE_SPEC), "dc2", [], {})
+    assert [c.id for c in racks.chassis] == ["d2-c1", "d2-c2"]

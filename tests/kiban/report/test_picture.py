@@ -7,11 +7,16 @@ from dataclasses import replace
 
 import pytest
 
+from kiban.report import picture as picture_module
 from kiban.report.picture import (
+    LAYOUTS,
     NetworkPicture,
     PictureEdge,
+    PictureLayoutError,
     PictureNode,
     edge_marks,
+    network_dot,
+    network_layout,
     network_svg,
     picture_from_inventories,
     picture_from_spec,
@@ -20,7 +25,7 @@ from kiban.report.picture import (
 )
 from kiban_platform.spec.instances import expand_vms
 from kiban_platform.spec.load import load_spec
-from tests.conftest import REPO, SAMPLE_SPEC
+from tests.conftest import FOUR_SITE_SPEC, REPO, SAMPLE_SPEC
 
 HYBRID_SPEC = REPO / "specs" / "sample-hybrid.yaml"
 
@@ -184,3 +189,69 @@ def test_names_from_a_state_are_text_never_graphviz_markup():
     )
     svg = network_svg(odd)
     assert "&lt;b" in svg and "&lt;i&gt;\\" in svg and "[&lt;d&gt;]" in svg
+
+
+# -- a city of four sites (issue 21: dot failed with "trouble in init_rank") ---------------------------
+
+
+@pytest.fixture(scope="module")
+def four_sites() -> NetworkPicture:
+    return picture_from_spec(load_spec(FOUR_SITE_SPEC))
+
+
+def test_a_four_site_city_is_laid_out_by_dot_as_drawn(four_sites: NetworkPicture):
+    laid_out = network_layout(four_sites)
+    assert laid_out.note is None
+    titles = set(re.findall(r"<title>([^<]*)</title>", laid_out.svg))
+    assert {node.id for node in four_sites.nodes} <= titles
+    assert {site.id for site in four_sites.sites} == {"dc1", "dc2", "gc", "portal"}
+    assert laid_out.svg.count('class="edge link"') == len(four_sites.links) == 3
+
+
+def test_no_forbidden_pair_constrains_the_ranks(four_sites: NetworkPicture):
+    """minlen=0 between two clusters is what made dot fail; a forbidden pair must not shape the layout."""
+    source = network_dot(four_sites)
+    forbidden = [line for line in source.splitlines() if "class=forbidden" in line]
+    assert forbidden and all("constraint=false" in line and "minlen" not in line for line in forbidden)
+
+
+def _failing_first(failing: int, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make Graphviz fail, as dot did on the four-site city, for the first ``failing`` layouts tried."""
+    import graphviz
+
+    tried: list[str] = []
+    real = picture_module._pipe
+
+    def pipe(graph: object) -> str:
+        tried.append(str(getattr(graph, "engine", "")))
+        if len(tried) <= failing:
+            raise graphviz.CalledProcessError(1, ["dot"], stderr=b"Error: trouble in init_rank\n\t%0 2\n")
+        return real(graph)
+
+    monkeypatch.setattr(picture_module, "_pipe", pipe)
+    return tried
+
+
+def test_a_layout_dot_cannot_make_falls_back_and_says_so(hybrid: NetworkPicture, monkeypatch: pytest.MonkeyPatch):
+    tried = _failing_first(1, monkeypatch)
+    laid_out = network_layout(hybrid)
+    assert len(tried) == 2
+    assert laid_out.note is not None
+    assert "dot: Error: trouble in init_rank" in laid_out.note and "no arrow shaping the ranks" in laid_out.note
+    assert laid_out.svg.startswith("<svg")
+
+
+def test_fdp_is_the_last_resort(hybrid: NetworkPicture, monkeypatch: pytest.MonkeyPatch):
+    tried = _failing_first(len(LAYOUTS) - 1, monkeypatch)
+    laid_out = network_layout(hybrid)
+    assert tried == ["dot", "dot", "fdp"]
+    assert laid_out.note is not None and "fdp" in laid_out.note
+
+
+def test_when_every_layout_fails_the_error_names_each(hybrid: NetworkPicture, monkeypatch: pytest.MonkeyPatch):
+    _failing_first(len(LAYOUTS), monkeypatch)
+    with pytest.raises(PictureLayoutError) as error:
+        network_layout(hybrid)
+    assert [part.split(":")[0].strip() for part in str(error.value).split(": ", 1)[1].split("; ")] == [
+        layout.name for layout in LAYOUTS
+    ]

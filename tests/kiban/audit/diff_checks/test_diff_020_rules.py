@@ -37,6 +37,7 @@ from tests.kiban.audit.diff_checks.helpers import found
 from tests.kiban.audit.hybrid_city import (
     DX_ASSOCIATION,
     TGW,
+    TGW_ASSOCIATION,
     TGW_ROUTE,
     TGW_TABLE,
     VPN,
@@ -44,6 +45,7 @@ from tests.kiban.audit.hybrid_city import (
     vpn_connection,
 )
 from tests.kiban.audit.rules.ops_city import drop_rules, ops_stack
+from tests.kiban.audit.rules.test_hyb_010_no_transit_between_sites import gc_of_two_data_centres, join, link_table
 
 # A stack keeping the rule (False) or breaking it (True); both built the same way, so their URNs line up.
 Plant = Callable[[bool], Export]
@@ -223,6 +225,16 @@ def route_around_ipsec(broken: bool) -> Export:
     return direct_connect([OUTSIDE_BLOCK, "10.11.0.0/16"] if broken else [OUTSIDE_BLOCK]).export
 
 
+def no_transit(broken: bool) -> Export:
+    gc, table, attachments = gc_of_two_data_centres()
+    for link in ("dc1-gc", "dc2-gc"):
+        if broken:  # both data centres' links in the area's table: gc a transit between them
+            join(gc, TGW_ASSOCIATION, f"{link}-mynumber", table, attachments[link])
+        else:  # kiban's design: each link's attachment in a table of its own
+            link_table(gc, link, attachments)
+    return gc.export
+
+
 def operations_coverage(broken: bool) -> Export:
     gc = ops_stack("gc")
     if broken:
@@ -280,6 +292,7 @@ PLANTS: dict[str, Plant] = {
     "KB-HYB-007": keys_as_secrets,
     "KB-HYB-008": residency,
     "KB-HYB-009": route_around_ipsec,
+    "KB-HYB-010": no_transit,
     "KB-IMDS-001": imdsv2,
     "KB-INV-001": inventory,
     "KB-NET-001": declared_paths,

@@ -24,6 +24,7 @@ def test_the_rules_and_their_ids_are_stable() -> None:
         "KB-HYB-007",
         "KB-HYB-008",
         "KB-HYB-009",
+        "KB-HYB-010",
         "KB-IMDS-001",
         "KB-INV-001",
         "KB-NET-001",

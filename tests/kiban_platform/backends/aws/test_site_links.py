@@ -25,7 +25,7 @@ from kiban_platform.network.sites import PlannedLink, plan_links, site_view
 from kiban_platform.spec.load import load_spec
 from kiban_platform.spec.model import MiddlewareRole, PlatformSpec
 from kiban_platform.spec.sites import Encryption, Transport
-from tests.conftest import REPO
+from tests.conftest import FOUR_SITE_SPEC, REPO
 from tests.kiban_platform.components.alone import inputs, of_type, run_alone
 
 HYBRID = REPO / "specs" / "sample-hybrid.yaml"
@@ -118,36 +118,76 @@ def test_one_transit_gateway_per_site_that_joins_nothing_by_default(gc: Built, p
         assert given["tags"]["kiban:site"] == site
 
 
-def test_each_area_has_its_own_table_and_its_vpc_attached_there_only(gc: Built) -> None:
+def _table_id(built: Built, name: str) -> str:
+    return built.registrations[next(u for u in built.registrations if u.endswith(f"::{name}") and TABLE in u)].id
+
+
+def test_each_area_and_each_link_has_its_own_table_and_the_vpc_is_attached_to_its_areas(gc: Built) -> None:
     tables = gc.of(TABLE)
-    assert list(tables) == ["gc-tgw-mynumber"]
+    assert list(tables) == ["gc-tgw-mynumber", "gc-tgw-dc1-gc"]
+    link_tags = inputs(tables["gc-tgw-dc1-gc"])["tags"]
+    assert (link_tags["kiban:area"], link_tags["kiban:link"]) == ("mynumber", "dc1-gc")
     attachment = inputs(gc.of(ATTACHMENT)["gc-tgw-mynumber"])
     assert attachment["transitGatewayDefaultRouteTableAssociation"] is False
     assert attachment["transitGatewayDefaultRouteTablePropagation"] is False
     assert len(attachment["subnetIds"]) == 1  # the hub's platform subnet, one per zone
-    for kind in (ASSOCIATION, PROPAGATION):
-        joined = gc.of(kind)
-        # dc1-gc's four VPN connections (one per platform subnet it reaches at dc1) and the area's VPC.
-        assert sorted(joined) == [
-            "dc1-gc-mynumber",
-            "dc1-gc-mynumber-job_management",
-            "dc1-gc-mynumber-monitoring",
-            "dc1-gc-mynumber-time_name",
-            "gc-tgw-mynumber",
-        ]
-        table_id = gc.registrations[
-            next(u for u in gc.registrations if u.endswith("::gc-tgw-mynumber") and TABLE in u)
-        ].id
-        assert {inputs(r)["transitGatewayRouteTableId"] for r in joined.values()} == {table_id}
+    area_table, link_table = _table_id(gc, "gc-tgw-mynumber"), _table_id(gc, "gc-tgw-dc1-gc")
+    # dc1-gc's four VPN connections (one per platform subnet it reaches at dc1) and the area's VPC.
+    vpns = [
+        "dc1-gc-mynumber",
+        "dc1-gc-mynumber-job_management",
+        "dc1-gc-mynumber-monitoring",
+        "dc1-gc-mynumber-time_name",
+    ]
+    associations = {name: inputs(r)["transitGatewayRouteTableId"] for name, r in gc.of(ASSOCIATION).items()}
+    # What arrives over the link is routed by the link's table; what leaves the VPC by the area's.
+    assert associations == {name: link_table for name in vpns} | {"gc-tgw-mynumber": area_table}
+    propagations = {name: inputs(r)["transitGatewayRouteTableId"] for name, r in gc.of(PROPAGATION).items()}
+    # The link's table learns the area's VPC only; the area's table learns the VPC and the link.
+    assert propagations == {name: area_table for name in vpns} | {
+        "gc-tgw-mynumber": area_table,
+        "gc-tgw-dc1-gc-mynumber": link_table,
+    }
 
 
-def test_other_areas_blocks_are_blackholed_in_each_areas_table(spec: PlatformSpec) -> None:
+def test_other_areas_blocks_are_blackholed_in_each_areas_and_links_table(spec: PlatformSpec) -> None:
     built = _build(spec, "gc", extra=["lgwan"])
     blackholes = {name: inputs(r) for name, r in built.of(TGW_ROUTE).items() if inputs(r).get("blackhole")}
     assert {name: route["destinationCidrBlock"] for name, route in blackholes.items()} == {
         "gc-tgw-mynumber-blackhole-lgwan": "10.20.0.0/16",
         "gc-tgw-lgwan-blackhole-mynumber": "10.11.0.0/16",
+        "gc-tgw-dc1-gc-blackhole-lgwan": "10.20.0.0/16",
     }
+
+
+def test_a_cloud_joined_to_two_data_centres_is_no_transit_between_them() -> None:
+    """Issue 21: the Government Cloud's My Number table held both data centres' links and routed one into the other."""
+    four = load_spec(FOUR_SITE_SPEC)
+    built = _build(four, "gc")
+    tables = {name: r.id for name, r in built.of(TABLE).items()}
+    assert list(tables) == ["gc-tgw-mynumber", "gc-tgw-dc1-gc", "gc-tgw-dc2-gc"]
+    attachments = {link: built.exported[link]["transit_gateway_attachment_id"] for link in ("dc1-gc", "dc2-gc")}
+    associated = {
+        inputs(r)["transitGatewayAttachmentId"]: inputs(r)["transitGatewayRouteTableId"]
+        for r in built.of(ASSOCIATION).values()
+    }
+    routes = [inputs(r) for r in built.of(TGW_ROUTE).values() if not inputs(r).get("blackhole")]
+    for link, attachment in attachments.items():
+        entered = associated[attachment]
+        assert entered == tables[f"gc-tgw-{link}"]
+        # From a data centre's link: no route at all to any link (only the propagated VPC, the area's block here).
+        assert [route for route in routes if route["transitGatewayRouteTableId"] == entered] == []
+        learned = [
+            inputs(r) for r in built.of(PROPAGATION).values() if inputs(r)["transitGatewayRouteTableId"] == entered
+        ]
+        assert [p["transitGatewayAttachmentId"] for p in learned] == [built.of(ATTACHMENT)["gc-tgw-mynumber"].id]
+    # The area's own table reaches each data centre through its own link.
+    area_routes = {
+        route["destinationCidrBlock"]: route["transitGatewayAttachmentId"]
+        for route in routes
+        if route["transitGatewayRouteTableId"] == tables["gc-tgw-mynumber"]
+    }
+    assert set(area_routes.values()) == set(attachments.values())
 
 
 def test_ipsec_over_direct_connect_advertises_only_the_tunnels_outside_block(gc: Built) -> None:
