@@ -27,9 +27,17 @@ from kiban_platform.spec.hybrid import (
     openstack_end,
     runs_at,
 )
-from kiban_platform.spec.model import Endpoint, Flow, Middleware, MiddlewareRole, PlatformSpec
+from kiban_platform.spec.model import (
+    Chassis,
+    Endpoint,
+    FailureDomains,
+    Flow,
+    Middleware,
+    MiddlewareRole,
+    PlatformSpec,
+)
 from kiban_platform.spec.privacy import DataClass
-from kiban_platform.spec.sites import Encryption, Link, Site
+from kiban_platform.spec.sites import AVAILABILITY_ZONES, Encryption, Link, Site, Target, region_of_zone
 
 # The external name of a far end: "<site>:<group>", e.g. "gc:integration_hub@mynumber".
 REMOTE_SEPARATOR = ":"
@@ -220,6 +228,7 @@ def _site_without_flows(spec: PlatformSpec, site_id: str) -> PlatformSpec:
         management = management.model_copy(update={"operations_networks": networks}) if networks else None
     return spec.model_copy(
         update={
+            "failure_domains": site_failure_domains(spec, site),
             "areas": areas,
             "businesses": businesses,
             "middleware": _view_middleware(spec, site_id),
@@ -229,6 +238,43 @@ def _site_without_flows(spec: PlatformSpec, site_id: str) -> PlatformSpec:
             "links": [],
             "public_services": [],
             "operations": None,  # its flows are in the view's flows already; a view is one implicit site
+        }
+    )
+
+
+def site_failure_domains(spec: PlatformSpec, site: Site) -> FailureDomains:
+    """The failure domains a site spreads its replicas over: an on-prem site's chassis, a cloud site's zones.
+
+    A chassis' ``cloud_zone`` says where that chassis' share of the city runs in a cloud; a cloud site
+    keeps the chassis whose zone is in its region (so the hybrid sample's Government Cloud keeps the
+    names its subnets were declared with). A cloud site in a region no chassis names (a Government
+    Cloud in Osaka beside chassis mapped to Tokyo, a public cloud in another region) spreads over its
+    region's zones instead, one failure domain per zone named by the zone: the chassis are the
+    city's hardware, not the cloud's. A region kiban has no zone table for keeps the chassis, and
+    the target's checks say what is missing.
+    """
+    domains = spec.failure_domains
+    if site.target is Target.OPENSTACK or site.region is None:
+        return domains
+    in_region = [
+        chassis
+        for chassis in domains.chassis
+        if chassis.cloud_zone is not None and region_of_zone(chassis.cloud_zone) == site.region
+    ]
+    if in_region:
+        return domains.model_copy(update={"chassis": in_region})
+    zones = AVAILABILITY_ZONES.get(site.region)
+    if zones is None:
+        return domains
+    # A zone has no blades kiban places onto; its one stand-in blade is the city's largest, so every
+    # check that asks "does a VM fit some blade" answers as it does for the city's own hardware.
+    largest = max((blade for _, blade in domains.blades()), key=lambda blade: (blade.vcpu, blade.ram_gb, blade.disk_gb))
+    return domains.model_copy(
+        update={
+            "chassis": [
+                Chassis(id=zone, cloud_zone=zone, blades=[largest.model_copy(update={"id": f"{zone}-capacity"})])
+                for zone in zones
+            ]
         }
     )
 
