@@ -8,7 +8,8 @@ chassis names its site (``failure_domains.chassis[i].site``):
 - with exactly one on-prem site, a chassis without ``site`` belongs to it (so a city with one data
   centre, like specs/sample-hybrid.yaml, is planned exactly as before);
 - a cloud site never owns a chassis: its provider's hardware is not the city's. Its replicas are
-  spread over availability zones, each chassis' ``cloud_zone`` standing for one (``site_chassis``).
+  spread over its region's availability zones, a chassis' ``cloud_zone`` standing for one where it
+  names one in the site's region (``site_chassis``).
 
 Pure functions over the spec model, shared by the checks and by ``network.sites.site_view``.
 """
@@ -19,7 +20,7 @@ from collections.abc import Iterator
 
 from kiban_platform.spec.model import Chassis, FailureDomains, PlatformSpec
 from kiban_platform.spec.problems import FieldPath, Problem
-from kiban_platform.spec.sites import Site, SiteKind
+from kiban_platform.spec.sites import AVAILABILITY_ZONES, Site, SiteKind, region_of_zone
 
 _WHY = "each data centre's blades are its own: two sites never place VMs on the same chassis"
 
@@ -40,26 +41,42 @@ def site_chassis(spec: PlatformSpec, site: Site) -> list[Chassis]:
     """The chassis a site plans on, in spec order.
 
     An on-prem site: the chassis it holds. A cloud site: the failure domains its replicas spread
-    over, one per availability zone. With at most one data centre these are all the chassis, as
-    before sites named theirs (the zone of each is the target's mapping, ``cloud_zone`` on AWS), so
-    a city with one data centre renders what it rendered before. With several, chassis of different
-    data centres name the same zones, and a cloud VM shown on a data centre's chassis would read as
-    sharing it: a cloud site gets one stand-in per distinct ``cloud_zone``, named by the zone. When
-    no chassis names a zone, all of them, so the target reports the missing zone as it always has.
+    over, one per availability zone of its region. A chassis' ``cloud_zone`` says where that
+    chassis' share of the city runs in a cloud, so a cloud site keeps the chassis whose zone is in
+    its region: with at most one data centre the chassis themselves (the hybrid sample's Government
+    Cloud keeps the names its subnets were declared with), with several one stand-in per distinct
+    zone, named by the zone (chassis of different data centres name the same zones, and a cloud VM
+    shown on a data centre's chassis would read as sharing it). A cloud site in a region no chassis
+    names (a Government Cloud in Osaka beside chassis mapped to Tokyo, a public cloud in another
+    region) spreads over its region's zones (``AVAILABILITY_ZONES``), each a stand-in named by the
+    zone. A region kiban has no zone table for keeps every chassis, so the target reports what is
+    missing as it always has.
     """
     chassis = spec.failure_domains.chassis
     if site.kind == SiteKind.ON_PREM:
         return [c for c in chassis if chassis_site(spec, c) == site.id]
-    if len(on_prem_sites(spec)) <= 1:
-        return list(chassis)
+    in_region = [c for c in chassis if c.cloud_zone is not None and region_of_zone(c.cloud_zone) == site.region]
+    if in_region and len(on_prem_sites(spec)) <= 1:
+        return in_region
     zones: dict[str, Chassis] = {}
-    for c in chassis:
+    for c in in_region:
         if c.cloud_zone is not None and c.cloud_zone not in zones:
             # The blades are the first such chassis' only because a chassis needs some: nothing is placed on them.
             zones[c.cloud_zone] = c.model_copy(
                 update={"id": c.cloud_zone, "availability_zone": None, "host_aggregate": None, "site": None}
             )
-    return list(zones.values()) or list(chassis)
+    if zones:
+        return list(zones.values())
+    region_zones = AVAILABILITY_ZONES.get(site.region or "")
+    if region_zones is None:
+        return list(chassis)
+    # A zone has no blades kiban places onto; its one stand-in blade is the city's largest, so every
+    # check that asks "does a VM fit some blade" answers as it does for the city's own hardware.
+    largest = max((blade for _, blade in spec.failure_domains.blades()), key=lambda b: (b.vcpu, b.ram_gb, b.disk_gb))
+    return [
+        Chassis(id=zone, cloud_zone=zone, blades=[largest.model_copy(update={"id": f"{zone}-capacity"})])
+        for zone in region_zones
+    ]
 
 
 def site_failure_domains(spec: PlatformSpec, site: Site) -> FailureDomains:

@@ -8,6 +8,7 @@ live in ``spec.hybrid_checks``.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from ipaddress import IPv4Address
 from typing import Annotated
@@ -17,6 +18,25 @@ from pydantic import Field, StringConstraints
 from kiban_platform.spec.fields import Cidr, Identifier, LinkCidr, StrictModel, VlanId
 from kiban_platform.spec.privacy import DataClass, Handling
 from kiban_platform.spec.roles import MiddlewareRole
+
+# The availability zones of the Government Cloud regions, as every account created since November 2025
+# sees them (AWS, "AWS Availability Zones", docs.aws.amazon.com/global-infrastructure/latest/regions/
+# aws-availability-zones.html: Tokyo apne1-az1, -az2, -az4; Osaka apne3-az1, -az2, -az3; and
+# `aws ec2 describe-availability-zones`). Tokyo's ap-northeast-1b (apne1-az3) is offered only to
+# accounts opened before 2018 and takes no new instance types, so it is refused like any name
+# outside this table. It lives with the sites because a cloud site's failure domains are its
+# region's zones (``network.sites.site_view``); the AWS target checks zone names against it too.
+AVAILABILITY_ZONES: dict[str, tuple[str, ...]] = {
+    "ap-northeast-1": ("ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"),
+    "ap-northeast-3": ("ap-northeast-3a", "ap-northeast-3b", "ap-northeast-3c"),
+}
+ZONE_NAME = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)[a-z]$")
+
+
+def region_of_zone(zone: str) -> str | None:
+    """ "ap-northeast-1a" -> "ap-northeast-1"; None when the text is not a zone name."""
+    match = ZONE_NAME.match(zone)
+    return match["region"] if match else None
 
 
 class SiteKind(StrEnum):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import ipaddress
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -18,8 +17,6 @@ from kiban_platform.backends.aws.settings import (
     GOVERNMENT_CLOUD_REGIONS,
     HDD_MINIMUM_GB,
     HDD_VOLUME_TYPES,
-    OSAKA,
-    TOKYO,
     AwsSettings,
 )
 from kiban_platform.network.flows import FlowPlan, GroupKind, Rule, plan_flows
@@ -38,20 +35,8 @@ from kiban_platform.spec.numbering import (
     zone_block,
 )
 from kiban_platform.spec.problems import FieldPath, Problem
-from kiban_platform.spec.sites import Encryption, Target, Transport
+from kiban_platform.spec.sites import AVAILABILITY_ZONES, Encryption, Target, Transport, region_of_zone
 
-# The availability zones of the Government Cloud regions, as every account created since November 2025
-# sees them (AWS, "AWS Availability Zones", docs.aws.amazon.com/global-infrastructure/latest/regions/
-# aws-availability-zones.html: Tokyo apne1-az1, -az2, -az4; Osaka apne3-az1, -az2, -az3; and
-# `aws ec2 describe-availability-zones`). Tokyo's ap-northeast-1b (apne1-az3) is offered only to
-# accounts opened before 2018 and takes no new instance types, so it is refused like any name
-# outside this table. Regions outside the table (a widened kiban:aws.allowedRegions) are only
-# checked for the zone name's form and region.
-AVAILABILITY_ZONES: dict[str, tuple[str, ...]] = {
-    TOKYO: ("ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"),
-    OSAKA: ("ap-northeast-3a", "ap-northeast-3b", "ap-northeast-3c"),
-}
-ZONE_NAME = re.compile(r"^(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)[a-z]$")
 # The smallest and largest subnet AWS accepts.
 AWS_MIN_PREFIX = 16
 AWS_MAX_PREFIX = 28
@@ -92,12 +77,6 @@ def check_region(settings: AwsSettings) -> None:
     problem = _region_problem(settings)
     if problem is not None:
         raise TargetError(problem)
-
-
-def region_of_zone(zone: str) -> str | None:
-    """ "ap-northeast-1a" -> "ap-northeast-1"; None when the text is not a zone name."""
-    match = ZONE_NAME.match(zone)
-    return match["region"] if match else None
 
 
 def _zone_problem(zone: str, chassis_id: str, settings: AwsSettings) -> str | None:

@@ -136,3 +136,41 @@ def test_a_site_view_of_the_first_site_plans_like_a_single_site_city() -> None:
             except KeyError:
                 continue
             assert same.cidr == segment.cidr and same.vlan == segment.vlan
+
+
+def _chassis_zones(spec: PlatformSpec, site_id: str) -> list[tuple[str, str | None]]:
+    return [(chassis.id, chassis.cloud_zone) for chassis in site_view(spec, site_id).failure_domains.chassis]
+
+
+def _moved(spec: PlatformSpec, site_id: str, region: str) -> PlatformSpec:
+    sites = [site.model_copy(update={"region": region}) if site.id == site_id else site for site in spec.sites]
+    return spec.model_copy(update={"sites": sites})
+
+
+def test_a_cloud_site_keeps_the_chassis_mapped_into_its_region() -> None:
+    # The sample's chassis name Tokyo zones: gc (Tokyo) keeps them, and the names its subnets were declared with.
+    assert _chassis_zones(hybrid(), "gc") == [
+        ("ch1", "ap-northeast-1a"),
+        ("ch2", "ap-northeast-1c"),
+        ("ch3", "ap-northeast-1d"),
+    ]
+
+
+def test_a_cloud_site_in_a_region_no_chassis_names_spreads_over_its_regions_zones() -> None:
+    osaka = _moved(hybrid(), "gc", "ap-northeast-3")
+    assert _chassis_zones(osaka, "gc") == [
+        ("ap-northeast-3a", "ap-northeast-3a"),
+        ("ap-northeast-3b", "ap-northeast-3b"),
+        ("ap-northeast-3c", "ap-northeast-3c"),
+    ]
+    # The stand-in blade is the city's largest, so "a VM larger than every blade" answers as on premises.
+    blades = [blade for _, blade in site_view(osaka, "gc").failure_domains.blades()]
+    largest = max((b for _, b in osaka.failure_domains.blades()), key=lambda b: (b.vcpu, b.ram_gb, b.disk_gb))
+    assert {(b.vcpu, b.ram_gb, b.disk_gb) for b in blades} == {(largest.vcpu, largest.ram_gb, largest.disk_gb)}
+
+
+def test_an_on_prem_site_and_a_region_without_a_zone_table_keep_the_chassis() -> None:
+    spec = hybrid()
+    assert site_view(spec, "dc1").failure_domains == spec.failure_domains
+    elsewhere = _moved(spec, "portal", "eu-central-1")
+    assert site_view(elsewhere, "portal").failure_domains == spec.failure_domains
