@@ -37,6 +37,7 @@ from kiban_platform.spec.sites import Encryption, Link
 
 MAX_PROBLEMS = 20
 STACK_TYPE = "pulumi:pulumi:Stack"
+SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d"  # a sealed secret in a state (Pulumi's signature key)
 # Pre-shared keys AWS accepts (EC2 API, VpnTunnelOptionsSpecification.PreSharedKey): 8-64 letters,
 # digits, periods and underscores, not starting with zero. Neutron's VPNaaS takes any text, so the
 # AWS rule is the one both ends accept.
@@ -233,6 +234,34 @@ def hybrid_fact_problems(inventory: Any, where: FieldPath) -> list[Problem]:
     if problems:
         return problems
     return list(_consistency(HybridFacts.model_validate(inventory), where))[:MAX_PROBLEMS]
+
+
+def state_inventory(resources: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The ``inventory`` output of a state's stack resource, when it is there and readable (not sealed)."""
+    root = next((r for r in resources if r.get("type") == STACK_TYPE and not r.get("parent")), None)
+    outputs = root.get("outputs") if root is not None else None
+    inventory = outputs.get("inventory") if isinstance(outputs, Mapping) else None
+    if not isinstance(inventory, Mapping) or SECRET_SIG_KEY in inventory:
+        return None  # none, or a sealed secret: what the audit cannot read it takes as opaque
+    return inventory
+
+
+def state_hybrid_problems(resources: Sequence[Mapping[str, Any]], stack_path: FieldPath | None) -> list[Problem]:
+    """The hybrid keys of a state's ``inventory`` output checked by the one schema; empty without them.
+
+    ``stack_path``: where the stack resource sits in the file (``deployment.resources[0]``).
+    """
+    inventory = state_inventory(resources)
+    if inventory is None:
+        return []
+    return hybrid_fact_problems(inventory, (*(stack_path or ()), "outputs", "inventory"))
+
+
+def state_site(resources: Sequence[Mapping[str, Any]]) -> str | None:
+    """The site a state's inventory says it is of (a hybrid city's site stack); None for a single-site city."""
+    inventory = state_inventory(resources)
+    site = inventory.get("site") if inventory is not None else None
+    return site if isinstance(site, str) else None
 
 
 # -- a peer stack's state, as a StackReference reads it ------------------------------------------------
