@@ -329,6 +329,13 @@ def _identity_problems(urn: Any, reading: Reading, where: FieldPath) -> Iterator
 
 def _outside_problem(address: ipaddress.IPv4Address, link: Link, city: PlatformSpec) -> str | None:
     """Why AWS could not have given this tunnel this outside address; None when it could."""
+    # The city-wide supernet of each area holds every site's block of it.
+    for area in city.areas:
+        if address in area.supernet:
+            return (
+                f"{address} is inside area {area.id!r} ({area.supernet}): a tunnel's outside address is on the "
+                "line, never in an area the tunnels carry"
+            )
     dx = link.direct_connect
     if link.encryption == Encryption.IPSEC and dx is not None and dx.outside_cidr is not None:
         block = dx.outside_cidr
@@ -343,13 +350,6 @@ def _outside_problem(address: ipaddress.IPv4Address, link: Link, city: PlatformS
     for block, rule in (*SPECIAL_BLOCKS, *NOT_ON_THE_INTERNET):
         if address in block:
             return f"{address} is in {block}, {rule}: a VPN over the internet ends on a public unicast address"
-    # The city-wide supernet of each area holds every site's block of it.
-    for area in city.areas:
-        if address in area.supernet:
-            return (
-                f"{address} is inside area {area.id!r} ({area.supernet}): a tunnel's outside address is on the "
-                "line, never in an area the tunnels carry"
-            )
     return None
 
 
