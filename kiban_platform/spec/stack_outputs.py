@@ -181,7 +181,7 @@ def _consistency(facts: HybridFacts, where: FieldPath) -> Iterator[Problem]:
         )
         return
     site_ids = [site.id for site in facts.sites]
-    known = ", ".join(site_ids)
+    known = _listed(site_ids)
     yield from _duplicates(site_ids, (*where, "sites"), "site")
     if facts.site not in site_ids:
         yield Problem((*where, "site"), f"{facts.site!r} is not one of the inventory's sites ({known})")
@@ -211,7 +211,7 @@ def _consistency(facts: HybridFacts, where: FieldPath) -> Iterator[Problem]:
         if flow.link is not None and flow.link not in link_ids:
             yield Problem(
                 (*where, "cross_site_flows", index, "link"),
-                f"{flow.link!r} is not one of the links ({', '.join(link_ids) or 'none'})",
+                f"{flow.link!r} is not one of the links ({_listed(link_ids)})",
             )
     for business, site in (facts.business_sites or {}).items():
         if site not in site_ids:
@@ -378,6 +378,14 @@ def _link_problems(planned: Link, exported: PeerLink, reading: Reading, where: F
             yield Problem((*path, "outside_address"), problem)
 
 
+def _listed(ids: Sequence[str], most: int = 10) -> str:
+    """Ids for a message, at most ``most`` of them: a hostile state's ten thousand stay out of the terminal."""
+    if not ids:
+        return "none"
+    shown = ", ".join(ids[:most])
+    return shown if len(ids) <= most else f"{shown}, ... ({len(ids)} in all)"
+
+
 def _city_problems(outputs: PeerOutputs, reading: Reading, where: FieldPath) -> Iterator[Problem]:
     city = reading.city
     if outputs.municipality.code != city.municipality.code:
@@ -398,7 +406,7 @@ def _city_problems(outputs: PeerOutputs, reading: Reading, where: FieldPath) -> 
         if sorted(found) != sorted(expected):
             yield Problem(
                 (*inventory, key),
-                f"{', '.join(found) or 'none'}; the spec's {key} are {', '.join(expected) or 'none'}: "
+                f"{_listed(found)}; the spec's {key} are {_listed(expected)}: "
                 "the state of another spec (render the peer from the same spec)",
             )
 
@@ -423,6 +431,7 @@ def peer_state_problems(root: Mapping[str, Any], reading: Reading, where: FieldP
     if shape:
         return problems + shape
     read = PeerOutputs.model_validate(outputs)
+    problems += _consistency(read.inventory, (*outputs_where, "inventory"))
     problems += _city_problems(read, reading, outputs_where)
     known = {link.id: link for link in reading.city.links}
     links_where: FieldPath = (*outputs_where, "links")
@@ -430,7 +439,7 @@ def peer_state_problems(root: Mapping[str, Any], reading: Reading, where: FieldP
         planned = known.get(link_id)
         if planned is None:
             problems.append(
-                Problem((*links_where, link_id), f"unknown link: the spec's links are {', '.join(known) or 'none'}")
+                Problem((*links_where, link_id), f"unknown link: the spec's links are {_listed(list(known))}")
             )
         elif {reading.site, reading.peer} != set(planned.between):
             problems.append(

@@ -260,3 +260,12 @@ def test_a_state_is_checked_at_its_stack_resource_and_says_its_site() -> None:
 
 
 SIG = "4dabf18193072939515e22adb298388d"
+
+
+def test_a_hostile_peer_inventory_is_refused_in_a_few_lines() -> None:
+    """Ten thousand copies of a site: the duplicates are named (at most MAX_PROBLEMS), and no message lists them all."""
+    root = good_gc()
+    root["outputs"]["inventory"]["sites"] = root["outputs"]["inventory"]["sites"][:1] * 10_000
+    found = lines(root)
+    assert 0 < len(found) <= 20 and all(len(line) < 400 for line in found), found[:3]
+    assert any("duplicate site 'dc1'" in line for line in found)
