@@ -411,6 +411,38 @@ def _city_problems(outputs: PeerOutputs, reading: Reading, where: FieldPath) -> 
             )
 
 
+class PeerLinks(_Read):
+    links: dict[Name, PeerLink]
+
+
+def peer_links_problems(links: Any, reading: Reading, where: FieldPath) -> list[Problem]:
+    """What keeps a peer's ``links`` output (found at ``where``) from being read; empty when it can be.
+
+    This is all a StackReference reads under ``pulumi up`` (``kiban_platform.program``); offline,
+    ``peer_state_problems`` checks it with the rest of the state.
+    """
+    shape = _validation_problems(PeerLinks, {"links": links}, where[:-1])
+    if shape:
+        return shape
+    read = PeerLinks.model_validate({"links": links}).links
+    problems: list[Problem] = []
+    known = {link.id: link for link in reading.city.links}
+    for link_id, exported in read.items():
+        planned = known.get(link_id)
+        if planned is None:
+            problems.append(Problem((*where, link_id), f"unknown link: the spec's links are {_listed(list(known))}"))
+        elif {reading.site, reading.peer} != set(planned.between):
+            problems.append(
+                Problem((*where, link_id), f"link {link_id} joins {' and '.join(planned.between)}, not {reading.peer}")
+            )
+        else:
+            problems += _link_problems(planned, exported, reading, (*where, link_id))
+    for link in reading.city.links:
+        if {reading.site, reading.peer} == set(link.between) and link.id not in read:
+            problems.append(Problem(where, f"no link {link.id}: site {reading.peer}'s stack exports every link it has"))
+    return problems[:MAX_PROBLEMS]
+
+
 def peer_state_problems(root: Mapping[str, Any], reading: Reading, where: FieldPath) -> list[Problem]:
     """What keeps a peer's stack resource ``root`` (its outputs opened) from being read; empty when it can be.
 
@@ -433,25 +465,5 @@ def peer_state_problems(root: Mapping[str, Any], reading: Reading, where: FieldP
     read = PeerOutputs.model_validate(outputs)
     problems += _consistency(read.inventory, (*outputs_where, "inventory"))
     problems += _city_problems(read, reading, outputs_where)
-    known = {link.id: link for link in reading.city.links}
-    links_where: FieldPath = (*outputs_where, "links")
-    for link_id, exported in read.links.items():
-        planned = known.get(link_id)
-        if planned is None:
-            problems.append(
-                Problem((*links_where, link_id), f"unknown link: the spec's links are {_listed(list(known))}")
-            )
-        elif {reading.site, reading.peer} != set(planned.between):
-            problems.append(
-                Problem(
-                    (*links_where, link_id), f"link {link_id} joins {' and '.join(planned.between)}, not {reading.peer}"
-                )
-            )
-        else:
-            problems += _link_problems(planned, exported, reading, (*links_where, link_id))
-    for link in reading.city.links:
-        if {reading.site, reading.peer} == set(link.between) and link.id not in read.links:
-            problems.append(
-                Problem(links_where, f"no link {link.id}: site {reading.peer}'s stack exports every link it has")
-            )
+    problems += peer_links_problems(outputs["links"], reading, (*outputs_where, "links"))
     return problems[:MAX_PROBLEMS]
