@@ -502,9 +502,13 @@ def summary_lines(summary: Summary, stack: str) -> list[str]:
 def _unsealed(value: Any, crypter: PassphraseCrypter, where: str) -> tuple[Any, bool]:
     """A stack output with every sealed secret opened; True when one was."""
     if _is_secret(value):
+        ciphertext = value.get("ciphertext")
+        if not isinstance(ciphertext, str):
+            # A hand-edited or foreign state: a secret whose ciphertext is a number, a list, or missing.
+            raise RenderError(f"{where}: a secret without its ciphertext as text (expected v1:<nonce>:<ciphertext>)")
         try:
-            return json.loads(crypter.decrypt(value["ciphertext"])), True
-        except (PassphraseError, KeyError, ValueError) as error:
+            return json.loads(crypter.decrypt(ciphertext)), True
+        except (PassphraseError, ValueError) as error:
             raise RenderError(f"{where}: the secret cannot be opened with this passphrase ({error})") from None
     if isinstance(value, dict):
         opened = {key: _unsealed(item, crypter, f"{where}.{key}") for key, item in value.items()}

@@ -178,3 +178,22 @@ def test_a_bad_peer_state_is_refused_naming_the_file_and_the_field(tmp_path: Pat
     assert result.exit_code == 2, result.output
     assert f"{tmp_path / 'gc.json'}: deployment.resources[0].{message}" in result.output, result.output
     assert "Traceback" not in result.output and not out.exists()
+
+
+@pytest.mark.parametrize("ciphertext", [5, None, [1], {"a": 1}])
+def test_a_peer_secret_without_its_ciphertext_is_named(tmp_path: Path, ciphertext: Any) -> None:
+    file = tmp_path / "gc.json"
+    root = good_gc()
+    root["outputs"]["links"]["dc1-gc"]["tunnels"][0]["preshared_key"] = {
+        SECRET_SIG: SECRET_VALUE,
+        "ciphertext": ciphertext,
+    }
+    document = state_document(root)
+    document["deployment"]["secrets_providers"] = {"type": "passphrase", "state": {"salt": SALT}}
+    file.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(RenderError, match=r"outputs\.links\.dc1-gc\.tunnels\[0\]\.preshared_key: a secret without its"):
+        read_reference("sample-hybrid-gc", file)
+
+
+SECRET_SIG, SECRET_VALUE = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
+SALT = "v1:RqsSB5B864A=:v1:c+BNwr9Wz2Ye7LFH:aAJRf2XPlcpWpfHH9MBTgzScpQoKew=="  # stacks/Pulumi.sample-hybrid-dc1.yaml's
