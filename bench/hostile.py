@@ -1,6 +1,7 @@
 """bench/hostile: each reader's worst time and peak memory on hostile files under 1 MB.
 
-For every reader (state, stack outputs, Ansible inventory, waivers, plan file, spec) the bench
+For every reader (state, stack outputs, Ansible inventory, waivers, plan file, spec, a peer's state
+as ``render --reference`` reads it) the bench
 writes a normal file of its kind (from the tiny test city) and hostile files under 1 MB: a YAML
 alias bomb, deep nesting, a huge number, a long string, many keys. Each file is read in a fresh
 Python process (imports done before the clock starts), which reports the read's wall time and the
@@ -14,11 +15,13 @@ Run: .venv/bin/python bench/hostile.py
 
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -26,20 +29,37 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from kiban.verify.inventory import ansible_inventory  # noqa: E402
+from tests.peer_states import good_gc, state_document  # noqa: E402
 from tests.rendering import TINY_CITY, render_tiny  # noqa: E402
 
 LIMIT = 1_000_000
+PEER_READER = """
+from kiban.render import RenderError, read_reference
+from kiban_platform.spec.load import load_spec
+from kiban_platform.spec.problems import Problem, SpecError
+from kiban_platform.spec.stack_outputs import Reading
+city = load_spec(Path(sys.path[0]) / "specs" / "sample-hybrid.yaml")
+reading = Reading(city, "dc1", "gc", "kiban", "sample-hybrid-gc")
+def run(f):
+    try:
+        return read_reference("sample-hybrid-gc", f, reading)
+    except RenderError as error:  # an unreadable reference: refused as a whole, as `render` refuses it
+        raise SpecError(f, [Problem((), str(error).rsplit(": ", 1)[-1])]) from None
+"""
 TARGET_SECONDS, TARGET_MB = 2.0, 200
 
 # How each reader is called in the child process; FILE is the input.
 READERS = {
-    "state": "from audit.state import load_state as read\nrun = lambda f: read(f)",
-    "outputs": "from verify.inventory import inventory_from_state as read\nrun = lambda f: read(f)",
-    "ansible": "from verify.run import check_inventory as read\nrun = lambda f: read(f)",
-    "waivers": "from audit.waivers import load_waivers as read\nfrom audit.rules import all_rules\n"
+    "state": "from kiban.audit.state import load_state as read\nrun = lambda f: read(f)",
+    "outputs": "from kiban.verify.inventory import inventory_from_state as read\nrun = lambda f: read(f)",
+    "ansible": "from kiban.verify.run import check_inventory as read\nrun = lambda f: read(f)",
+    "waivers": "from kiban.audit.waivers import load_waivers as read\nfrom kiban.audit.rules import all_rules\n"
     "run = lambda f: read(f, [rule.id for rule in all_rules()])",
-    "plan": "from placement.fleet import read_plan_document as read\nrun = lambda f: read(f)",
-    "spec": "from spec.load import load_spec as read\nrun = lambda f: read(f)",
+    "plan": "from kiban_platform.placement.plan_document import read_plan_document as read\nrun = lambda f: read(f)",
+    "spec": "from kiban_platform.spec.load import load_spec as read\nrun = lambda f: read(f)",
+    # A peer's state as `render --stack sample-hybrid-dc1 --reference sample-hybrid-gc=FILE` reads it: opened,
+    # then checked against dc1's spec (kiban_platform/spec/stack_outputs.py). The spec loads before the clock.
+    "peer": PEER_READER,
 }
 
 CHILD = """
@@ -99,6 +119,40 @@ def _yaml_hostile() -> dict[str, bytes]:
     }
 
 
+def _filled(document: dict[str, Any], path: tuple[str | int, ...], item: Any) -> bytes:
+    """``document`` with the list or mapping at ``path`` grown with copies of ``item`` to just under LIMIT."""
+    grown = copy.deepcopy(document)
+    holder: Any = grown
+    for key in path[:-1]:
+        holder = holder[key]
+    # Each copy costs its JSON, a separator and (in a mapping) its key "lNNNNN": .
+    size = len(json.dumps(item)) + 12
+    count = (LIMIT - len(json.dumps(document)) - 1000) // size
+    if isinstance(holder[path[-1]], list):
+        holder[path[-1]] = [copy.deepcopy(item) for _ in range(count)]
+    else:
+        holder[path[-1]] = {f"l{i}": copy.deepcopy(item) for i in range(count)}
+    return json.dumps(grown).encode()
+
+
+def _peer_hostile(good: Path) -> dict[str, bytes]:
+    """A peer state grown where the schema walks: links, tunnels, sites, cross-site flows; each under 1 MB."""
+    document = json.loads(good.read_text(encoding="utf-8"))
+    outputs: tuple[str | int, ...] = ("deployment", "resources", 0, "outputs")
+    link = document["deployment"]["resources"][0]["outputs"]["links"]["dc1-gc"]
+    inventory = document["deployment"]["resources"][0]["outputs"]["inventory"]
+    return {
+        "many-links": _filled(document, (*outputs, "links"), link),
+        "many-tunnels": _filled(document, (*outputs, "links", "dc1-gc", "tunnels"), link["tunnels"][0]),
+        "many-sites": _filled(document, (*outputs, "inventory", "sites"), inventory["sites"][0]),
+        "many-flows": _filled(
+            document,
+            (*outputs, "inventory", "cross_site_flows"),
+            inventory["cross_site_flows"][0],
+        ),
+    }
+
+
 def _normal_files(folder: Path) -> dict[str, Path]:
     state = render_tiny(folder)
     files = {"state": folder / "state.json", "outputs": folder / "outputs.json", "ansible": folder / "ansible.yaml"}
@@ -121,6 +175,9 @@ def _normal_files(folder: Path) -> dict[str, Path]:
         cwd=REPO,
         capture_output=True,
     )
+    # A peer's state as the gc stack publishes it (tests/peer_states.py), read by the dc1 stack.
+    files["peer"] = folder / "peer.json"
+    files["peer"].write_text(json.dumps(state_document(good_gc())), encoding="utf-8")
     return files
 
 
@@ -142,6 +199,8 @@ def main() -> None:
         for reader, good in normal.items():
             cases = {"normal": good.read_bytes()}
             cases |= _json_hostile() if good.suffix == ".json" else _yaml_hostile()
+            if reader == "peer":
+                cases |= _peer_hostile(good)
             worst_seconds, worst_mb = 0.0, 0.0
             for name, content in cases.items():
                 assert name == "normal" or len(content) < LIMIT, (reader, name, len(content))

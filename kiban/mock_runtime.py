@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import ipaddress
 import json
 import runpy
 import threading
@@ -110,10 +111,17 @@ class KibanMocks(Mocks):
 
     def __init__(self, references: Mapping[str, ReferencedStack] | None = None) -> None:
         self.references = dict(references or {})
+        # What each look-up was asked, by the id it answered: a resource given that id as an input can
+        # then be traced to what it names (a VPN's Direct Connect attachment to its gateway).
+        self.looked_up: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
 
     def call(self, args: MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
         key = f"{args.token}:{sorted((k, _canonical(v)) for k, v in args.args.items())}"
-        return {**args.args, "id": mock_id(key)}, []
+        answer = {**args.args, "id": mock_id(key)}
+        with self._lock:
+            self.looked_up[answer["id"]] = dict(args.args)
+        return answer, []
 
     def new_resource(self, args: MockResourceArgs) -> tuple[str | None, dict[str, Any]]:
         # Only ``get``/read requests reach here (RecordingMonitor handles registrations itself).
@@ -127,13 +135,26 @@ class KibanMocks(Mocks):
         return args.resource_id or mock_id(f"{args.typ}::{args.name}"), dict(args.inputs)
 
 
-def _vpn_connection_outputs(urn: str) -> dict[str, Any]:
-    """What AWS assigns a VPN connection and a peer stack reads back: per tunnel an outside address (from
-    TEST-NET-2, 198.51.100.0/24) and a pre-shared key, and the Transit Gateway attachment; all from the URN."""
+# Where a public VPN's outside addresses come from in a render: TEST-NET-2, addresses for documentation.
+PUBLIC_OUTSIDE_BLOCK = ipaddress.IPv4Network("198.51.100.0/24")
+
+
+def _vpn_connection_outputs(urn: str, outside: ipaddress.IPv4Network | None = None) -> dict[str, Any]:
+    """What AWS assigns a VPN connection and a peer stack reads back: per tunnel an outside address and a
+    pre-shared key, and the Transit Gateway attachment; all from the URN.
+
+    ``outside``: the block the outside addresses come from. A private-IP VPN's come from its Transit
+    Gateway's CIDR block that the Direct Connect gateway advertises (``dx.outside_cidr``), as AWS takes
+    them; a public VPN's from ``PUBLIC_OUTSIDE_BLOCK``. Never the block's network or broadcast address.
+    """
     digest = hashlib.sha256(urn.encode("utf-8")).digest()
+    block = outside or PUBLIC_OUTSIDE_BLOCK
+    hosts = block.num_addresses - 2
     outputs: dict[str, Any] = {"transitGatewayAttachmentId": "tgw-attach-" + digest[:9].hex()[:17]}
+    start = int.from_bytes(digest[:4], "big")
     for number in (1, 2):
-        outputs[f"tunnel{number}Address"] = f"198.51.100.{1 + (digest[number] + number) % 254}"
+        # Consecutive offsets: the two tunnels of a connection never share an address.
+        outputs[f"tunnel{number}Address"] = str(block.network_address + 1 + (start + number) % hosts)
         outputs[f"tunnel{number}PresharedKey"] = "mock_" + hashlib.sha256(digest + bytes([number])).hexdigest()[:27]
     return outputs
 
@@ -143,10 +164,14 @@ def _gateway_association_outputs(urn: str) -> dict[str, Any]:
     return {"transitGatewayAttachmentId": "tgw-attach-" + hashlib.sha256(urn.encode("utf-8")).hexdigest()[:17]}
 
 
-# Outputs a provider computes that kiban's program reads back, by resource type (inputs are echoed anyway).
+VPN_CONNECTION_TYPE = "aws:ec2/vpnConnection:VpnConnection"
+TRANSIT_GATEWAY_TYPE = "aws:ec2transitgateway/transitGateway:TransitGateway"
+DX_ASSOCIATION_TYPE = "aws:directconnect/gatewayAssociation:GatewayAssociation"
+# Outputs a provider computes that kiban's program reads back, by resource type (inputs are echoed anyway);
+# a VPN connection's depend on what it rides (RecordingMonitor._vpn_outside_block).
 COMPUTED_OUTPUTS: dict[str, Callable[[str], dict[str, Any]]] = {
-    "aws:ec2/vpnConnection:VpnConnection": _vpn_connection_outputs,
-    "aws:directconnect/gatewayAssociation:GatewayAssociation": _gateway_association_outputs,
+    VPN_CONNECTION_TYPE: _vpn_connection_outputs,
+    DX_ASSOCIATION_TYPE: _gateway_association_outputs,
 }
 
 
@@ -222,6 +247,31 @@ class RecordingMonitor(MockMonitor):
     def make_urn(self, parent: str, type_: str, name: str) -> str:
         return make_urn(self.stack, self.project, parent, type_, name)
 
+    def _registered(self, type_: str, **inputs: Any) -> list[Registration]:
+        with self._lock:
+            found = [r for r in self.registrations.values() if r.type == type_]
+        return [r for r in found if all(r.inputs.get(key) == value for key, value in inputs.items())]
+
+    def _vpn_outside_block(self, inputs: Mapping[str, Any]) -> ipaddress.IPv4Network | None:
+        """The block AWS takes a private-IP VPN's outside addresses from; None for a public VPN.
+
+        The Transit Gateway CIDR block that the Direct Connect gateway the VPN rides advertises: the VPN
+        names its transport attachment (looked up by the Direct Connect gateway's id), and that
+        gateway's association with the Transit Gateway allows exactly the block (``dx.outside_cidr``).
+        """
+        if inputs.get("outsideIpAddressType") != "PrivateIpv4":
+            return None
+        gateways = self._registered(TRANSIT_GATEWAY_TYPE)
+        blocks = next(
+            (g.inputs.get("transitGatewayCidrBlocks") for g in gateways if g.id == inputs.get("transitGatewayId")), None
+        )
+        looked_up = getattr(self.mocks, "looked_up", {}).get(inputs.get("transportTransitGatewayAttachmentId"), {})
+        associations = self._registered(DX_ASSOCIATION_TYPE, dxGatewayId=looked_up.get("dxGatewayId"))
+        advertised = {prefix for a in associations for prefix in a.inputs.get("allowedPrefixes") or []}
+        # A Transit Gateway of one block needs no tracing: its VPNs can take their addresses nowhere else.
+        chosen = [block for block in blocks or [] if block in advertised] or list(blocks or [])[:1]
+        return ipaddress.IPv4Network(chosen[0]) if chosen else None
+
     def ReadResource(self, request: Any) -> Any:  # noqa: N802 - the gRPC method name
         """A read (a StackReference): answered by the mocks, and kept in the state as the engine keeps it.
 
@@ -286,9 +336,10 @@ class RecordingMonitor(MockMonitor):
             registration.outputs = dict(registration.inputs)
             if not request.type.startswith(PROVIDER_TYPE_PREFIX):
                 registration.outputs["id"] = registration.id
-            computed = COMPUTED_OUTPUTS.get(request.type)
-            if computed is not None:
-                registration.outputs.update(computed(urn))
+            if request.type == VPN_CONNECTION_TYPE:
+                registration.outputs.update(_vpn_connection_outputs(urn, self._vpn_outside_block(inputs)))
+            elif request.type in COMPUTED_OUTPUTS:
+                registration.outputs.update(COMPUTED_OUTPUTS[request.type](urn))
             _secret_outputs(registration.outputs, list(request.additionalSecretOutputs))
             response_outputs = registration.outputs
         with self._lock:

@@ -46,7 +46,10 @@ from kiban.passphrase import (
     derived_salt,
 )
 from kiban_platform.program import CONFIG_NAMESPACE, PreparedStack, StackConfigError, prepare, run
+from kiban_platform.spec.jsonsource import read_json
 from kiban_platform.spec.model import PlatformSpec
+from kiban_platform.spec.problems import SpecError
+from kiban_platform.spec.stack_outputs import Reading, peer_state_problems
 
 PROJECT_FILE = "Pulumi.yaml"
 # The project name of a render with no project (--spec outside any Pulumi project): the repository's.
@@ -499,9 +502,13 @@ def summary_lines(summary: Summary, stack: str) -> list[str]:
 def _unsealed(value: Any, crypter: PassphraseCrypter, where: str) -> tuple[Any, bool]:
     """A stack output with every sealed secret opened; True when one was."""
     if _is_secret(value):
+        ciphertext = value.get("ciphertext")
+        if not isinstance(ciphertext, str):
+            # A hand-edited or foreign state: a secret whose ciphertext is a number, a list, or missing.
+            raise RenderError(f"{where}: a secret without its ciphertext as text (expected v1:<nonce>:<ciphertext>)")
         try:
-            return json.loads(crypter.decrypt(value["ciphertext"])), True
-        except (PassphraseError, KeyError, ValueError) as error:
+            return json.loads(crypter.decrypt(ciphertext)), True
+        except (PassphraseError, ValueError) as error:
             raise RenderError(f"{where}: the secret cannot be opened with this passphrase ({error})") from None
     if isinstance(value, dict):
         opened = {key: _unsealed(item, crypter, f"{where}.{key}") for key, item in value.items()}
@@ -512,27 +519,38 @@ def _unsealed(value: Any, crypter: PassphraseCrypter, where: str) -> tuple[Any, 
     return value, False
 
 
-def read_reference(stack_name: str, state_file: Path) -> ReferencedStack:
+def read_reference(stack_name: str, state_file: Path, reading: Reading | None = None) -> ReferencedStack:
     """The outputs of ``stack_name`` from its state (a render or ``pulumi stack export``), secrets opened.
 
     The state's secrets are opened with the CLI's passphrase and its own salt, as ``pulumi`` would
-    for a StackReference, and stay secret in the stack that reads them.
+    for a StackReference, and stay secret in the stack that reads them. With ``reading`` (who reads it,
+    from which spec) the state is checked against that spec first (``peer_state_problems``): a
+    SpecError naming the file and each field, before any value reaches the reading stack.
     """
     where = f"--reference {stack_name}={state_file}"
     try:
-        document = json.loads(state_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise RenderError(f"{where}: not a readable state file ({error})") from None
-    return referenced_outputs(document, where)
+        # The one JSON reader: size and depth limits, UTF-8, no NaN (a hostile peer state is refused whole).
+        document = read_json(state_file, "state file", "expected `pulumi stack export` or a `kiban render`")
+    except SpecError as error:
+        raise RenderError(f"{where}: not a readable state file ({'; '.join(error.lines())})") from None
+    return referenced_outputs(document, where, reading, state_file)
 
 
-def referenced_outputs(document: Any, where: str) -> ReferencedStack:
-    """A state document's stack outputs, secrets opened; ``where`` names it in errors."""
+def referenced_outputs(
+    document: Any, where: str, reading: Reading | None = None, file: Path | str | None = None
+) -> ReferencedStack:
+    """A state document's stack outputs, secrets opened; ``where`` names it in errors.
+
+    ``reading``: check the outputs as the reading stack's peer (``peer_state_problems``); problems are
+    a SpecError located in ``file`` (default: ``where``).
+    """
     deployment = document.get("deployment") if isinstance(document, dict) else None
     resources = deployment.get("resources") if isinstance(deployment, dict) else None
     if not isinstance(deployment, dict) or not isinstance(resources, list):
         raise RenderError(f"{where}: not a Pulumi state (no deployment.resources)")
-    root = next((r for r in resources if isinstance(r, dict) and r.get("type") == STACK_TYPE), None)
+    index, root = next(
+        ((i, r) for i, r in enumerate(resources) if isinstance(r, dict) and r.get("type") == STACK_TYPE), (-1, None)
+    )
     if root is None:
         raise RenderError(f"{where}: the state has no stack resource ({STACK_TYPE}), so no outputs")
     outputs = root.get("outputs") or {}
@@ -558,6 +576,12 @@ def referenced_outputs(document: Any, where: str) -> ReferencedStack:
         opened[name], secret = _unsealed(value, crypter, f"{where}: outputs.{name}")
         if secret:
             secret_names.append(name)
+    if reading is not None:
+        problems = peer_state_problems(
+            {"urn": root.get("urn"), "outputs": opened}, reading, ("deployment", "resources", index)
+        )
+        if problems:
+            raise SpecError(file if file is not None else where, problems)
     return ReferencedStack(opened, tuple(secret_names))
 
 
@@ -577,7 +601,8 @@ def _references(
             peer.stack = name
             peer.config.update({key: value for key, value in stack.config.items() if key.endswith(":placement")})
             document = render(peer, project_dir)
-            rendered[name] = referenced_outputs(document, f"the render of site {site} (stack {name})")
+            where = f"the render of site {site} (stack {name})"
+            rendered[name] = referenced_outputs(document, where, _reading(stack, prepared, site, name))
         return rendered
     missing = [name for name in needed if name not in given]
     if missing:
@@ -592,7 +617,16 @@ def _references(
     if unused:
         reads = ", ".join(needed) if needed else "no other stack"
         raise RenderError(f"--reference {unused[0]}: this stack reads {reads}")
-    return {name: read_reference(name, given[name]) for name in needed}
+    return {
+        name: read_reference(name, given[name], _reading(stack, prepared, site, name))
+        for site, name in prepared.peer_stacks
+    }
+
+
+def _reading(stack: StackConfig, prepared: PreparedStack, peer: str, name: str) -> Reading:
+    """What a site stack expects of peer ``peer``'s state, given as stack ``name``: from its own spec."""
+    assert prepared.site is not None  # only a site stack reads peers
+    return Reading(prepared.city, prepared.site.id, peer, stack.project, name)
 
 
 def render(

@@ -31,6 +31,7 @@ from kiban_platform.placement.options import PlacementSettings
 from kiban_platform.spec.load import load_spec
 from kiban_platform.spec.model import MiddlewareRole, PlatformSpec
 from kiban_platform.spec.sites import Site, SiteKind
+from kiban_platform.spec.stack_outputs import Reading, peer_links_problems
 
 # The stack config's namespace: fixed, whatever a city names its Pulumi project, so its stack files
 # say `kiban:spec` like the repository's.
@@ -287,7 +288,10 @@ def run(prepared: PreparedStack) -> None:
     inventory = platform.inventory
     if prepared.site is not None:
         peers = {
-            site: pulumi.StackReference(f"peer-{site}", stack_name=stack).get_output("links")
+            site: _checked_links(
+                pulumi.StackReference(f"peer-{site}", stack_name=stack).get_output("links"),
+                Reading(prepared.city, prepared.site.id, site, pulumi.get_project(), stack),
+            )
             for site, stack in prepared.peer_stacks
         }
         site_links = SiteLinks(
@@ -302,6 +306,23 @@ def run(prepared: PreparedStack) -> None:
     pulumi.export("municipality", prepared.spec.municipality.model_dump(mode="json", by_alias=True))
     pulumi.export("segments", plan["segments"])
     pulumi.export("rules", plan["rules"])
+
+
+def _checked_links(links: pulumi.Output[Any], reading: Reading) -> pulumi.Output[Any]:
+    """A peer's ``links`` output, once it passes the schema (``stack_outputs.peer_links_problems``).
+
+    ``kiban render`` checks the whole peer state before the program runs; under ``pulumi up`` this is
+    where a peer's outputs arrive, so a garbage one stops the update with located lines instead of
+    reaching a site connection (or ending in a KeyError inside the backend).
+    """
+
+    def checked(value: Any) -> Any:
+        problems = peer_links_problems(value, reading, ("outputs", "links"))
+        if problems:
+            raise pulumi.RunError("\n".join(problem.render(f"stack {reading.stack}") for problem in problems))
+        return value
+
+    return links.apply(checked)
 
 
 def stack_file_of(project_dir: Path, stack: str) -> Path:

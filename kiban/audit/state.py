@@ -44,6 +44,8 @@ class StackState:
     pending: list[PendingOperation] = field(default_factory=list)
     pending_deletes: list[str] = field(default_factory=list)  # URNs of replaced resources not yet deleted
     secrets_provider: str | None = None
+    # Where the stack resource (the outputs) sits in the file, for located problems; None without one.
+    stack_path: FieldPath | None = None
 
     @property
     def stack_name(self) -> str | None:
@@ -83,12 +85,15 @@ def state_from_document(document: Any, source: str, artifact: str | None = None)
         problems.append(Problem((*where, "resources"), "must be a list of resources"))
         raw = []
     seen: set[str] = set()
+    stack_path: FieldPath | None = None
     for index, resource in enumerate(raw or []):
         path: FieldPath = (*where, "resources", index)
         problem = _resource_problem(resource, path)
         if problem is not None:
             problems.append(problem)
             continue
+        if stack_path is None and resource.get("type") == STACK_TYPE and not resource.get("parent"):
+            stack_path = path
         if resource.get("delete") is True:
             # The old copy of a create-before-delete replacement: still in the cloud, but not the stack's resource.
             pending_deletes.append(resource["urn"])
@@ -110,6 +115,7 @@ def state_from_document(document: Any, source: str, artifact: str | None = None)
         pending=pending,
         pending_deletes=pending_deletes,
         secrets_provider=str(provider_type) if provider_type is not None else None,
+        stack_path=stack_path,
     )
 
 
@@ -247,4 +253,5 @@ def rebase(state: StackState, old: str, new: str, root: str | None = None) -> St
         pending,
         [_rebased(urn, old, new, roots) for urn in state.pending_deletes],
         state.secrets_provider,
+        state.stack_path,
     )

@@ -74,6 +74,33 @@ SiteOption = Annotated[
 ]
 
 
+def _hybrid_checked(state: StackState) -> StackState:
+    """The state, once the hybrid keys of its inventory pass the one schema (kiban_platform/spec/stack_outputs.py).
+
+    The audit core reads them tolerantly; read unchecked, a garbage ``sites`` would make every site
+    "unknown" and raise findings about a city that is not there. So garbage is bad input: exit 2.
+    """
+    from kiban_platform.spec.problems import SpecError
+    from kiban_platform.spec.stack_outputs import state_hybrid_problems
+
+    problems = state_hybrid_problems(state.resources, state.stack_path)
+    if problems:
+        raise SpecError(state.source, problems)
+    return state
+
+
+def _same_site(before: StackState, after: StackState) -> None:
+    """Refuse (exit 2) two states of different sites of a hybrid city: a diff compares one stack over time."""
+    from kiban_platform.spec.stack_outputs import state_site
+
+    old_site, new_site = state_site(before.resources), state_site(after.resources)
+    if old_site is not None and new_site is not None and old_site != new_site:
+        raise fail(
+            f"diff: {before.source} is the state of site {old_site} and {after.source} of site {new_site}: a diff "
+            "compares one site's stack before and after a change; give --across-sites to compare two sites anyway"
+        )
+
+
 def _version() -> str:
     import importlib.metadata  # for SARIF only: it costs a listing of the installed packages' metadata
 
@@ -122,7 +149,7 @@ def _rendered(
     except rendering.RenderError as error:
         raise fail(f"{command}: {error}") from None
     document = render_document(config, steps, command, what)
-    return or_exit(lambda: state_from_document(document, source, str(artifact)))
+    return or_exit(lambda: _hybrid_checked(state_from_document(document, source, str(artifact))))
 
 
 def _side(
@@ -144,7 +171,7 @@ def _side(
         raise fail(f"{command}: {name}: give one of a state file, --{name}-stack or --{name}-spec (got {what})")
     if path is not None:
         steps.step(f"{name}: reading {path}")
-        return or_exit(lambda: load_state(path))
+        return or_exit(lambda: _hybrid_checked(load_state(path)))
     return _rendered(command, stack, spec, target, steps, stack_name, what=f"{name} {stack or spec}", site=site)
 
 
@@ -169,6 +196,14 @@ def diff_command(
     fail_on: FailOnOption = FailOn.HIGH,
     out: OutOption = None,
     quiet: QuietOption = False,
+    across_sites: Annotated[
+        bool,
+        typer.Option(
+            "--across-sites",
+            help="compare the states of two different sites of a hybrid city (refused without it: every "
+            "resource of one site would read as removed and the other's as added)",
+        ),
+    ] = False,
 ) -> None:
     """Compare two states: changes by area, tenant and resource, and what they mean for security.
 
@@ -191,6 +226,8 @@ def diff_command(
     with Steps(quiet or not rendered, unit="resources") as steps:
         before = _side("diff", "old", old_path, old_stack, old_spec, target, steps, shared, site)
         after = _side("diff", "new", new_path, new_stack, new_spec, target, steps, shared, site)
+        if not across_sites:
+            _same_site(before, after)
         steps.step("comparing", len(after.resources))
         report = diff_states(before, after)
     # Each form imports only its own writer: JSON needs no rich.
@@ -265,7 +302,7 @@ def audit_command(
         raise fail("audit: give one of a state file, --stack NAME or --spec FILE --target TARGET")
     with Steps(quiet or state is not None, unit="resources") as steps:
         if state is not None:
-            subject = or_exit(lambda: load_state(state))
+            subject = or_exit(lambda: _hybrid_checked(load_state(state)))
         else:
             subject = _rendered("audit", stack, spec, target, steps, site=site)
         accepted = or_exit(lambda: load_waivers(waivers, [rule.id for rule in all_rules()])) if waivers else []

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, ValidationError
 
 from kiban_platform.spec.problems import FieldPath, Problem
+from kiban_platform.spec.stack_outputs import CrossSiteFlow, HybridLink, HybridSite
 
 Name = Annotated[StrictStr, Field(min_length=1)]
 MAX_PROBLEMS = 20
@@ -21,34 +22,6 @@ MAX_PROBLEMS = 20
 
 class _Read(BaseModel):
     model_config = ConfigDict(extra="allow", strict=True)
-
-
-class SiteDocument(_Read):
-    id: Name
-    kind: StrictStr | None = None
-    target: StrictStr | None = None
-    region: StrictStr | None = None
-    areas: dict[StrictStr, StrictStr] = {}
-
-
-class LinkDocument(_Read):
-    id: Name
-    between: Annotated[list[Name], Field(min_length=2, max_length=2)]
-    carrier: StrictStr = ""
-    transport: StrictStr = ""
-    encryption: StrictStr = ""
-    areas: list[StrictStr] = []
-
-
-class CrossSiteEnd(_Read):
-    site: Name
-    area: Name
-
-
-class CrossSiteFlow(_Read):
-    flow: Name
-    source: CrossSiteEnd = Field(alias="from")
-    destination: CrossSiteEnd = Field(alias="to")
 
 
 class SegmentNames(_Read):
@@ -79,8 +52,9 @@ class RuleData(_Read):
 class ReportInventory(_Read):
     municipality: StrictStr | None = None
     site: Name | None = None
-    sites: list[SiteDocument] | None = None
-    links: list[LinkDocument] | None = None
+    # The hybrid keys: the one schema of kiban_platform/spec/stack_outputs.py (checked there for consistency too).
+    sites: list[HybridSite] | None = None
+    links: list[HybridLink] | None = None
     cross_site_flows: list[CrossSiteFlow] | None = None
     areas: list[AreaNames]
     hosts: list[HostSite]

@@ -24,6 +24,7 @@ from pydantic import (
 )
 
 from kiban_platform.spec.problems import FieldPath, Problem
+from kiban_platform.spec.stack_outputs import hybrid_fact_problems
 
 _PORT_TEXT = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?/(tcp|udp)$")
 
@@ -141,8 +142,12 @@ def _problems(model: type[BaseModel], document: Any, where: FieldPath) -> list[P
 
 
 def inventory_problems(document: Any, where: FieldPath) -> list[Problem]:
-    """What is wrong with an inventory document (found at ``where`` in its file); empty when it can be used."""
-    return _problems(InventoryDocument, document, where)
+    """What is wrong with an inventory document (found at ``where`` in its file); empty when it can be used.
+
+    A site stack's inventory also has its hybrid keys checked (``hybrid_fact_problems``), the one
+    schema every reader of them uses: garbage there is refused here, not read as an unknown site.
+    """
+    return _problems(InventoryDocument, document, where) or hybrid_fact_problems(document, where)
 
 
 class AnsibleHost(_Read):

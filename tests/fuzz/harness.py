@@ -103,6 +103,83 @@ def state_paths() -> list[Path_]:
     return paths(good_state(), keep)
 
 
+# The smallest hybrid city whose on-prem site reads a peer: dc1 (OpenStack) reads gc's (AWS) tunnels over a
+# private-IP VPN on Direct Connect. dc1 renders in about a second, so a peer state the schema lets through
+# still runs the whole program on what it read.
+MINI_HYBRID = """
+municipality: {name: 試験市, name_en: Test City, code: "149993", class: other}
+failure_domains:
+  chassis:
+    - {id: c1, availability_zone: az-c1, cloud_zone: ap-northeast-1a, blades: [{id: c1-b1, vcpu: 64, ram_gb: 256, disk_gb: 4000}]}
+    - {id: c2, availability_zone: az-c2, cloud_zone: ap-northeast-1c, blades: [{id: c2-b1, vcpu: 64, ram_gb: 256, disk_gb: 4000}]}
+areas:
+  - {id: secure, name: マイナンバー系, name_en: My Number, level: high, vlans: {first: 100, last: 199}, supernet: 10.10.0.0/16}
+middleware:
+  integration_hub: {product: hub, replicas: 2, areas: [secure], ports: [443], vcpu: 2, ram_gb: 4, disk: {tier: fast, size_gb: 20}}
+businesses: []
+flows:
+  - id: gc-dc1
+    from: {middleware: integration_hub, area: secure, site: gc}
+    to: {middleware: integration_hub, area: secure, site: dc1}
+    ports: [443/tcp]
+    one_way: true
+    data: my_number
+    purpose: 基幹業務 to the hub
+management:
+  operations_networks:
+    - {id: ops-secure, area: secure, cidr: 172.16.10.0/28, purpose: 運用端末}
+sites:
+  - {id: dc1, kind: on_prem, target: openstack, asn: 65010, areas: {secure: 10.10.0.0/17}}
+  - {id: gc, kind: government_cloud, target: aws, region: ap-northeast-1, asn: 64512, areas: {secure: 10.10.128.0/17}}
+links:
+  - id: dc1-gc
+    between: [dc1, gc]
+    carrier: lgwan
+    transport: direct_connect
+    encryption: ipsec
+    areas: [secure]
+    dx: {connections: [{id: dxcon-ffa1b2c3, vlan: 101}], gateway_asn: 64600, outside_cidr: 172.16.200.0/24}
+    tunnels: [{inside_cidr: 169.254.10.0/30}, {inside_cidr: 169.254.10.4/30}]
+    addresses: {dc1: 172.16.30.1}
+"""
+
+
+@functools.cache
+def hybrid_workspace() -> Path:
+    """A folder with the mini hybrid city and its gc site's render (the peer state dc1 reads), made once."""
+    folder = Path(tempfile.mkdtemp(prefix="kiban-fuzz-hybrid-"))
+    spec = folder / "mini-hybrid.yaml"
+    spec.write_text(MINI_HYBRID, encoding="utf-8")
+    gc = ["render", "--spec", str(spec), "--site", "gc", "--out", str(folder / "gc.json"), "--quiet"]
+    result = runner.invoke(app, gc)
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+@functools.cache
+def good_peer_state() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((hybrid_workspace() / "gc.json").read_text(encoding="utf-8"))
+    return loaded
+
+
+@functools.cache
+def peer_state_paths() -> list[Path_]:
+    """Where a peer's state is worth changing: its envelope and its stack resource (URN, links, municipality and
+    the inventory's hybrid keys), not the inventory's own plan (hosts, areas, flows), which no peer reads."""
+    resources = good_peer_state()["deployment"]["resources"]
+    stack = next(i for i, r in enumerate(resources) if r["type"] == STACK_TYPE)
+    unread = {"hosts", "areas", "flows", "management", "operations", "segments", "rules"}
+
+    def keep(path: Path_) -> bool:
+        if len(path) < 3 or path[:2] != ("deployment", "resources"):
+            return len(path) <= 2
+        if path[2] != stack:
+            return len(path) == 3
+        return not any(part in unread for part in path[4:6])
+
+    return paths(good_peer_state(), keep)
+
+
 @dataclass(frozen=True)
 class Command:
     """How to run a reader's command on a case file; ``allowed``: the exit codes its documentation lists."""
@@ -140,6 +217,15 @@ PLAN = Command(
     frozenset({0, 2}),
 )
 VALIDATE = Command("validate", lambda case, _: ["validate", str(case)], frozenset({0, 2}))
+PEER = Command(
+    "render-reference",
+    lambda case, scratch: [
+        "render",
+        *("--spec", str(hybrid_workspace() / "mini-hybrid.yaml"), "--site", "dc1", "--quiet"),
+        *("--out", str(scratch / "dc1.json"), "--reference", f"mini-hybrid-gc={case}"),
+    ],
+    frozenset({0, 2}),
+)
 
 # Each reader, the commands that read its kind of file, and the suffix its files have.
 READERS: dict[str, tuple[str, tuple[Command, ...]]] = {
@@ -149,6 +235,7 @@ READERS: dict[str, tuple[str, tuple[Command, ...]]] = {
     "waivers": (".yaml", (WAIVERS,)),
     "plan": (".json", (PLAN,)),
     "spec": (".yaml", (VALIDATE,)),
+    "peer": (".json", (PEER,)),
 }
 
 

@@ -63,6 +63,14 @@ def test_spec_reader(data: st.DataObject) -> None:
     harness.run_case("spec", harness.VALIDATE, content)
 
 
+@FUZZ
+@given(data=st.data())
+def test_peer_state_reader(data: st.DataObject) -> None:
+    """A peer's state given to ``render --reference``: read by the schema, then by the program, or refused."""
+    content = data.draw(hostile_json(harness.good_peer_state(), harness.peer_state_paths()))
+    harness.run_case("peer", harness.PEER, content)
+
+
 def test_good_inputs_pass() -> None:
     """The starting points themselves are read without complaint: the fuzz tests mutate real files."""
     import json
@@ -77,3 +85,4 @@ def test_good_inputs_pass() -> None:
     assert harness.run_case("waivers", harness.WAIVERS, yaml.safe_dump(harness.GOOD_WAIVERS).encode()) in {0, 3}
     assert harness.run_case("plan", harness.PLAN, json.dumps(harness.good_plan()).encode()) == 0
     assert harness.run_case("spec", harness.VALIDATE, yaml.safe_dump(harness.good_spec()).encode()) == 0
+    assert harness.run_case("peer", harness.PEER, json.dumps(harness.good_peer_state()).encode()) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,41 @@ def test_the_direct_connect_attachment_lookup_answers_an_id_derived_from_its_arg
     ids = [r.inputs["attachment"] for r in monitor.registrations.values() if r.type == "test:index:Thing"]
     assert len(ids) == 3 and all(ids)
     assert len(set(ids)) == 2  # the same arguments, the same attachment
+
+
+def test_a_private_ip_vpn_takes_its_outside_addresses_from_the_block_its_direct_connect_gateway_advertises(
+    tmp_path: Path,
+) -> None:
+    """As AWS does: from the Transit Gateway CIDR block the VPN's Direct Connect gateway allows, even when the
+    Transit Gateway holds several blocks (one per link); a public VPN on the same gateway keeps public ones."""
+    program = _program(
+        tmp_path,
+        "import pulumi, pulumi_aws as aws\n"
+        "tgw = aws.ec2transitgateway.TransitGateway('tgw', transit_gateway_cidr_blocks=['172.16.200.0/24', "
+        "'172.16.201.0/24'])\n"
+        "for n, block in ((1, '172.16.201.0/24'), (2, '172.16.200.0/24')):\n"
+        "    dx = aws.directconnect.Gateway(f'dx{n}', name=f'dx{n}', amazon_side_asn='64600')\n"
+        "    association = aws.directconnect.GatewayAssociation(f'assoc{n}', dx_gateway_id=dx.id, "
+        "associated_gateway_id=tgw.id, allowed_prefixes=[block])\n"
+        "    attachment = aws.ec2transitgateway.get_direct_connect_gateway_attachment_output(dx_gateway_id=dx.id, "
+        "transit_gateway_id=tgw.id, opts=pulumi.InvokeOutputOptions(depends_on=[association]))\n"
+        "    aws.ec2.VpnConnection(f'private{n}', customer_gateway_id='cgw-1', type='ipsec.1', transit_gateway_id=tgw.id, "
+        "outside_ip_address_type='PrivateIpv4', transport_transit_gateway_attachment_id=attachment.id)\n"
+        "aws.ec2.VpnConnection('public', customer_gateway_id='cgw-2', type='ipsec.1', transit_gateway_id=tgw.id)\n",
+    )
+    monitor = run_program(program, "kiban", "dev", {}, [])
+    assert isinstance(monitor, RecordingMonitor)
+
+    def addresses(name: str) -> list[ipaddress.IPv4Address]:
+        outputs = monitor.registrations[f"urn:pulumi:dev::kiban::aws:ec2/vpnConnection:VpnConnection::{name}"].outputs
+        return [ipaddress.IPv4Address(outputs[f"tunnel{n}Address"]) for n in (1, 2)]
+
+    for name, block in (
+        ("private1", "172.16.201.0/24"),
+        ("private2", "172.16.200.0/24"),
+        ("public", "198.51.100.0/24"),
+    ):
+        network = ipaddress.IPv4Network(block)
+        found = addresses(name)
+        assert all(address in network for address in found), (name, found)
+        assert len(set(found)) == 2 and not {network.network_address, network.broadcast_address} & set(found)

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from kiban.cli import app
 from kiban.render import PROJECT_DIR, RenderError, load_stack_config, read_reference, render
 from tests.conftest import hybrid_render_files
+from tests.peer_states import good_gc, good_portal, state_document
 
 runner = CliRunner()
 
@@ -115,3 +116,84 @@ def test_every_site_state_is_whole_and_keeps_what_it_read() -> None:
         expected = {"sample-hybrid-gc", "sample-hybrid-portal"} if stack.endswith("dc1") else set()
         assert {r["inputs"]["name"] for r in references} == expected
         assert all(r["external"] is True for r in references)
+
+
+def _peer_files(folder: Path, gc: dict[str, Any]) -> list[str]:
+    """--reference options for dc1: gc's state as given, portal's a good one."""
+    files = {"gc": (folder / "gc.json", gc), "portal": (folder / "portal.json", good_portal())}
+    for file, root in files.values():
+        file.write_text(json.dumps(state_document(root)), encoding="utf-8")
+    return [f"--reference=sample-hybrid-{site}={file}" for site, (file, _) in files.items()]
+
+
+def _links(root: dict[str, Any]) -> Any:
+    return root["outputs"]["links"]
+
+
+PEER_CASES: list[tuple[str, Any, str]] = [
+    ("links missing", lambda root: root["outputs"].pop("links"), "outputs.links: missing"),
+    ("links as text", lambda root: root["outputs"].update(links="dc1-gc"), "outputs.links: Input should be"),
+    ("links empty", lambda root: root["outputs"].update(links={}), "outputs.links: no link dc1-gc"),
+    (
+        "one tunnel",
+        lambda root: _links(root)["dc1-gc"].update(tunnels=_links(root)["dc1-gc"]["tunnels"][:1]),
+        "outputs.links.dc1-gc.tunnels: 1 tunnel(s)",
+    ),
+    (
+        "an address with a command",
+        lambda root: _links(root)["dc1-gc"]["tunnels"][1].update(outside_address="not-an-address; reboot"),
+        "outputs.links.dc1-gc.tunnels[1].outside_address: 'not-an-address; reboot' is not an IPv4 address",
+    ),
+    (
+        "0.0.0.0",
+        lambda root: _links(root)["dc1-gc"]["tunnels"][1].update(outside_address="0.0.0.0"),
+        "outputs.links.dc1-gc.tunnels[1].outside_address: 0.0.0.0 is not in the link's dx.outside_cidr",
+    ),
+    (
+        "a numeric key",
+        lambda root: _links(root)["dc1-gc"]["tunnels"][0].update(preshared_key=12345678),
+        "outputs.links.dc1-gc.tunnels[0].preshared_key: Input should be a valid string",
+    ),
+    (
+        "another stack's state",
+        lambda root: root.update(good_portal()),
+        "urn: the state of stack sample-hybrid-portal (project kiban), not of stack sample-hybrid-gc",
+    ),
+    (
+        "another city",
+        lambda root: root["outputs"]["municipality"].update(code="131016"),
+        "outputs.municipality.code: 131016: a state of another municipality",
+    ),
+]
+
+
+@pytest.mark.parametrize(("plant", "message"), [case[1:] for case in PEER_CASES], ids=[case[0] for case in PEER_CASES])
+def test_a_bad_peer_state_is_refused_naming_the_file_and_the_field(tmp_path: Path, plant: Any, message: str) -> None:
+    """Each tester's case: exit 2 with a located line, no traceback, nothing written; the program never runs."""
+    gc = good_gc()
+    plant(gc)
+    references = _peer_files(tmp_path, gc)
+    out = tmp_path / "dc1.json"
+    result = runner.invoke(app, ["render", "--stack", "sample-hybrid-dc1", "--out", str(out), "--quiet", *references])
+    assert result.exit_code == 2, result.output
+    assert f"{tmp_path / 'gc.json'}: deployment.resources[0].{message}" in result.output, result.output
+    assert "Traceback" not in result.output and not out.exists()
+
+
+@pytest.mark.parametrize("ciphertext", [5, None, [1], {"a": 1}])
+def test_a_peer_secret_without_its_ciphertext_is_named(tmp_path: Path, ciphertext: Any) -> None:
+    file = tmp_path / "gc.json"
+    root = good_gc()
+    root["outputs"]["links"]["dc1-gc"]["tunnels"][0]["preshared_key"] = {
+        SECRET_SIG: SECRET_VALUE,
+        "ciphertext": ciphertext,
+    }
+    document = state_document(root)
+    document["deployment"]["secrets_providers"] = {"type": "passphrase", "state": {"salt": SALT}}
+    file.write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(RenderError, match=r"outputs\.links\.dc1-gc\.tunnels\[0\]\.preshared_key: a secret without its"):
+        read_reference("sample-hybrid-gc", file)
+
+
+SECRET_SIG, SECRET_VALUE = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
+SALT = "v1:RqsSB5B864A=:v1:c+BNwr9Wz2Ye7LFH:aAJRf2XPlcpWpfHH9MBTgzScpQoKew=="  # stacks/Pulumi.sample-hybrid-dc1.yaml's

@@ -161,3 +161,24 @@ def test_a_site_that_reads_its_peers_names_their_stacks() -> None:
     stacks = '{"gc": "city-gc", "portal": "city-portal"}'
     prepared = prepare(_site_config("dc1", siteStacks=stacks), REPO, SOURCE)
     assert prepared.references == ["city-gc", "city-portal"]
+
+
+def test_a_peers_garbage_links_stop_the_program_with_located_lines(tmp_path: Path) -> None:
+    """Under ``pulumi up`` the StackReference is where a peer's outputs arrive: the program checks them there
+    (render checks the whole state before; this is the program's own guard), never a KeyError in a backend."""
+    from kiban.mock_runtime import KibanMocks, ReferencedStack, run_program
+    from kiban.render import prepare_stack, spec_stack_config
+    from kiban_platform.program import run
+    from tests.fuzz.harness import MINI_HYBRID
+
+    spec = tmp_path / "mini-hybrid.yaml"
+    spec.write_text(MINI_HYBRID, encoding="utf-8")
+    stack = spec_stack_config(REPO, spec, None, "dc1")
+    prepared = prepare_stack(REPO, stack)
+    tunnel = {"inside_cidr": "169.254.10.0/30", "outside_address": "172.16.200.9", "preshared_key": "Abcdefgh_1"}
+    garbage = {"dc1-gc": {"peer": "dc1", "tunnels": [tunnel, tunnel | {"outside_address": "0.0.0.0"}]}}
+    mocks = KibanMocks({"mini-hybrid-gc": ReferencedStack({"links": garbage}, ("links",))})
+    with pytest.raises(
+        Exception, match=r"stack mini-hybrid-gc: outputs\.links\.dc1-gc\.tunnels\[1\]\.outside_address: "
+    ):
+        run_program(lambda: run(prepared), stack.project, stack.stack, stack.config, stack.secret_keys, mocks=mocks)

@@ -277,10 +277,20 @@ def test_the_export_gives_the_peer_each_tunnels_address_and_a_secret_key(gc: Bui
     assert export["peer"] == "dc1"
     # Every declared tunnel, in the spec's order, whichever VPN connection holds it.
     assert [tunnel["inside_cidr"] for tunnel in export["tunnels"]] == [f"169.254.10.{4 * n}/30" for n in range(8)]
-    for tunnel in export["tunnels"]:
-        ipaddress.ip_address(tunnel["outside_address"])
-        assert tunnel["preshared_key"]
+    # A private-IP VPN over Direct Connect: AWS takes the outside addresses from the Transit Gateway block the
+    # Direct Connect gateway advertises (dx.outside_cidr), never from the internet's.
+    outside = ipaddress.ip_network("172.16.200.0/24")
+    addresses = [ipaddress.ip_address(tunnel["outside_address"]) for tunnel in export["tunnels"]]
+    assert all(address in outside for address in addresses), addresses
+    assert len(set(addresses)) == len(addresses)  # each tunnel its own address
+    assert all(tunnel["preshared_key"] for tunnel in export["tunnels"])
     assert export["transit_gateway_attachment_id"]
+
+
+def test_a_vpn_over_the_internet_gets_public_outside_addresses(portal: Built) -> None:
+    for tunnel in portal.exported["portal-dc1"]["tunnels"]:
+        address = ipaddress.ip_address(tunnel["outside_address"])
+        assert address in ipaddress.ip_network("198.51.100.0/24"), address  # TEST-NET-2: public, for documentation
 
 
 def test_each_vpn_pair_holds_its_two_declared_tunnels_and_routes_its_subnet(gc: Built) -> None:
