@@ -15,6 +15,7 @@ from kiban.audit.changes import ChangeKind
 from kiban.audit.diff import diff_states
 from kiban.audit.engine import run_audit
 from kiban.audit.findings import Severity
+from kiban.audit.rules import all_rules
 from kiban.audit.state import StackState, state_from_document
 from tests.conftest import SAMPLE_SPEC
 from tests.kiban.audit.builders import rendered, zone_finding
@@ -24,7 +25,7 @@ from tests.kiban.audit.builders import rendered, zone_finding
 # peerings between networks are AWS resources (OpenStack areas share no router).
 AWS_ONLY = {"KB-ENC-001", "KB-IMDS-001", "KB-NET-005", "KB-NET-006"}
 # Rules of a city over several sites: a single-site stack has no site in its inventory, so they do not apply.
-HYBRID_ONLY = {f"KB-HYB-{number:03d}" for number in range(1, 10)} | {"KB-PRV-001", "KB-PRV-002", "KB-PRV-003"}
+HYBRID_ONLY = {rule.id for rule in all_rules() if rule.id.startswith(("KB-HYB-", "KB-PRV-"))}
 
 
 @pytest.fixture(scope="module")
