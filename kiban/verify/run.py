@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from kiban.verify.schema import ansible_inventory_problems
 from kiban_platform.spec.problems import SpecError, with_lines
@@ -13,12 +14,14 @@ from kiban_platform.spec.source import read_yaml
 SUITE = Path(__file__).resolve().parent / "suite"
 
 
-def check_inventory(inventory: Path) -> None:
-    """SpecError (FILE: path: message) unless ``inventory`` is an Ansible inventory the suite can run on."""
+def check_inventory(inventory: Path) -> dict[str, Any]:
+    """The Ansible inventory the suite can run on; SpecError (FILE: path: message) when it is not one."""
     source = read_yaml(inventory, "Ansible inventory")
     problems = ansible_inventory_problems(source.data)
     if problems:
         raise SpecError(inventory, with_lines(problems, source.lines))
+    document: dict[str, Any] = source.data
+    return document
 
 
 def suite_command(inventory: Path, pytest_args: list[str] | None = None) -> list[str]:
