@@ -1,9 +1,10 @@
 """From a deployed (or rendered) stack to an Ansible inventory that testinfra and Ansible both read.
 
 The stack output ``inventory`` is the contract: this module finds it in whichever file
-an operator has at hand, and writes it as Ansible's YAML inventory with groups by area,
-role and business, each host with ``ansible_host``, how to reach it (user, port, the
-bastion to jump through, become) and its kiban facts.
+an operator has at hand, and writes it in Ansible's YAML inventory shape (as JSON text) with
+groups by area, role and business, each host with ``ansible_host`` and its kiban facts. How
+hosts are reached (user, port, become, the bastion to jump through) and the plan are written
+once, not per host (``hostvars`` says where).
 """
 
 from __future__ import annotations
@@ -97,23 +98,13 @@ def located_inventory(file: Path) -> tuple[dict[str, Any], FieldPath]:
     return inventory, where
 
 
-def connection_facts(host: dict[str, Any], management: dict[str, Any] | None) -> dict[str, Any]:
-    """How Ansible and testinfra reach a host: as the operations account, through its area's bastion, with sudo.
-
-    The firewall check reads nftables, which needs root: every host escalates with become.
-    A bastion is reached directly (from an operations network); every other host with
-    ProxyJump through the bastion its inventory entry names. ``ansible_inventory`` writes these
-    once per city (``all``) and once per bastion (``via_<bastion>``), not per host.
-    """
-    facts: dict[str, Any] = shared_connection_facts(management)
-    bastion = host.get("bastion")
-    if management is not None and bastion:
-        facts |= jump_facts(management, bastion)
-    return facts
-
-
 def shared_connection_facts(management: dict[str, Any] | None) -> dict[str, Any]:
-    """What every host of a city is reached with: become, and with a management section its account and port."""
+    """What every host of a city is reached with (written once, under ``all.vars``).
+
+    The firewall check reads nftables, which needs root: every host escalates with become. With a
+    management section, every host is reached as the operations account on its SSH port; a bastion
+    directly (from an operations network), every other host through its bastion (``jump_facts``).
+    """
     facts: dict[str, Any] = {"ansible_become": True}
     if management is not None:
         facts |= {"ansible_user": management["user"], "ansible_port": management["ssh_port"]}
@@ -121,6 +112,7 @@ def shared_connection_facts(management: dict[str, Any] | None) -> dict[str, Any]
 
 
 def jump_facts(management: dict[str, Any], bastion: str) -> dict[str, Any]:
+    """How a host behind ``bastion`` is reached (written once per bastion, in its ``via_<bastion>`` group)."""
     return {"ansible_ssh_common_args": f"-o ProxyJump={management['user']}@{bastion}:{management['ssh_port']}"}
 
 
