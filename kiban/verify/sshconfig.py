@@ -21,9 +21,9 @@ from typing import Any
 from kiban.verify.hostvars import expanded
 from kiban_platform.spec.problems import Problem, SpecError
 
-# Characters an ssh_config token can hold unquoted; anything else (spaces, quotes, the pattern
-# characters * ? ! , of Host lines) would change what the file means.
-_TOKEN = re.compile(r"^[A-Za-z0-9._@%+:-]+$")
+# What a host name or user may be in the file: anything else (spaces, quotes, the pattern characters
+# * ? ! , of Host lines, % tokens, or @ and : which ProxyJump reads as user and port) changes its meaning.
+_TOKEN = re.compile(r"^[A-Za-z0-9._-]+$")
 
 
 class HostKeyChecking(StrEnum):
@@ -51,8 +51,9 @@ class _Target:
     patterns: tuple[str, ...]
 
 
-def _quoted(value: str) -> str:
-    return f'"{value}"' if not _TOKEN.match(value) else value
+def _path_value(value: str) -> str:
+    """A path as an IdentityFile or UserKnownHostsFile value: quoted (spaces), % literal (ssh expands %d, %u)."""
+    return '"' + value.replace("%", "%%") + '"'
 
 
 def writable_path(value: str) -> bool:
@@ -63,7 +64,7 @@ def writable_path(value: str) -> bool:
 def _token_problems(where: tuple[str | int, ...], value: Any, what: str) -> list[Problem]:
     if isinstance(value, str) and _TOKEN.match(value):
         return []
-    return [Problem(where, f"{what} {value!r} cannot be an ssh_config token (letters, digits and . _ @ % + : -)")]
+    return [Problem(where, f"{what} {value!r} cannot be an ssh_config token (letters, digits and . _ -)")]
 
 
 def _targets(document: dict[str, Any], file: Path) -> list[_Target]:
@@ -115,10 +116,10 @@ def _block(target: _Target, options: SshOptions) -> list[str]:
     if target.jump is not None:
         lines.append(f"  ProxyJump {target.jump}")
     if options.identity is not None:
-        lines += [f"  IdentityFile {_quoted(options.identity)}", "  IdentitiesOnly yes"]
+        lines += [f"  IdentityFile {_path_value(options.identity)}", "  IdentitiesOnly yes"]
     lines.append(f"  StrictHostKeyChecking {options.host_key_checking.value}")
     if options.known_hosts is not None:
-        lines.append(f"  UserKnownHostsFile {_quoted(options.known_hosts)}")
+        lines.append(f"  UserKnownHostsFile {_path_value(options.known_hosts)}")
     return lines
 
 

@@ -130,6 +130,13 @@ def test_a_city_of_several_sites_jumps_through_each_sites_own_bastion(tmp_path: 
         assert bastion["hostname"] == [SITE_DOCUMENTS[site]["management"]["bastions"]["mynumber"][0]]
 
 
+@needs_ssh
+def test_an_identity_path_with_spaces_and_percent_reaches_ssh_as_written(tmp_path: Path) -> None:
+    key = tmp_path / "keys of 100% ops" / "id"
+    config = _ssh_config(_write_inventory(tmp_path, WRITTEN), "--identity", str(key))
+    assert _resolved(config, "bastion-mynumber-1")["identityfile"] == [str(key)]
+
+
 def test_a_missing_inventory_exits_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["ssh-config", str(tmp_path / "none.yml"), "--out", str(tmp_path / "cfg")])
     assert result.exit_code == 2
