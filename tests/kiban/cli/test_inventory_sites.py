@@ -267,7 +267,9 @@ def test_the_three_site_renders_of_the_sample_make_one_inventory(tmp_path: Path)
     written = yaml.safe_load(out.read_text(encoding="utf-8"))["all"]
     assert set(written["hosts"]) == {f"{h['name']}.{s}" for s, d in DOCUMENTS.items() for h in d["hosts"]}
     assert {facts["kiban_site"] for facts in written["hosts"].values()} == {"dc1", "gc"}
-    assert [flow["flow"] for flow in written["vars"]["kiban_cross_site_flows"]] == [
+    plan = plan_vars({"all": written})
+    assert plan["kiban_spec_digest"] == DOCUMENTS["dc1"]["spec_digest"], "every site rendered from this spec"
+    assert [flow["flow"] for flow in plan["kiban_cross_site_flows"]] == [
         "gc-to-dc1-renkei",
         "portal-shinsei",
         "ops-monitoring-gc-mynumber",
@@ -276,6 +278,6 @@ def test_the_three_site_renders_of_the_sample_make_one_inventory(tmp_path: Path)
         "ops-time-name-gc-mynumber",
     ]
     # The operations planes travel with the city's facts, so the suite names each relay's flow.
-    assert set(written["vars"]["kiban_operations"]) == {"monitoring", "job_management", "logs", "time_name"}
+    assert set(plan["kiban_operations"]) == {"monitoring", "job_management", "logs", "time_name"}
     assert {"site_dc1", "site_gc", "site_portal"} <= set(written["children"])
     assert ansible_inventory_problems({"all": written}) == []
