@@ -105,7 +105,7 @@ def _sites(inventory: dict[str, Any]) -> list[str]:
 
 def _rule_site(rule: dict[str, Any], inventory: dict[str, Any]) -> str | None:
     """Whose rule it is: the merged inventory says so on each rule, a site stack's once for all."""
-    site = rule.get("site") or inventory["all"].get("vars", {}).get("kiban_site")
+    site = rule.get("site") or plan_vars(inventory).get("kiban_site")
     return str(site) if site is not None else None
 
 
