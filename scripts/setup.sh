@@ -14,6 +14,8 @@ APT_PACKAGES=(
   fonts-noto-cjk  # kiban report: Noto Sans CJK JP, subset into the page so it reads offline in Japanese
   chromium        # the report's tests and bench open it as a person would: headless, screenshots, print to PDF
   chromium-driver # chromedriver, through which Selenium drives that Chromium (same Debian version)
+  openssh-client  # kiban ssh-config's tests read the written config back with `ssh -G`
+  openssh-server  # and reach a host behind a bastion through a real sshd on loopback (a slow test)
 )
 
 missing=()

@@ -10,7 +10,8 @@ import typer
 from typer import _click as click
 from typer.core import TyperCommand, TyperOption
 
-from kiban.cli.common import EXIT_BAD_INPUT, or_exit, write_atomically
+from kiban.cli.common import EXIT_BAD_INPUT, emit, fail, or_exit, write_atomically
+from kiban.verify.sshconfig import HostKeyChecking
 
 # pytest's own options pass through `kiban verify` and `kiban lab verify` untouched.
 PASS_THROUGH = {"allow_extra_args": True, "ignore_unknown_options": True}
@@ -153,7 +154,46 @@ def verify_command(
     raise typer.Exit(run_suite(inventory, list(context.args), area))
 
 
+def ssh_config_command(
+    inventory: Annotated[Path, typer.Argument(help="Ansible inventory from `kiban inventory`")],
+    identity: Annotated[
+        str | None,
+        typer.Option("--identity", help="private key for every hop (IdentityFile and IdentitiesOnly on each block)"),
+    ] = None,
+    strict_host_key_checking: Annotated[
+        HostKeyChecking,
+        typer.Option(
+            "--strict-host-key-checking",
+            help="yes: only hosts already in known_hosts; accept-new: learn a new host's key once; no: any key",
+        ),
+    ] = HostKeyChecking.YES,
+    known_hosts: Annotated[
+        str | None, typer.Option("--known-hosts", help="known_hosts file to check and learn keys in")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="ssh_config to write (default: stdout)")] = None,
+) -> None:
+    """Write an OpenSSH config for the city: each host through its area's bastion, the key on both hops.
+
+    Use it with ssh -F FILE HOST, with Ansible (ANSIBLE_SSH_ARGS="-F FILE") and with kiban verify
+    (--ssh-config FILE). Exit 2 when the inventory cannot be read.
+    """
+    from kiban.verify.run import check_inventory
+    from kiban.verify.sshconfig import SshOptions, resolved_path, ssh_config_text, writable_path
+
+    for option, value in (("--identity", identity), ("--known-hosts", known_hosts)):
+        if value is not None and not writable_path(value):
+            raise fail(f"kiban ssh-config: {option}: a path with double quotes or control characters cannot be written")
+    options = SshOptions(
+        identity=resolved_path(identity),
+        host_key_checking=strict_host_key_checking,
+        known_hosts=resolved_path(known_hosts),
+    )
+    document = or_exit(lambda: check_inventory(inventory))
+    emit(or_exit(lambda: ssh_config_text(document, options, inventory)), out)
+
+
 def register(app: typer.Typer) -> None:
     app.command("inventory")(inventory_command)
     app.command("playbook")(playbook_command)
     app.command("verify", cls=PassThroughCommand, context_settings=PASS_THROUGH)(verify_command)
+    app.command("ssh-config")(ssh_config_command)

@@ -1,20 +1,21 @@
 """From a deployed (or rendered) stack to an Ansible inventory that testinfra and Ansible both read.
 
 The stack output ``inventory`` is the contract: this module finds it in whichever file
-an operator has at hand, and writes it as Ansible's YAML inventory with groups by area,
-role and business, each host with ``ansible_host``, how to reach it (user, port, the
-bastion to jump through, become) and its kiban facts.
+an operator has at hand, and writes it in Ansible's YAML inventory shape (as JSON text) with
+groups by area, role and business, each host with ``ansible_host`` and its kiban facts. How
+hosts are reached (user, port, become, the bastion to jump through) and the plan are written
+once, not per host (``hostvars`` says where).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from kiban.verify.hostvars import PLAN_GROUP
 from kiban.verify.schema import inventory_problems
 from kiban_platform.spec.jsonsource import parse_json, read_json
 from kiban_platform.spec.problems import FieldPath, Problem, SpecError
@@ -97,28 +98,28 @@ def located_inventory(file: Path) -> tuple[dict[str, Any], FieldPath]:
     return inventory, where
 
 
-def connection_facts(host: dict[str, Any], management: dict[str, Any] | None) -> dict[str, Any]:
-    """How Ansible and testinfra reach a host: as the operations account, through its area's bastion, with sudo.
+def shared_connection_facts(management: dict[str, Any] | None) -> dict[str, Any]:
+    """What every host of a city is reached with (written once, under ``all.vars``).
 
-    The firewall check reads nftables, which needs root: every host escalates with become.
-    A bastion is reached directly (from an operations network); every other host with
-    ProxyJump through the bastion its inventory entry names.
+    The firewall check reads nftables, which needs root: every host escalates with become. With a
+    management section, every host is reached as the operations account on its SSH port; a bastion
+    directly (from an operations network), every other host through its bastion (``jump_facts``).
     """
     facts: dict[str, Any] = {"ansible_become": True}
-    if management is None:
-        return facts
-    user, port = management["user"], management["ssh_port"]
-    facts |= {"ansible_user": user, "ansible_port": port}
-    bastion = host.get("bastion")
-    if bastion:
-        facts["ansible_ssh_common_args"] = f"-o ProxyJump={user}@{bastion}:{port}"
+    if management is not None:
+        facts |= {"ansible_user": management["user"], "ansible_port": management["ssh_port"]}
     return facts
 
 
-def host_facts(host: dict[str, Any], management: dict[str, Any] | None = None) -> dict[str, Any]:
+def jump_facts(management: dict[str, Any], bastion: str) -> dict[str, Any]:
+    """How a host behind ``bastion`` is reached (written once per bastion, in its ``via_<bastion>`` group)."""
+    return {"ansible_ssh_common_args": f"-o ProxyJump={management['user']}@{bastion}:{management['ssh_port']}"}
+
+
+def host_facts(host: dict[str, Any]) -> dict[str, Any]:
+    """A host's own variables: its address and its kiban facts (how it is reached lives in its groups)."""
     return {
         "ansible_host": host["address"],
-        **connection_facts(host, management),
         "kiban_role": host["role"],
         "kiban_business": host["business"],
         "kiban_tier": host["tier"],
@@ -134,38 +135,74 @@ def host_facts(host: dict[str, Any], management: dict[str, Any] | None = None) -
     }
 
 
+def _jump_groups(
+    placed: Sequence[tuple[str, dict[str, Any], dict[str, Any] | None]], hosts: dict[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """One ``via_<bastion>`` group per bastion, holding the hosts that jump through it and the ProxyJump once.
+
+    ``placed`` is each written host name with its inventory entry and its stack's management section. A
+    host whose bastion address is no bastion of the inventory (a lab keeps one host per group) carries
+    its ProxyJump itself, in ``hosts``.
+    """
+    bastion_names: dict[tuple[str, str], str] = {}
+    for name, host, _ in placed:
+        if host["role"] == "bastion":
+            bastion_names.setdefault((str(host.get("site")), host["address"]), name)
+    groups: dict[str, dict[str, Any]] = {}
+    for name, host, management in placed:
+        bastion = host.get("bastion")
+        if management is None or not bastion:
+            continue
+        through = bastion_names.get((str(host.get("site")), bastion))
+        if through is None:
+            hosts[name] |= jump_facts(management, bastion)
+            continue
+        group = groups.setdefault(_group_name("via", through), {"hosts": {}, "vars": jump_facts(management, bastion)})
+        group["hosts"][name] = None
+    return groups
+
+
 def ansible_inventory(
     inventory: dict[str, Any], extra_facts: dict[str, dict[str, Any]] | None = None
 ) -> dict[str, Any]:
     """Ansible's YAML inventory: every host under all.hosts, groups area_*, role_*, business_* (and site_*).
 
-    Bastions form the group role_bastion; with a management section every host carries the
-    operations account, the SSH port, become, and (except bastions) a ProxyJump through its bastion.
-    A site stack's inventory (a spec with sites) also groups its hosts by site_<id> and carries the
-    city's sites, links and cross-site flows; any other inventory is written exactly as before.
+    Bastions form the group role_bastion; with a management section every host is reached as the
+    operations account on the SSH port with become (``all.vars``), and every host but the bastions
+    through its area's bastion (the group ``via_<bastion>``'s ProxyJump). The plan (areas, rules,
+    management) is the variables of the hostless group ``kiban_plan`` (``hostvars``: Ansible copies
+    no host a copy). A site stack's inventory (a spec with sites) also groups its hosts by site_<id>
+    and carries the city's sites, links and cross-site flows in the plan.
     """
     extra_facts = extra_facts or {}
     management = inventory.get("management")
     hosts: dict[str, Any] = {}
-    children: dict[str, dict[str, dict[str, None]]] = {}
+    children: dict[str, dict[str, Any]] = {}
     for host in inventory["hosts"]:
-        hosts[host["name"]] = {**host_facts(host, management), **extra_facts.get(host["name"], {})}
-        memberships = _memberships(host)
-        for group in memberships:
+        hosts[host["name"]] = {**host_facts(host), **extra_facts.get(host["name"], {})}
+        for group in _memberships(host):
             children.setdefault(group, {"hosts": {}})["hosts"][host["name"]] = None
+    children |= _jump_groups([(host["name"], host, management) for host in inventory["hosts"]], hosts)
     for name, facts in extra_facts.items():
         if name not in hosts:
             hosts[name] = facts  # hosts that exist only in a lab, such as outside networks
+    plan = {
+        "kiban_areas": inventory["areas"],
+        "kiban_flows": inventory["flows"],
+        "kiban_management": management,
+        **_city_vars(inventory),
+    }
+    return _document(hosts, children, shared_connection_facts(management), plan)
+
+
+def _document(
+    hosts: dict[str, Any], children: dict[str, dict[str, Any]], shared: dict[str, Any], plan: dict[str, Any]
+) -> dict[str, Any]:
     return {
         "all": {
             "hosts": hosts,
-            "children": dict(sorted(children.items())),
-            "vars": {
-                "kiban_areas": inventory["areas"],
-                "kiban_flows": inventory["flows"],
-                "kiban_management": management,
-                **_city_vars(inventory),
-            },
+            "children": dict(sorted({**children, PLAN_GROUP: {"hosts": {}, "vars": plan}}.items())),
+            "vars": shared,
         }
     }
 
@@ -186,6 +223,7 @@ CITY_KEYS = {
     "business_sites": "kiban_business_sites",
     "cross_site_flows": "kiban_cross_site_flows",
     "operations": "kiban_operations",
+    "spec_digest": "kiban_spec_digest",
 }
 
 
@@ -194,26 +232,65 @@ def _city_vars(inventory: dict[str, Any]) -> dict[str, Any]:
     return found | {name: inventory[key] for key, name in CITY_KEYS.items() if key in inventory}
 
 
+# What a site stack's inventory says of the whole city: equal in every site stack of one spec.
+CITY_WIDE_KEYS = ("sites", "links", "business_sites", "api_gateways", "area_levels", "cross_site_flows", "operations")
+SPEC_DIGEST_KEY = "spec_digest"
+
+
+def _site_problem(inventory: dict[str, Any], where: FieldPath) -> Problem | None:
+    site = inventory.get("site")
+    if isinstance(site, str) and site:
+        return None
+    return Problem(
+        (*where, "site"),
+        "no site: only the states of a spec with sites' site stacks merge; a whole city's state makes its "
+        "inventory alone",
+    )
+
+
+def _version_problem(
+    inventory: dict[str, Any], where: FieldPath, first: dict[str, Any], first_file: Path
+) -> Problem | None:
+    """Whether two site states come from different versions of the city's spec.
+
+    Each site stack publishes the digest of the spec it was planned from (``spec_digest``); a state
+    written before the digest existed is compared by everything it says of the whole city.
+    """
+    advice = "render or deploy every site from the same one"
+    if SPEC_DIGEST_KEY in inventory and SPEC_DIGEST_KEY in first:
+        if inventory[SPEC_DIGEST_KEY] == first[SPEC_DIGEST_KEY]:
+            return None
+        return Problem(
+            (*where, SPEC_DIGEST_KEY),
+            f"planned from spec {inventory[SPEC_DIGEST_KEY]}, but {first_file} from spec {first[SPEC_DIGEST_KEY]}: "
+            f"the states come from different versions of the spec; {advice}",
+        )
+    for key in CITY_WIDE_KEYS:
+        if inventory.get(key) != first.get(key):
+            return Problem(
+                (*where, key),
+                f"the city's {key} differ from those in {first_file}: the states come from different versions "
+                f"of the spec; {advice}",
+            )
+    return None
+
+
 def merge_problems(states: Sequence[tuple[Path, dict[str, Any], FieldPath]]) -> list[tuple[Path, Problem]]:
-    """Why several site states cannot make one inventory: each must be a site stack of one city, each site once."""
+    """Why several site states cannot make one inventory: each a site stack of one city and one spec, each site once.
+
+    Each state is compared with the first of the others that is a site state, so the problems found do
+    not depend on the order of the states given, only which of the two files each message names first.
+    """
     found: list[tuple[Path, Problem]] = []
-    first_file, first, _ = states[0]
+    site_states = [state for state in states if _site_problem(state[1], state[2]) is None]
     seen: dict[str, Path] = {}
     for file, inventory, where in states:
-        site = inventory.get("site")
-        if not isinstance(site, str) or not site:
-            found.append(
-                (
-                    file,
-                    Problem(
-                        (*where, "site"),
-                        "no site: only the states of a spec with sites' site stacks merge; a whole city's state "
-                        "makes its inventory alone",
-                    ),
-                )
-            )
+        problem = _site_problem(inventory, where)
+        if problem is not None:
+            found.append((file, problem))
             continue
-        if inventory.get("municipality") != first.get("municipality"):
+        first_file, first, _ = site_states[0]
+        if inventory is not first and inventory.get("municipality") != first.get("municipality"):
             found.append(
                 (
                     file,
@@ -224,17 +301,11 @@ def merge_problems(states: Sequence[tuple[Path, dict[str, Any], FieldPath]]) -> 
                     ),
                 )
             )
-        elif inventory.get("sites") != first.get("sites"):
-            found.append(
-                (
-                    file,
-                    Problem(
-                        (*where, "sites"),
-                        f"the city's sites differ from those in {first_file}: the states come from different "
-                        "versions of the spec; render or deploy every site from the same one",
-                    ),
-                )
-            )
+        elif inventory is not first:
+            version = _version_problem(inventory, where, first, first_file)
+            if version is not None:
+                found.append((file, version))
+        site = inventory["site"]
         if site in seen:
             found.append(
                 (file, Problem((*where, "site"), f"site {site} again (also {seen[site]}): give each site's state once"))
@@ -256,49 +327,56 @@ def _merged_management(inventories: Sequence[dict[str, Any]]) -> dict[str, Any] 
     return {**sections[0], "bastions": bastions}
 
 
+def in_site_order(inventories: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The site states in the city's order of sites (the spec's), whatever order they were given in."""
+    order = {site.get("id"): index for index, site in enumerate(inventories[0].get("sites") or [])}
+    return sorted(inventories, key=lambda inventory: (order.get(inventory["site"], len(order)), inventory["site"]))
+
+
 def merged_ansible_inventory(inventories: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """One Ansible inventory of several site stacks of one city (``merge_problems`` found nothing wrong).
 
     Host names are unique within a stack only (each site has its own integration hub, bastions and so
-    on), so every host is named ``<name>.<site>`` and keeps its stack name as ``kiban_name``. Each
-    site_<id> group carries that site's areas, planned rules and management, which Ansible gives its
-    hosts over the city-wide ``all`` variables: every site's areas and rules (each with its ``site``),
-    the bastions of all sites, and the city's sites, links and cross-site flows.
+    on), so every host is named ``<name>.<site>`` and keeps its stack name as ``kiban_name``; hosts are
+    grouped by area, role and business across the sites, and by site_<id>. The plan (group ``kiban_plan``)
+    holds every site's areas and rules (each with its ``site``), the bastions of all sites, each site's
+    management section, and the city's sites, links and cross-site flows. The sites are written in the
+    city's order whatever order the states came in, so the same states always make the same bytes.
     """
+    inventories = in_site_order(inventories)
     hosts: dict[str, Any] = {}
     children: dict[str, dict[str, Any]] = {}
+    placed: list[tuple[str, dict[str, Any], dict[str, Any] | None]] = []
     for inventory in inventories:
         site = inventory["site"]
-        management = inventory.get("management")
+        children.setdefault(_group_name("site", site), {"hosts": {}})
         for host in inventory["hosts"]:
             name = f"{host['name']}.{site}"
-            hosts[name] = host_facts({**host, "site": host.get("site") or site}, management) | {
-                "kiban_name": host["name"]
-            }
-            for group in _memberships({**host, "site": host.get("site") or site}):
+            located = {**host, "site": host.get("site") or site}
+            hosts[name] = host_facts(located) | {"kiban_name": host["name"]}
+            placed.append((name, located, inventory.get("management")))
+            for group in _memberships(located):
                 children.setdefault(group, {"hosts": {}})["hosts"][name] = None
-        children.setdefault(_group_name("site", site), {"hosts": {}})["vars"] = {
-            "kiban_areas": inventory["areas"],
-            "kiban_flows": inventory["flows"],
-            "kiban_management": management,
-        }
+    children |= _jump_groups(placed, hosts)
     city = {key: value for key, value in _city_vars(inventories[0]).items() if key != "kiban_site"}
-    return {
-        "all": {
-            "hosts": hosts,
-            "children": dict(sorted(children.items())),
-            "vars": {
-                "kiban_areas": [area | {"site": i["site"]} for i in inventories for area in i["areas"]],
-                "kiban_flows": [rule | {"site": i["site"]} for i in inventories for rule in i["flows"]],
-                "kiban_management": _merged_management(inventories),
-                **city,
-            },
-        }
+    management = _merged_management(inventories)
+    plan = {
+        "kiban_areas": [area | {"site": i["site"]} for i in inventories for area in i["areas"]],
+        "kiban_flows": [rule | {"site": i["site"]} for i in inventories for rule in i["flows"]],
+        "kiban_management": management,
+        "kiban_management_by_site": {i["site"]: i.get("management") for i in inventories},
+        **city,
     }
+    return _document(hosts, children, shared_connection_facts(management), plan)
 
 
 def ansible_inventory_text(document: dict[str, Any]) -> str:
-    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=120)
+    """The inventory as JSON text, which is YAML too: Ansible's YAML inventory reader tries JSON first.
+
+    Ansible builds Python objects node by node for YAML but parses JSON in C: the sample's inventory
+    reads in about a third of the time (docs/VERIFY.md), on every `kiban verify` that lists it.
+    """
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
 def write_ansible_inventory(document: dict[str, Any], out: Path) -> None:

@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kiban.verify.hostvars import expanded, plan_vars
+
 ICMP = "icmp"
 MANAGEMENT_PORT = "22/tcp"
 BASTION_ROLE = "bastion"
@@ -58,7 +60,7 @@ def _first_port(port: str) -> str:
 
 def management_port(inventory: dict[str, Any]) -> str:
     """The port sshd listens on: the management section's, else the default."""
-    management = inventory["all"].get("vars", {}).get("kiban_management")
+    management = plan_vars(inventory).get("kiban_management")
     return f"{management['ssh_port']}/tcp" if management else MANAGEMENT_PORT
 
 
@@ -85,6 +87,7 @@ def plan_checks(inventory: dict[str, Any]) -> list[Check]:
     An inventory of several sites (its hosts carry ``kiban_site``) is checked site by site as above,
     each with its own rules, then across sites (``plan_cross_site_checks``).
     """
+    inventory = expanded(inventory)  # the plan where `kiban inventory` keeps it, under all.vars
     sites = _sites(inventory)
     if sites:
         checks = [check for site in sites for check in _one_place_checks(_site_part(inventory, site))]
@@ -102,7 +105,7 @@ def _sites(inventory: dict[str, Any]) -> list[str]:
 
 def rule_site(rule: Mapping[str, Any], inventory: Mapping[str, Any]) -> str | None:
     """Whose rule it is: the merged inventory says so on each rule, a site stack's once for all."""
-    site = rule.get("site") or inventory["all"].get("vars", {}).get("kiban_site")
+    site = rule.get("site") or plan_vars(inventory).get("kiban_site")
     return str(site) if site is not None else None
 
 
@@ -259,6 +262,7 @@ def plan_cross_site_checks(inventory: dict[str, Any]) -> list[Check]:
       host of the second (toward a public cloud the reason says that nothing above ``anonymized``
       may go there).
     """
+    inventory = expanded(inventory)
     hosts: dict[str, dict[str, Any]] = inventory["all"]["hosts"]
     variables = inventory["all"].get("vars", {})
     rules = [(rule, rule_site(rule, inventory)) for rule in variables["kiban_flows"]]

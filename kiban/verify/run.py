@@ -32,13 +32,13 @@ TESTINFRA_VALUE_OPTIONS = frozenset(
 
 
 def check_inventory(inventory: Path) -> dict[str, Any]:
-    """The inventory read; SpecError (FILE: path: message) unless it is an Ansible inventory the suite can run on."""
+    """The Ansible inventory the suite can run on; SpecError (FILE: path: message) when it is not one."""
     source = read_yaml(inventory, "Ansible inventory")
     problems = ansible_inventory_problems(source.data)
     if problems:
         raise SpecError(inventory, with_lines(problems, source.lines))
-    data: dict[str, Any] = source.data
-    return data
+    document: dict[str, Any] = source.data
+    return document
 
 
 def with_values_attached(arguments: Sequence[str]) -> list[str]:

@@ -23,6 +23,7 @@ from pydantic import (
     model_validator,
 )
 
+from kiban.verify.hostvars import PLAN_GROUP
 from kiban_platform.spec.problems import FieldPath, Problem
 from kiban_platform.spec.stack_outputs import hybrid_fact_problems
 
@@ -182,7 +183,7 @@ class AnsibleVars(_Read):
 class AnsibleAll(_Read):
     hosts: dict[str, AnsibleHost] = Field(min_length=1)
     children: dict[str, AnsibleGroup] = {}
-    vars: AnsibleVars
+    vars: dict[str, Any] = {}
 
 
 class AnsibleInventory(_Read):
@@ -195,4 +196,11 @@ def ansible_inventory_problems(document: Any) -> list[Problem]:
         return [
             Problem((), "not an Ansible inventory: expected a mapping with 'all' (write it with `kiban inventory`)")
         ]
-    return _problems(AnsibleInventory, document, ())
+    problems = _problems(AnsibleInventory, document, ())
+    if problems:
+        return problems
+    # The plan is the hostless group's variables (kiban inventory today) or all's (written before, or by hand).
+    plan_group = document["all"].get("children", {}).get(PLAN_GROUP)
+    if isinstance(plan_group, dict) and "vars" in plan_group:
+        return _problems(AnsibleVars, plan_group["vars"], ("all", "children", PLAN_GROUP, "vars"))
+    return _problems(AnsibleVars, document["all"].get("vars", {}), ("all", "vars"))

@@ -8,6 +8,8 @@ or a diff of any one site's state sees a business move, a data class rise or a l
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from kiban_platform.network.sites import cross_site_flows, far_group_id, site_of
@@ -111,6 +113,17 @@ def operations_json(spec: PlatformSpec) -> dict[str, Any] | None:
     }
 
 
+def spec_digest(spec: PlatformSpec) -> str:
+    """What identifies the version of a city's spec: the SHA-256 of its validated model as canonical JSON.
+
+    Every site stack of one spec publishes the same digest, and any change to what the spec plans changes
+    it, so `kiban inventory` can refuse states of two versions of a spec (comments and layout are no part
+    of the model and do not count).
+    """
+    canonical = json.dumps(spec.model_dump(mode="json"), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def hybrid_inventory(spec: PlatformSpec, site_id: str, inventory: dict[str, Any]) -> dict[str, Any]:
     """``inventory`` (built on ``site_view(spec, site_id)``) with the hybrid keys; a new dict."""
     site_of(spec, site_id)
@@ -141,4 +154,5 @@ def hybrid_inventory(spec: PlatformSpec, site_id: str, inventory: dict[str, Any]
         "area_levels": {area.id: area.level.value for area in spec.areas},
         "cross_site_flows": city_cross_site_flows(spec),
         "operations": operations_json(spec),
+        "spec_digest": spec_digest(spec),
     }

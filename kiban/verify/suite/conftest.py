@@ -21,6 +21,7 @@ import testinfra
 import yaml
 
 from kiban.verify.connect import ConnectionOptions, HostSelectionError, host_spec, select_hosts
+from kiban.verify.hostvars import expanded
 from kiban.verify.netns_backend import register as register_netns_backend
 from kiban.verify.reachability import Check, plan_checks
 
@@ -45,7 +46,8 @@ def _inventory(config: pytest.Config) -> dict[str, Any]:
     if _INVENTORY_KEY not in config.stash:
         path = Path(config.getoption("--kiban-inventory"))
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        config.stash[_INVENTORY_KEY] = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+        # The plan where kiban's readers look for it (all.vars), each host with what its groups give it.
+        config.stash[_INVENTORY_KEY] = expanded(yaml.load(path.read_text(encoding="utf-8"), Loader=loader))
     return config.stash[_INVENTORY_KEY]
 
 

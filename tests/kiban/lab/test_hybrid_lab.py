@@ -16,6 +16,7 @@ import yaml
 
 from kiban.lab import session
 from kiban.lab.hybrid import HybridLab
+from kiban.verify.hostvars import plan_vars
 from kiban.verify.reachability import plan_checks
 from kiban.verify.run import run_suite
 from tests.conftest import REPO
@@ -152,7 +153,7 @@ def test_a_planted_opening_on_one_router_is_reported_and_the_other_router_holds(
 
 
 def _cross_site_flows_on(inventory: dict[str, Any], link: str) -> set[str]:
-    return {flow["flow"] for flow in inventory["all"]["vars"]["kiban_cross_site_flows"] if flow["link"] == link}
+    return {flow["flow"] for flow in plan_vars(inventory)["kiban_cross_site_flows"] if flow["link"] == link}
 
 
 def _flow_named(why: str) -> str | None:

@@ -9,10 +9,12 @@ import pytest
 
 from kiban.lab.session import platform_inventory
 from kiban.verify.connect import ConnectionOptions, HostSelectionError, host_spec, select_hosts
+from kiban.verify.hostvars import expanded
 from kiban.verify.inventory import ansible_inventory
 from tests.conftest import SAMPLE_SPEC
 
-INVENTORY = ansible_inventory(platform_inventory(SAMPLE_SPEC))
+# As the suite reads it (conftest): each host with the connection variables its groups give it.
+INVENTORY = expanded(ansible_inventory(platform_inventory(SAMPLE_SPEC)))
 HOSTS: dict[str, Any] = INVENTORY["all"]["hosts"]
 KIBAN = Path("/srv/kiban/hosts.yaml")
 

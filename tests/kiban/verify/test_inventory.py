@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import pytest
 import yaml
@@ -15,7 +16,8 @@ from typer.testing import CliRunner
 
 from kiban.cli import app
 from kiban.lab.session import platform_inventory
-from kiban.verify.inventory import SECRET_SIGNATURE, ansible_inventory, inventory_from_state
+from kiban.verify.hostvars import expanded
+from kiban.verify.inventory import SECRET_SIGNATURE, ansible_inventory, inventory_from_state, write_ansible_inventory
 from kiban_platform.spec.problems import SpecError
 from tests.conftest import SAMPLE_SPEC, SMALL_CITY, SMALL_MANAGEMENT
 
@@ -92,7 +94,11 @@ def test_ansible_inventory_groups_by_area_role_and_business() -> None:
     assert "juki-app-2" in document["children"]["business_juki"]["hosts"]
     assert "integration-hub-lgwan-1" in document["children"]["role_integration_hub"]["hosts"]
     assert all(name.replace("_", "").isalnum() for name in document["children"]), "Ansible group names"
-    assert document["vars"]["kiban_flows"] == DOCUMENT["flows"]
+    assert document["children"]["kiban_plan"] == {
+        "hosts": {},
+        "vars": {"kiban_areas": DOCUMENT["areas"], "kiban_flows": DOCUMENT["flows"], "kiban_management": ANY},
+    }, "the plan once, in a group that gives it to no host"
+    assert "kiban_flows" not in document["vars"]
 
 
 def test_inventory_command_writes_yaml(tmp_path: Path) -> None:
@@ -117,7 +123,7 @@ def test_verify_command_on_a_missing_inventory_exits_2(tmp_path: Path) -> None:
 
 
 def test_hosts_go_through_their_own_areas_bastion_as_the_operations_account() -> None:
-    document = ansible_inventory(DOCUMENT)["all"]
+    document = expanded(ansible_inventory(DOCUMENT))["all"]
     facts = document["hosts"]["juki-app-2"]
     assert facts["ansible_user"] == "kiban-ops" and facts["ansible_port"] == 22 and facts["ansible_become"] is True
     assert facts["ansible_ssh_common_args"] == "-o ProxyJump=kiban-ops@10.10.3.4:22"
@@ -144,7 +150,9 @@ def test_hosts_go_through_their_own_areas_bastion_as_the_operations_account() ->
 
 def test_without_management_hosts_still_become_root_and_connect_directly() -> None:
     plain = {**DOCUMENT, "management": None, "hosts": [{**host, "bastion": None} for host in DOCUMENT["hosts"]]}
-    facts = ansible_inventory(plain)["all"]["hosts"]["juki-app-2"]
+    written = ansible_inventory(plain)["all"]
+    assert not any(name.startswith("via_") for name in written["children"]), "no jumps"
+    facts = expanded({"all": written})["all"]["hosts"]["juki-app-2"]
     assert facts["ansible_become"] is True
     assert not {"ansible_user", "ansible_port", "ansible_ssh_common_args"} & facts.keys()
 
@@ -163,7 +171,7 @@ def test_ansible_reads_the_written_inventory(tmp_path: Path) -> None:
     out = tmp_path / "hosts.yaml"
     assert runner.invoke(app, ["inventory", str(state), "--out", str(out)]).exit_code == 0
     listed = subprocess.run(
-        [str(ANSIBLE_INVENTORY), "-i", str(out), "--list", "--export"],
+        [str(ANSIBLE_INVENTORY), "-i", str(out), "--list"],
         capture_output=True,
         text=True,
         check=True,
@@ -186,3 +194,41 @@ def test_ansible_reads_the_written_inventory(tmp_path: Path) -> None:
         "bastion-secure-1",
         "bastion-secure-2",
     }
+
+
+def test_what_hosts_share_is_written_once() -> None:
+    written = ansible_inventory(DOCUMENT)["all"]
+    assert written["vars"] == {"ansible_become": True, "ansible_user": "kiban-ops", "ansible_port": 22}
+    for name, facts in written["hosts"].items():
+        assert not {key for key in facts if key.startswith("ansible_")} - {"ansible_host"}, name
+    jumps = {name: group for name, group in written["children"].items() if name.startswith("via_")}
+    assert set(jumps) == {f"via_bastion_{area}_1" for area in ("mynumber", "lgwan", "internet")}
+    assert jumps["via_bastion_mynumber_1"]["vars"] == {"ansible_ssh_common_args": "-o ProxyJump=kiban-ops@10.10.3.4:22"}
+    mynumber = set(written["children"]["area_mynumber"]["hosts"]) - set(written["children"]["role_bastion"]["hosts"])
+    assert set(jumps["via_bastion_mynumber_1"]["hosts"]) == mynumber
+
+
+def _listed(inventory: Path, folder: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ANSIBLE_INVENTORY), "-i", str(inventory), "--list"],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "ANSIBLE_VERBOSITY": "0", "ANSIBLE_LOCAL_TEMP": str(folder / "ansible")},
+    )
+
+
+@pytest.mark.skipif(not ANSIBLE_INVENTORY.exists(), reason="ansible-core is not installed in this environment")
+def test_ansible_lists_the_sample_lightly_and_gives_each_host_what_kiban_reads(tmp_path: Path) -> None:
+    # The plan under all.vars made this listing 151 MB (every host a copy); bench/inventory.py times it.
+    out = tmp_path / "hosts.yml"
+    write_ansible_inventory(ansible_inventory(DOCUMENT), out)
+    listed = _listed(out, tmp_path)
+    assert len(listed.stdout.encode("utf-8")) < 5_000_000
+    hostvars = json.loads(listed.stdout)["_meta"]["hostvars"]
+    assert not any("kiban_flows" in facts for facts in hostvars.values()), "the plan reaches no host"
+    # What Ansible gives each host is what kiban's own readers (the suite) take it to be.
+    ours = expanded(ansible_inventory(DOCUMENT))["all"]["hosts"]
+    assert hostvars.keys() == ours.keys()
+    for name, facts in ours.items():
+        assert hostvars[name] == facts, name

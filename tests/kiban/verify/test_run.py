@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from kiban.cli import app
 from kiban.lab.session import platform_inventory
 from kiban.verify import run
+from kiban.verify.hostvars import expanded
 from kiban.verify.inventory import ansible_inventory, write_ansible_inventory
 from tests.conftest import SAMPLE_SPEC
 
@@ -70,7 +71,7 @@ def _collect(inventory: Path, *extra: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_suite_collects_against_an_inventory_with_proxyjump_hosts(written_inventory: Path) -> None:
-    hosts = json.dumps(ansible_inventory(platform_inventory(SAMPLE_SPEC))["all"]["hosts"]["juki-app-2"])
+    hosts = json.dumps(expanded(ansible_inventory(platform_inventory(SAMPLE_SPEC)))["all"]["hosts"]["juki-app-2"])
     assert "ProxyJump" in hosts
     collected = _collect(written_inventory)
     assert collected.returncode == 0, collected.stdout + collected.stderr

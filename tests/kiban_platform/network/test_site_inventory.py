@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 from kiban_platform.network.flows import plan_flows
 from kiban_platform.network.hosts import plan_hosts
 from kiban_platform.network.inventory import build_inventory
 from kiban_platform.network.plan import plan_network
-from kiban_platform.network.site_inventory import hybrid_inventory
+from kiban_platform.network.site_inventory import hybrid_inventory, spec_digest
 from kiban_platform.network.sites import site_view
+from kiban_platform.spec.load import load_spec
+from kiban_platform.spec.model import PlatformSpec
+from tests.conftest import REPO
 from tests.kiban_platform.network.test_sites import hybrid
 
 
@@ -61,3 +67,22 @@ def test_city_wide_facts_are_in_every_site_inventory() -> None:
     crossing = {flow["flow"]: flow for flow in first["cross_site_flows"]}
     assert crossing["portal-shinsei"]["basis"] == "consent" and crossing["portal-shinsei"]["link"] == "portal-dc1"
     assert crossing["gc-to-dc1-renkei"]["from"] == {"site": "gc", "area": "mynumber", "end": "integration_hub@mynumber"}
+
+
+def test_every_site_stack_of_one_spec_publishes_its_digest_and_another_version_another() -> None:
+    digests = {inventory_of(site)["spec_digest"] for site in ("dc1", "gc", "portal")}
+    assert len(digests) == 1 and next(iter(digests)).startswith("sha256:")
+    spec = hybrid()
+    assert spec_digest(spec) in digests
+    # Comments and layout are no part of the model; a business moved to another site is another version.
+    text = (REPO / "specs" / "sample-hybrid.yaml").read_text(encoding="utf-8")
+    assert spec_digest(load_spec_text("# a comment\n" + text)) == spec_digest(spec)
+    moved = text.replace("  - catalog: senkyo\n    site: gc\n", "  - catalog: senkyo\n")
+    assert moved != text and spec_digest(load_spec_text(moved)) != spec_digest(spec)
+
+
+def load_spec_text(text: str) -> PlatformSpec:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "spec.yaml"
+        path.write_text(text, encoding="utf-8")
+        return load_spec(path)

@@ -185,3 +185,22 @@ def test_ansible_runs_the_playbook_in_check_mode(document: dict[str, Any], tmp_p
         result.stdout
     )
     assert "failed=0" in result.stdout
+
+
+ANSIBLE_LINT = Path(".venv/bin/ansible-lint")
+
+
+@pytest.mark.skipif(not ANSIBLE_LINT.exists(), reason="ansible-lint is not installed (requirements-dev.txt)")
+def test_the_playbook_passes_ansible_lint_on_the_production_profile(document: dict[str, Any], tmp_path: Path) -> None:
+    """The real ansible-lint: names' casing, yamllint's indentation, handlers that say they change (no-changed-when)."""
+    (tmp_path / "site.yml").write_text(playbook(document, "sample.json"), encoding="utf-8")
+    result = subprocess.run(
+        [str(ANSIBLE_LINT.resolve()), "--profile", "production", "--offline", "--nocolor", "site.yml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(tmp_path), "NO_COLOR": "1"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Profile 'production' was required, and it passed" in result.stderr + result.stdout
