@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
+from kiban.verify.hostvars import plan_vars
 from kiban.verify.reachability import rule_site
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -570,7 +571,7 @@ def host_plan(inventory: Mapping[str, Any], host: str) -> tuple[PlannedAccept, .
     site = facts.get("kiban_site")
     flows = [
         rule
-        for rule in inventory["all"]["vars"]["kiban_flows"]
+        for rule in plan_vars(inventory)["kiban_flows"]
         if site is None or rule_site(rule, inventory) in (site, None)
     ]
     return planned_accepts(flows, str(facts["kiban_group"]))

@@ -57,7 +57,9 @@ def site_chassis(spec: PlatformSpec, site: Site) -> list[Chassis]:
         return [c for c in chassis if chassis_site(spec, c) == site.id]
     in_region = [c for c in chassis if c.cloud_zone is not None and region_of_zone(c.cloud_zone) == site.region]
     if in_region and len(on_prem_sites(spec)) <= 1:
-        return in_region
+        # One data centre: its chassis are the cloud's failure domains as they always were, and a chassis
+        # without a zone in the region is the target's to report (a forgotten cloud_zone, not a smaller spread).
+        return list(chassis)
     zones: dict[str, Chassis] = {}
     for c in in_region:
         if c.cloud_zone is not None and c.cloud_zone not in zones:
