@@ -71,13 +71,11 @@ def cloud_zones(site: Site, view: PlatformSpec) -> dict[str, str]:
     if site.target == Target.AWS:
         # Imported here: the target's planning module loads the Pulumi SDK (never the provider's).
         from kiban_platform.backends.aws.plan import zones_of
-        from kiban_platform.backends.aws.settings import GOVERNMENT_CLOUD_REGIONS, AwsSettings
+        from kiban_platform.backends.aws.settings import parse_settings
+        from kiban_platform.backends.aws.sites import site_settings
 
-        if site.region is None:
-            return zones_of(view.failure_domains, AwsSettings())
-        # The spec's own checks hold a Government Cloud site to Tokyo and Osaka; a public cloud may be elsewhere.
-        allowed = tuple(dict.fromkeys((*GOVERNMENT_CLOUD_REGIONS, site.region)))
-        return zones_of(view.failure_domains, AwsSettings(region=site.region, allowed_regions=allowed))
+        # The site's region and its zones, as the site's stack and `kiban validate` take them.
+        return zones_of(view.failure_domains, parse_settings(site_settings(site, view.failure_domains, {})))
     return {chassis.id: chassis.openstack_zone for chassis in view.failure_domains.chassis}
 
 
