@@ -78,7 +78,7 @@ def provider_region_problem(provider_region: str | None, kiban_region: str) -> s
     if provider_region is None or provider_region == kiban_region:
         return None
     return (
-        f"{provider_region!r} but the platform is built in {kiban_region} (kiban:aws.region, or the site's region in "
-        "the spec): the default provider would make the network in another region than every resource kiban "
-        f"places; set aws:region: {kiban_region}"
+        f"the provider's region {provider_region} is not the platform's {kiban_region} (kiban:aws.region, or the "
+        "site's region in the spec): the default provider would make the network in another region than every "
+        f"resource kiban places; set aws:region: {kiban_region}"
     )
