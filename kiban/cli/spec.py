@@ -64,6 +64,13 @@ def validate_command(
         f"{len(platform.flows) - planned} declared flows"
         + (f", {planned} planned for the operations planes" if planned else "")
         + (f"; fits target {target}" if target is not None else "")
+        + (f"; every site fits its target ({_site_targets(platform)})" if platform.sites else "")
+    )
+
+
+def _site_targets(platform: PlatformSpec) -> str:
+    return ", ".join(
+        f"{site.id}: {site.target.value}" + (f" {site.region}" if site.region else "") for site in platform.sites
     )
 
 
