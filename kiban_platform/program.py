@@ -222,14 +222,14 @@ def _peer_stacks(
     return tuple((site, settings.site_stacks[site]) for site in needed)
 
 
-def _site_stacks_problems(settings: StackSettings, spec: PlatformSpec, site: Site | None, source: str) -> list[str]:
+def _site_stacks_problems(settings: StackSettings, city: PlatformSpec, site: Site | None, source: str) -> list[str]:
     """``kiban:siteStacks`` naming a site the spec does not have, or this stack's own site: refused, not ignored."""
     if not settings.site_stacks:
         return []
     key = f"{source}: {CONFIG_NAMESPACE}:siteStacks"
     if site is None:
         return [f"{key}: {settings.spec} has no sites, so no peer stack is read; remove kiban:siteStacks"]
-    known = [entry.id for entry in spec.sites if entry.id != site.id]
+    known = [entry.id for entry in city.sites if entry.id != site.id]
     lines = []
     for named in settings.site_stacks:
         if named == site.id:
@@ -333,6 +333,7 @@ def prepare(config: Mapping[str, str], project_dir: Path, source: str) -> Prepar
 
 
 def _provider_config(site: Site | None, target: str, target_settings: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The provider keys a site's stack file sets: ``aws:region``, the region the site is built in."""
     region = target_settings.get("region")
     if site is None or target != Target.AWS.value or not isinstance(region, str):
         return ()
