@@ -29,6 +29,7 @@ from kiban_platform.placement.options import PlanOptions
 from kiban_platform.placement.plan import PlacementPlan
 from kiban_platform.placement.report import PLACEMENT_COLUMNS, placement_rows, plan_json
 from kiban_platform.spec.model import PlatformSpec
+from kiban_platform.spec.problems import Problem
 from kiban_platform.spec.sites import Site, SiteKind, Target
 
 
@@ -71,14 +72,24 @@ def cloud_zones(site: Site, view: PlatformSpec) -> dict[str, str]:
     if site.target == Target.AWS:
         # Imported here: the target's planning module loads the Pulumi SDK (never the provider's).
         from kiban_platform.backends.aws.plan import zones_of
-        from kiban_platform.backends.aws.settings import GOVERNMENT_CLOUD_REGIONS, AwsSettings
+        from kiban_platform.backends.aws.settings import parse_settings
+        from kiban_platform.backends.aws.sites import site_settings
 
-        if site.region is None:
-            return zones_of(view.failure_domains, AwsSettings())
-        # The spec's own checks hold a Government Cloud site to Tokyo and Osaka; a public cloud may be elsewhere.
-        allowed = tuple(dict.fromkeys((*GOVERNMENT_CLOUD_REGIONS, site.region)))
-        return zones_of(view.failure_domains, AwsSettings(region=site.region, allowed_regions=allowed))
+        # The site's region and its zones, as the site's stack and `kiban validate` take them.
+        return zones_of(view.failure_domains, parse_settings(site_settings(site, view.failure_domains, {})))
     return {chassis.id: chassis.openstack_zone for chassis in view.failure_domains.chassis}
+
+
+def cloud_zone_problems(site: Site, view: PlatformSpec) -> list[Problem]:
+    """Why a cloud site's chassis have no zones of its region, located at each chassis, each naming the site."""
+    if site.target != Target.AWS:
+        return []
+    from kiban_platform.backends.aws.plan import zone_problems
+    from kiban_platform.backends.aws.settings import parse_settings
+    from kiban_platform.backends.aws.sites import site_settings
+
+    settings = parse_settings(site_settings(site, view.failure_domains, {}))
+    return [Problem(p.path, f"site {site.id}: {p.message}") for p in zone_problems(view.failure_domains, settings)[1]]
 
 
 @dataclass(frozen=True)
@@ -100,8 +111,15 @@ class ZoneSpread:
         return grouped
 
 
-def zone_spread(spec: PlatformSpec, site: Site) -> ZoneSpread:
+def zone_spread(spec: PlatformSpec, site: Site, spec_file: Path) -> ZoneSpread:
+    """A cloud site's VMs over its zones; SpecError, with the spec's lines, when its chassis have none."""
+    from kiban_platform.spec.problems import SpecError, with_lines
+    from kiban_platform.spec.source import read_yaml
+
     view = site_view(spec, site.id)
+    problems = cloud_zone_problems(site, view)
+    if problems:
+        raise SpecError(spec_file, with_lines(problems, read_yaml(spec_file).lines))
     zones = cloud_zones(site, view)
     # An AWS subnet lives in one zone, so there a replica takes its address in its zone's block (zonal subnets).
     hosts = plan_hosts(view, plan_network(view), zonal_subnets=site.target == Target.AWS)

@@ -648,6 +648,9 @@ def render(
     report = progress or (lambda step, resources: None)
     report("checking the stack", 0)
     prepared = prepare_stack(project_dir, stack)
+    if stack.stack_file is None:
+        # A site stack built on the fly sets its provider as the site's stack file would (aws:region).
+        stack.config = {**dict(prepared.provider_config), **stack.config}
     referenced = _references(stack, prepared, references or {}, project_dir)
     monitor = run_program(
         lambda: run(prepared),

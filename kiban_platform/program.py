@@ -18,7 +18,9 @@ import yaml
 from pulumi.runtime import config as pulumi_config
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kiban_platform.backends import Backend, TargetError, check_target, create_backend
+from kiban_platform.backends import Backend, TargetError, check_target, create_backend, known_targets
+from kiban_platform.backends.aws.settings import TOKYO
+from kiban_platform.backends.aws.sites import provider_region_problem, region_disagreement, site_settings
 from kiban_platform.components import SharedPlatform, SharedPlatformArgs
 from kiban_platform.components.site_links import SiteLinks, SiteLinksArgs
 from kiban_platform.network.flows import FlowPlan, plan_flows
@@ -30,7 +32,7 @@ from kiban_platform.placement.fleet import PlacedFleet, place_fleet
 from kiban_platform.placement.options import PlacementSettings
 from kiban_platform.spec.load import load_spec
 from kiban_platform.spec.model import MiddlewareRole, PlatformSpec
-from kiban_platform.spec.sites import Site, SiteKind
+from kiban_platform.spec.sites import Site, SiteKind, Target
 from kiban_platform.spec.stack_outputs import Reading, peer_links_problems
 
 # The stack config's namespace: fixed, whatever a city names its Pulumi project, so its stack files
@@ -166,6 +168,9 @@ class PreparedStack:
     site: Site | None = None
     links: tuple[PlannedLink, ...] = ()
     peer_stacks: tuple[tuple[str, str], ...] = ()  # (peer site, its stack name) this stack reads
+    # The provider config a site's stack file carries (aws:region: the site's region): a render without a
+    # stack file sets it the same way, so the state's provider is where the site is.
+    provider_config: tuple[tuple[str, str], ...] = ()
 
     @property
     def references(self) -> list[str]:
@@ -218,6 +223,61 @@ def _peer_stacks(
     return tuple((site, settings.site_stacks[site]) for site in needed)
 
 
+def _site_stacks_problems(settings: StackSettings, city: PlatformSpec, site: Site | None, source: str) -> list[str]:
+    """``kiban:siteStacks`` naming a site the spec does not have, or this stack's own site: refused, not ignored."""
+    if not settings.site_stacks:
+        return []
+    key = f"{source}: {CONFIG_NAMESPACE}:siteStacks"
+    if site is None:
+        return [f"{key}: {settings.spec} has no sites, so no peer stack is read; remove kiban:siteStacks"]
+    known = [entry.id for entry in city.sites if entry.id != site.id]
+    lines = []
+    for named in settings.site_stacks:
+        if named == site.id:
+            lines.append(f"{key}.{named}: this stack builds site {named} itself; name only its peers' stacks")
+        elif named not in known:
+            lines.append(
+                f"{key}.{named}: {settings.spec} has no site {named!r}; the peer sites: {', '.join(known) or 'none'}"
+            )
+    return lines
+
+
+def _target_settings(
+    settings: StackSettings, config: Mapping[str, str], city: PlatformSpec, site: Site | None, target: str, source: str
+) -> Mapping[str, Any]:
+    """``kiban:<target>`` as this stack uses it; StackConfigError naming the key when the settings contradict it.
+
+    ``city``: the whole spec (a site's view has the same failure domains but no sites).
+
+    A site stack's region is its site's in the spec (``backends.aws.sites``); settings for the other
+    target, and a provider region other than the platform's, are refused rather than ignored.
+    """
+    prefix = f"{source}: {CONFIG_NAMESPACE}:"
+    whose = f"site {site.id}'s target in {settings.spec}" if site is not None else f"{CONFIG_NAMESPACE}:target"
+    lines = [
+        f"{prefix}{other}: settings of target {other}, but this stack builds on {target} ({whose}); remove them"
+        for other in known_targets()
+        if other != target and getattr(settings, other, None) is not None
+    ]
+    lines += _site_stacks_problems(settings, city, site, source)
+    raw = settings.target_settings(target)
+    if site is not None and target == Target.AWS.value:
+        disagreement = region_disagreement(site, raw)
+        if disagreement is not None:
+            lines.append(f"{prefix}aws.region: {disagreement}")
+        raw = site_settings(site, city.failure_domains, raw)
+    elif site is not None and target == Target.OPENSTACK.value and site.region is not None and "region" not in raw:
+        raw = {**raw, "region": site.region}
+    if target == Target.AWS.value:
+        region = raw.get("region")
+        problem = provider_region_problem(config.get("aws:region"), region if isinstance(region, str) else TOKYO)
+        if problem is not None:
+            lines.append(f"{source}: aws:region: {problem}")
+    if lines:
+        raise StackConfigError(lines)
+    return raw
+
+
 def prepare(config: Mapping[str, str], project_dir: Path, source: str) -> PreparedStack:
     """Read the stack config, load the spec, plan it once and check the target: StackConfigError or SpecError.
 
@@ -232,12 +292,13 @@ def prepare(config: Mapping[str, str], project_dir: Path, source: str) -> Prepar
     links = plan_links(city, site.id) if site is not None else ()
     network = plan_network(spec)
     flows = plan_flows(spec, network)
+    target_settings = _target_settings(settings, config, city, site, target, source)
     try:
-        backend = create_backend(target, settings.target_settings(target))
+        backend = create_backend(target, target_settings)
         # The one target check of a run, before anything is declared, on the plans the program uses.
         backend.check(spec, network, flows)
         if links:
-            backend.check_links(links)
+            backend.check_links(links, spec)
     except TargetError as error:
         raise StackConfigError([f"{source}: {error}"]) from None
     peer_stacks = _peer_stacks(settings, backend, links, source) if links else ()
@@ -268,7 +329,16 @@ def prepare(config: Mapping[str, str], project_dir: Path, source: str) -> Prepar
         site,
         links,
         peer_stacks,
+        _provider_config(site, target, target_settings),
     )
+
+
+def _provider_config(site: Site | None, target: str, target_settings: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    """The provider keys a site's stack file sets: ``aws:region``, the region the site is built in."""
+    region = target_settings.get("region")
+    if site is None or target != Target.AWS.value or not isinstance(region, str):
+        return ()
+    return (("aws:region", region),)
 
 
 def run(prepared: PreparedStack) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -159,7 +160,6 @@ def _place_sites(
 ) -> list[SitePlacement]:
     """Each chosen site's placement: an on-prem site's blades planned on its own view, a cloud site's zones."""
     from kiban.planning import SitePlacement, places_on_blades, zone_spread
-    from kiban_platform.backends import TargetError
     from kiban_platform.network.site_plans import chosen_sites
     from kiban_platform.network.sites import SiteViewError, site_view
     from kiban_platform.spec.problems import Problem, SpecError
@@ -176,10 +176,8 @@ def _place_sites(
     for site in sites:
         if not places_on_blades(site):
             steps.step(f"site {site.id}: spreading VMs over availability zones")
-            try:
-                placements.append(SitePlacement(site, spread=zone_spread(platform, site)))
-            except TargetError as error:
-                raise fail(f"{spec_file}: site {site.id}: {error}") from None
+            spread = or_exit(functools.partial(zone_spread, platform, site, spec_file))
+            placements.append(SitePlacement(site, spread=spread))
             continue
         steps.step(f"site {site.id}: placing VMs on blades (work limit {work_limit:g})")
         view = site_view(platform, site.id)

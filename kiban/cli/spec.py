@@ -39,6 +39,10 @@ def validate_command(
 
     if target is None:
         platform = load(spec)
+        if platform.sites:
+            # Each site's stack runs its own target's checks: validate runs them all, so exit 0 means every
+            # site renders. The target registry loads the Pulumi SDK (never a provider SDK).
+            or_exit(lambda: _check_sites(spec, platform))
     else:
         # The target registry loads the Pulumi SDK (never a provider SDK), which plain validation skips.
         from kiban_platform.backends import TargetError, check_target, target_problems
@@ -60,7 +64,25 @@ def validate_command(
         f"{len(platform.flows) - planned} declared flows"
         + (f", {planned} planned for the operations planes" if planned else "")
         + (f"; fits target {target}" if target is not None else "")
+        + (f"; every site fits its target ({_site_targets(platform)})" if platform.sites else "")
     )
+
+
+def _site_targets(platform: PlatformSpec) -> str:
+    return ", ".join(
+        f"{site.id}: {site.target.value}" + (f" {site.region}" if site.region else "") for site in platform.sites
+    )
+
+
+def _check_sites(spec_file: Path, platform: PlatformSpec) -> None:
+    """SpecError, with the spec's line numbers, for what any site's stack would refuse."""
+    from kiban_platform.backends.site_checks import site_problems
+    from kiban_platform.spec.problems import SpecError, with_lines
+    from kiban_platform.spec.source import read_yaml
+
+    problems = site_problems(platform)
+    if problems:
+        raise SpecError(spec_file, with_lines(problems, read_yaml(spec_file).lines))
 
 
 def schema_command(

@@ -315,7 +315,7 @@ def report_from_model(spec: PlatformSpec, spec_path: Path, options: PlanOptions 
                 racks.append(_plan_racks(view, site.id, site_hosts, plan))
                 capacity.append(_plan_capacity(view, site.id, plan))
             else:
-                spread = zone_spread(spec, site)
+                spread = zone_spread(spec, site, spec_path)
                 site_hosts = [_host(h, site.id, spread) for h in spread.hosts]
                 racks.append(_zone_racks(site.id, site_hosts, spread.zones))
             hosts += site_hosts

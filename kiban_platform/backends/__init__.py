@@ -142,8 +142,11 @@ class Backend(ABC):
 
     # -- between sites (a spec with sites: one stack per site, HYBRID.md §6.3) ----------------------------
     @abstractmethod
-    def check_links(self, links: Sequence[PlannedLink]) -> None:
-        """Raise TargetError, naming the link and the field, for a link of this site the target cannot build."""
+    def check_links(self, links: Sequence[PlannedLink], spec: PlatformSpec | None = None) -> None:
+        """Raise TargetError, naming the link and the field, for a link of this site the target cannot build.
+
+        ``spec``: the site's view (``site_view``), for what a link needs of the site's own areas.
+        """
 
     @abstractmethod
     def peer_outputs_needed(self, links: Sequence[PlannedLink]) -> list[str]:

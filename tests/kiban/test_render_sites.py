@@ -197,3 +197,61 @@ def test_a_peer_secret_without_its_ciphertext_is_named(tmp_path: Path, ciphertex
 
 SECRET_SIG, SECRET_VALUE = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
 SALT = "v1:RqsSB5B864A=:v1:c+BNwr9Wz2Ye7LFH:aAJRf2XPlcpWpfHH9MBTgzScpQoKew=="  # stacks/Pulumi.sample-hybrid-dc1.yaml's
+
+
+# -- each site's region: a Government Cloud in Osaka beside a public cloud in Tokyo (issue 21, item 4) ----------
+
+OSAKA = Path(__file__).parent.parent / "kiban_platform" / "backends" / "data" / "osaka-hybrid.yaml"
+
+
+def _providers_and_zones(state: dict[str, Any]) -> tuple[set[str], set[str]]:
+    resources = state["deployment"]["resources"]
+    regions = {r["inputs"].get("region") for r in resources if r["type"] == "pulumi:providers:aws"}
+    zones = {r["inputs"]["availabilityZone"] for r in resources if "availabilityZone" in r.get("inputs", {})}
+    return regions, zones
+
+
+@pytest.mark.slow
+def test_a_site_rendered_on_the_fly_is_built_in_its_region(tmp_path: Path) -> None:
+    for site, region in (("gc", "ap-northeast-3"), ("portal", "ap-northeast-1")):
+        out = tmp_path / f"{site}.json"
+        result = runner.invoke(app, ["render", "--spec", str(OSAKA), "--site", site, "--out", str(out), "--quiet"])
+        assert result.exit_code == 0, result.output
+        regions, zones = _providers_and_zones(json.loads(out.read_text(encoding="utf-8")))
+        # The default provider set as a site stack file sets aws:region, and every zone the region's.
+        assert regions == {region}
+        assert zones == {f"{region}{letter}" for letter in ("abc" if region.endswith("3") else "acd")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "spec", [OSAKA, Path(__file__).parents[2] / "specs" / "sample-hybrid.yaml"], ids=["osaka", "tokyo"]
+)
+def test_audit_of_a_site_rendered_on_the_fly_raises_no_false_residency_finding(spec: Path) -> None:
+    """KB-HYB-008 ("AWS provider names no region") was raised on a stack-less render; a stack file's render was clean."""
+    result = runner.invoke(app, ["audit", "--spec", str(spec), "--site", "gc", "--format", "json", "--quiet"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    (rule,) = [rule for rule in report["rules"] if rule["id"] == "KB-HYB-008"]
+    assert rule["failed"] == 0 and rule["passed"] > 0
+    assert report["findings"] == []
+
+
+@pytest.mark.slow
+def test_diff_and_report_of_an_osaka_city(tmp_path: Path) -> None:
+    after = tmp_path / "after.yaml"
+    after.write_text(
+        OSAKA.read_text(encoding="utf-8").replace(
+            "replicas: 2, vcpu: 4, ram_gb: 8", "replicas: 3, vcpu: 4, ram_gb: 8", 1
+        )
+    )
+    diff = ["diff", "--old-spec", str(OSAKA), "--new-spec", str(after), "--site", "gc", "--format", "json", "--quiet"]
+    result = runner.invoke(app, diff)
+    assert result.exit_code == 1, result.output  # changes, no finding
+    document = json.loads(result.stdout)
+    # Exactly the third replica: its instance, data volume and attachment; the provider region unchanged.
+    assert document["summary"]["added"] == 3 and document["summary"]["updated"] == 0 and document["findings"] == []
+    report = tmp_path / "report.html"
+    result = runner.invoke(app, ["report", str(OSAKA), "--out", str(report)])
+    assert result.exit_code == 0, result.output
+    assert "ap-northeast-3a" in report.read_text(encoding="utf-8")

@@ -7,10 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from kiban.cli import app
 from tests.conftest import SAMPLE_SPEC, SpecWriter
+from tests.kiban_platform.backends.test_site_checks import TESTERS_CASES
 
 runner = CliRunner()
 
@@ -681,3 +683,41 @@ def test_networks_must_be_routable_unicast(
 ) -> None:
     lines = _edited_sample_problems(tmp_path, old, new, field_path)
     assert lines and rule in lines[0], lines
+
+
+# -- a spec with sites: every site's target checks (issue 21) ---------------------------------------------------
+
+OSAKA_SPEC = Path(__file__).parent.parent / "kiban_platform" / "backends" / "data" / "osaka-hybrid.yaml"
+
+
+@pytest.mark.parametrize(
+    ("spec", "sites"),
+    [
+        (
+            SAMPLE_SPEC.parent / "sample-hybrid.yaml",
+            "dc1: openstack, gc: aws ap-northeast-1, portal: aws ap-northeast-1",
+        ),
+        (OSAKA_SPEC, "dc1: openstack, gc: aws ap-northeast-3, portal: aws ap-northeast-1"),
+    ],
+    ids=["sample-hybrid", "osaka"],
+)
+def test_a_spec_with_sites_fits_every_sites_target(spec: Path, sites: str) -> None:
+    result = runner.invoke(app, ["validate", str(spec)])
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.strip().endswith(f"; every site fits its target ({sites})")
+
+
+@pytest.mark.parametrize("case", list(TESTERS_CASES), ids=list(TESTERS_CASES))
+def test_what_a_site_cannot_render_exits_2_located_in_the_spec(write_spec: SpecWriter, case: str) -> None:
+    change, expected = TESTERS_CASES[case]
+    data = yaml.safe_load((SAMPLE_SPEC.parent / "sample-hybrid.yaml").read_text(encoding="utf-8"))
+    change(data)
+    path = write_spec(data)
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    line = _line_of(path, "- id: dc1-gc")
+    assert result.stderr.splitlines() == [f"{path}: {where}: {message} (line {line})" for where, message in expected]
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(number for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in line)

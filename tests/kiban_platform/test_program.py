@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from kiban_platform.backends import known_targets
+from kiban_platform.backends.aws.plan import zones_of
 from kiban_platform.program import StackConfigError, StackSettings, prepare, stack_settings
 from kiban_platform.spec.problems import SpecError
 from tests.conftest import REPO
@@ -182,3 +183,82 @@ def test_a_peers_garbage_links_stop_the_program_with_located_lines(tmp_path: Pat
         Exception, match=r"stack mini-hybrid-gc: outputs\.links\.dc1-gc\.tunnels\[1\]\.outside_address: "
     ):
         run_program(lambda: run(prepared), stack.project, stack.stack, stack.config, stack.secret_keys, mocks=mocks)
+
+
+# -- each site's region, and settings that contradict the stack ------------------------------------------------
+
+OSAKA_SPEC = REPO / "tests" / "kiban_platform" / "backends" / "data" / "osaka-hybrid.yaml"
+
+
+def test_an_aws_site_takes_its_region_and_that_regions_zones_from_the_spec() -> None:
+    """Osaka's Government Cloud in Osaka's zones; the portal in Tokyo, its chassis given Tokyo's zones in order."""
+    for site, region, zones in (
+        ("gc", "ap-northeast-3", ["ap-northeast-3a", "ap-northeast-3b", "ap-northeast-3c"]),
+        ("portal", "ap-northeast-1", ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"]),
+    ):
+        config = _site_config(site) | {"kiban:spec": str(OSAKA_SPEC)}
+        prepared = prepare(config, REPO, SOURCE)
+        settings = prepared.backend.settings  # type: ignore[attr-defined]
+        assert settings.region == region
+        assert zones_of(prepared.spec.failure_domains, settings) == dict(zip(["c1", "c2", "c3"], zones, strict=True))
+        # The provider a site stack file sets, which a render without one sets the same way.
+        assert prepared.provider_config == (("aws:region", region),)
+    assert prepare(_site_config("dc1", siteStacks='{"gc": "a", "portal": "b"}'), REPO, SOURCE).provider_config == ()
+
+
+def test_a_region_other_than_the_sites_is_refused_naming_the_key() -> None:
+    with pytest.raises(StackConfigError) as caught:
+        prepare(_site_config("gc", aws='{"region": "ap-northeast-3"}'), REPO, SOURCE)
+    assert caught.value.lines == [
+        f"{SOURCE}: kiban:aws.region: 'ap-northeast-3' disagrees with site gc's region ap-northeast-1 in the spec; "
+        "remove kiban:aws.region (a site stack takes its region from the spec) or correct sites[].region"
+    ]
+    with pytest.raises(StackConfigError) as caught:
+        prepare(_site_config("gc") | {"aws:region": "ap-northeast-3"}, REPO, SOURCE)
+    assert caught.value.lines == [
+        f"{SOURCE}: aws:region: the provider's region ap-northeast-3 is not the platform's ap-northeast-1 "
+        "(kiban:aws.region, or the site's region in the spec): the default provider would make the network in "
+        "another region than every resource kiban places; set aws:region: ap-northeast-1"
+    ]
+    # Agreeing keys are accepted.
+    agreeing = _site_config("gc", aws='{"region": "ap-northeast-1"}') | {"aws:region": "ap-northeast-1"}
+    assert prepare(agreeing, REPO, SOURCE).target == "aws"
+
+
+def test_a_provider_region_other_than_kiban_aws_region_is_refused_in_a_single_site_stack(tmp_path: Path) -> None:
+    spec = write_tiny_city(tmp_path)
+    config = _config(spec, target="aws", databaseAdminPassword="x", placement='{"enabled": false}')
+    config |= {"kiban:aws": '{"region": "ap-northeast-3"}', "aws:region": "ap-northeast-1"}
+    with pytest.raises(StackConfigError, match=rf"^{SOURCE}: aws:region: the provider's region ap-northeast-1 is not"):
+        prepare(config, tmp_path, SOURCE)
+
+
+def test_settings_of_the_other_target_are_refused() -> None:
+    with pytest.raises(StackConfigError) as caught:
+        prepare(_site_config("gc", openstack='{"image": "x"}'), REPO, SOURCE)
+    assert caught.value.lines == [
+        f"{SOURCE}: kiban:openstack: settings of target openstack, but this stack builds on aws (site gc's target "
+        f"in {HYBRID_SPEC}); remove them"
+    ]
+
+
+def test_settings_of_the_other_target_are_refused_in_a_single_site_stack(tmp_path: Path) -> None:
+    spec = write_tiny_city(tmp_path)
+    with pytest.raises(StackConfigError) as caught:
+        prepare(_config(spec, databaseAdminPassword="x", aws='{"region": "ap-northeast-1"}'), tmp_path, SOURCE)
+    assert caught.value.lines == [
+        f"{SOURCE}: kiban:aws: settings of target aws, but this stack builds on openstack (kiban:target); remove them"
+    ]
+
+
+def test_site_stacks_naming_unknown_sites_or_its_own_are_refused(tmp_path: Path) -> None:
+    stacks = '{"gc": "city-gc", "portal": "city-portal", "dc1": "city-dc1", "dc9": "city-dc9"}'
+    with pytest.raises(StackConfigError) as caught:
+        prepare(_site_config("dc1", siteStacks=stacks), REPO, SOURCE)
+    assert caught.value.lines == [
+        f"{SOURCE}: kiban:siteStacks.dc1: this stack builds site dc1 itself; name only its peers' stacks",
+        f"{SOURCE}: kiban:siteStacks.dc9: {HYBRID_SPEC} has no site 'dc9'; the peer sites: gc, portal",
+    ]
+    spec = write_tiny_city(tmp_path)
+    with pytest.raises(StackConfigError, match=r"kiban:siteStacks: .* has no sites, so no peer stack is read"):
+        prepare(_config(spec, databaseAdminPassword="x", siteStacks='{"gc": "x"}'), tmp_path, SOURCE)

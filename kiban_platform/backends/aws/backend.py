@@ -99,11 +99,7 @@ class AwsBackend(Backend):
 
     # -- hardware -------------------------------------------------------------------------------------
     def hardware_pool(self, parent: pulumi.Resource, failure_domains: FailureDomains) -> Zones:
-        configured = pulumi.Config("aws").get("region")
-        if configured is not None and configured != self._region:
-            raise TargetError(
-                f"aws:region is {configured} but kiban:aws.region is {self._region}: set both to the same region"
-            )
+        # aws:region against kiban:aws.region is the program's check (prepare), before anything is declared.
         # AWS owns the hardware: a chassis becomes an availability zone, and nothing is created for it.
         return Zones(zones_of(failure_domains, self.settings))
 
@@ -148,8 +144,8 @@ class AwsBackend(Backend):
         )
 
     # -- between sites --------------------------------------------------------------------------------
-    def check_links(self, links: Sequence[PlannedLink]) -> None:
-        check_links(links, self.settings)
+    def check_links(self, links: Sequence[PlannedLink], spec: PlatformSpec | None = None) -> None:
+        check_links(links, self.settings, spec)
 
     def peer_outputs_needed(self, links: Sequence[PlannedLink]) -> list[str]:
         # AWS makes its end from the spec alone: the peer's outside address is declared (Link.addresses).

@@ -440,12 +440,18 @@ def _over(entries: Sequence[AclEntry], limit: int) -> bool:
     return max(sum(1 for e in entries if e.egress), sum(1 for e in entries if not e.egress)) > limit
 
 
-def link_problems(links: Sequence[PlannedLink], settings: AwsSettings) -> list[str]:
-    """What the AWS end of each link cannot build, naming the link and the field to change."""
+def link_problems(links: Sequence[PlannedLink], settings: AwsSettings, spec: PlatformSpec | None = None) -> list[str]:
+    """What the AWS end of each link cannot build, naming the link and the field to change.
+
+    ``spec``: the site's view, when known (the program's and ``kiban validate``'s checks), for what
+    the link's area must have at this site.
+    """
     problems: list[str] = []
     for planned in links:
         link, site, peer = planned.link, planned.site, planned.peer
         where = f"link {link.id!r}"
+        if spec is not None:
+            problems += _attachment_problems(planned, settings, spec)
         if site.region is not None and site.region != settings.region:
             problems.append(
                 f"{where}: site {site.id!r} is in {site.region} but the stack deploys to {settings.region} "
@@ -476,7 +482,24 @@ def link_problems(links: Sequence[PlannedLink], settings: AwsSettings) -> list[s
     return problems
 
 
-def check_links(links: Sequence[PlannedLink], settings: AwsSettings) -> None:
-    problems = link_problems(links, settings)
+def _attachment_problems(planned: PlannedLink, settings: AwsSettings, spec: PlatformSpec) -> list[str]:
+    """A Transit Gateway attachment needs a subnet per zone: the area's first platform subnet, or its spare
+    last slot, which a high area's VPC endpoints take (``links._attachment_subnets``)."""
+    if len(planned.local_prefixes) != 1 or not settings.high_area_endpoints:
+        return []
+    area_id = planned.local_prefixes[0][0]
+    levels = {area.id: area.level for area in spec.areas}
+    has_platform = any(area_id in service.areas for _, service in spec.platform_services())
+    if levels.get(area_id) != AreaLevel.HIGH or has_platform:
+        return []
+    return [
+        f"link {planned.link.id!r}: area {area_id} at site {planned.site.id!r} has no middleware: its spare slot holds "
+        "its VPC endpoints (kiban:aws.highAreaEndpoints), so there is no subnet for its Transit Gateway attachment; "
+        "run a middleware role of the area at the site"
+    ]
+
+
+def check_links(links: Sequence[PlannedLink], settings: AwsSettings, spec: PlatformSpec | None = None) -> None:
+    problems = link_problems(links, settings, spec)
     if problems:
         raise TargetError("; ".join(problems))

@@ -282,8 +282,8 @@ class OpenStackBackend(Backend):
         return None
 
     # -- between sites --------------------------------------------------------------------------------
-    def check_links(self, links: Sequence[PlannedLink]) -> None:
-        problems = link_problems(links)
+    def check_links(self, links: Sequence[PlannedLink], spec: PlatformSpec | None = None) -> None:
+        problems = link_problems(links, spec)
         if problems:
             raise TargetError("; ".join(problems))
 

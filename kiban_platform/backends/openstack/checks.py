@@ -82,12 +82,13 @@ def validation_problems(spec: PlatformSpec) -> list[Problem]:
     return spec_problems(spec, OpenStackSettings())
 
 
-def link_problems(links: Sequence[PlannedLink]) -> list[str]:
+def link_problems(links: Sequence[PlannedLink], spec: PlatformSpec | None = None) -> list[str]:
     """What the OpenStack end of each link cannot build, naming the link: only an IPsec VPN to an AWS site.
 
     Neutron's VPN service proposes one security association per pair of local subnet and peer CIDR,
     and an AWS tunnel holds one: so one area each side, and flows that end at platform subnets here,
-    one VPN pair (two tunnels, checked with the spec) per subnet.
+    one VPN pair (two tunnels, checked with the spec) per subnet, each a subnet the site plans
+    (``spec``: the site's view, when known).
     """
     problems: list[str] = []
     for planned in links:
@@ -120,4 +121,28 @@ def link_problems(links: Sequence[PlannedLink]) -> list[str]:
                     f"{where}: flow {crossing.flow.id!r} ends at {crossing.local.label()} here; the VPN's local "
                     "endpoint group holds platform subnets only: route it through the integration hub"
                 )
+        problems += _vpn_pair_problems(planned, spec)
+    return problems
+
+
+def _vpn_pair_problems(planned: PlannedLink, spec: PlatformSpec | None) -> list[str]:
+    """Each VPN pair's local endpoint group is one platform subnet of the link's area here (``links._local_subnet``)."""
+    if len(planned.local_prefixes) != 1:
+        return []
+    area_id = planned.local_prefixes[0][0]
+    problems = []
+    for pair in planned.vpn_pairs:
+        if pair.role is None:
+            tunnels = ", ".join(str(index + 1) for index in pair.tunnels)
+            problems.append(
+                f"link {planned.link.id!r}: tunnels {tunnels} reach no one platform subnet of area {area_id} here; "
+                "the VPN's local endpoint group holds one: name it (tunnels[].subnet)"
+            )
+        elif spec is not None and not any(
+            role == pair.role and area_id in service.areas for role, service in spec.platform_services()
+        ):
+            problems.append(
+                f"link {planned.link.id!r}: area {area_id} has no platform subnet for {pair.role.value} at site "
+                f"{planned.site.id!r}, which its tunnels' VPN pair selects"
+            )
     return problems

@@ -156,6 +156,26 @@ def test_a_cloud_site_whose_chassis_has_no_zone_exits_2_naming_the_site_and_chas
     spec.write_text(text, encoding="utf-8")
     result = _plan(spec, "--site", "gc")
     assert result.exit_code == 2
-    assert "no-zone.yaml: site gc: failure_domains.chassis[2].cloud_zone: chassis ch3 has no availability zone" in (
-        result.stderr
+    # Located in the spec like every problem (file, field path, message naming the site, line).
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(
+        f"{spec}: failure_domains.chassis[2].cloud_zone: site gc: chassis ch3 has no availability zone"
     )
+    assert line.endswith(f"(line {text.splitlines().index('    - id: ch3') + 1})")
+
+
+OSAKA = REPO / "tests" / "kiban_platform" / "backends" / "data" / "osaka-hybrid.yaml"
+
+
+def test_each_cloud_site_is_spread_over_its_own_regions_zones() -> None:
+    """A Government Cloud in Osaka (the chassis' zones) beside a public cloud in Tokyo (given Tokyo's zones)."""
+    result = _plan(OSAKA, "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    sites = json.loads(result.stdout)["sites"]
+    for site, region, zones in (
+        ("gc", "ap-northeast-3", ["ap-northeast-3a", "ap-northeast-3b", "ap-northeast-3c"]),
+        ("portal", "ap-northeast-1", ["ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d"]),
+    ):
+        assert sites[site]["region"] == region
+        assert [zone["zone"] for zone in sites[site]["zones"]] == zones
+        assert {vm["zone"] for vm in sites[site]["vms"]} <= set(zones)

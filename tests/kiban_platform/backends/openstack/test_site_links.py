@@ -223,7 +223,10 @@ def test_check_links_refuses_what_is_not_implemented(spec: PlatformSpec, case: s
 
 def test_a_vpn_pair_reaching_no_platform_subnet_is_refused_naming_the_link(spec: PlatformSpec) -> None:
     links = [_pair_without_subnet(planned) for planned in plan_links(spec, "dc1")]
-    with pytest.raises(Exception, match="link dc1-gc: tunnels 1, 2 reach no platform subnet of area mynumber"):
+    # The pure check refuses it (the program's prepare and `kiban validate` run it) before any resource.
+    with pytest.raises(TargetError, match="link 'dc1-gc': tunnels 1, 2 reach no one platform subnet of area mynumber"):
+        create_backend("openstack", {}).check_links(links)
+    with pytest.raises(TargetError, match="link 'dc1-gc': tunnels 1, 2 reach no one platform subnet"):
         _build(spec, links)
 
 
