@@ -76,6 +76,21 @@ def _two_openstack_sites(data: dict[str, Any]) -> None:
     link.update(transport="ipsec_vpn", carrier="closed_line")
     del link["dx"]
     link["addresses"]["gc"] = "172.16.10.2"
+    # Two data centres: each holds chassis of its own (three, for the replicas its tiers spread).
+    chassis = data["failure_domains"]["chassis"]
+    copies = [
+        {
+            **entry,
+            "id": f"gc-{entry['id']}",
+            "availability_zone": f"gc-{entry['id']}",
+            "site": "gc",
+            "blades": [{**blade, "id": f"gc-{blade['id']}"} for blade in entry["blades"]],
+        }
+        for entry in chassis
+    ]
+    for entry in chassis:
+        entry["site"] = "dc1"
+    chassis.extend(copies)
 
 
 def _flow_into_a_business_tier(data: dict[str, Any]) -> None:
