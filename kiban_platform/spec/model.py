@@ -8,9 +8,10 @@ No Pulumi import here: the model is shared by plans, audit and verify.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from enum import StrEnum
-from typing import Annotated, Literal
+from functools import cached_property
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 from pydantic import (
     Field,
@@ -452,6 +453,13 @@ class Management(StrictModel):
         return Port(first=self.ssh_port, last=self.ssh_port)
 
 
+Derived = TypeVar("Derived")
+
+
+def _same(first: object, second: object) -> bool:
+    return first is second
+
+
 class PlatformSpec(StrictModel):
     """A city's shared platform (共通基盤): everything kiban plans and builds starts here."""
 
@@ -479,17 +487,36 @@ class PlatformSpec(StrictModel):
         "each manager runs; every other site's instance of the role is its relay, and kiban plans the flows",
     )
 
+    @cached_property
+    def lookup_tables(self) -> dict[str, tuple[tuple[object, ...], object]]:
+        """Tables derived from the spec's lists (see ``memoized``); not a field of the spec."""
+        return {}
+
+    def memoized(self, name: str, sources: Sequence[object], build: Callable[[], Derived]) -> Derived:
+        """``build()``, computed once while ``sources`` are the very objects it was built from.
+
+        The checks and plans ask "which site is X", "which sites carry area A" once per item; answered by
+        a scan each time, a spec with thousands of sites or links takes minutes. A spec is immutable, so a
+        table built once serves every later question; ``model_copy(update=...)`` shares this cache with
+        its copy, and a copy whose list was replaced has another list object, so its table is rebuilt.
+        """
+        entry = self.lookup_tables.get(name)
+        if entry is not None and len(entry[0]) == len(sources) and all(map(_same, entry[0], sources)):
+            return cast(Derived, entry[1])
+        value = build()
+        self.lookup_tables[name] = (tuple(sources), value)
+        return value
+
+    def _by_id(self, name: str, items: Sequence[Any]) -> dict[str, Any]:
+        # Built from the end, so that the first of two items with one id wins, as a scan would find it
+        # (the duplicate is reported where it is written).
+        return self.memoized(f"{name} by id", (items,), lambda: {item.id: item for item in reversed(items)})
+
     def area(self, area_id: str) -> Area:
-        for area in self.areas:
-            if area.id == area_id:
-                return area
-        raise KeyError(area_id)
+        return cast(Area, self._by_id("areas", self.areas)[area_id])
 
     def business(self, business_id: str) -> Business:
-        for business in self.businesses:
-            if business.id == business_id:
-                return business
-        raise KeyError(business_id)
+        return cast(Business, self._by_id("businesses", self.businesses)[business_id])
 
     def bastion_areas(self) -> list[str]:
         """Areas that get a bastion: each (known) area with an operations network, in spec order."""
@@ -530,16 +557,10 @@ class PlatformSpec(StrictModel):
         return service is not None and area_id in service.areas
 
     def site(self, site_id: str) -> Site:
-        for site in self.sites:
-            if site.id == site_id:
-                return site
-        raise KeyError(site_id)
+        return cast(Site, self._by_id("sites", self.sites)[site_id])
 
     def public_service(self, service_id: str) -> PublicService:
-        for service in self.public_services:
-            if service.id == service_id:
-                return service
-        raise KeyError(service_id)
+        return cast(PublicService, self._by_id("public services", self.public_services)[service_id])
 
     def public_service_area(self, service: PublicService) -> str:
         """The area a public service sits in: its own, else its site's only area (KeyError when neither)."""

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 from kiban_platform.spec.hybrid import business_site, links_carrying, runs_at
 from kiban_platform.spec.hybrid_checks import flow_problems
-from kiban_platform.spec.model import PlatformSpec
+from kiban_platform.spec.model import Business, PlatformSpec
 from kiban_platform.spec.operations import AnyPlane, Plane, manager_field, manager_site
 from kiban_platform.spec.operations_plan import (
     manager_areas,
@@ -42,7 +42,17 @@ def _known(ids: list[str]) -> str:
 
 def hosts_needing(spec: PlatformSpec, plane: Plane, site_id: str, area_id: str) -> bool:
     """Whether the site has hosts in the area that the plane must reach (job management: batch tiers only)."""
-    businesses = [b for b in spec.businesses if b.area == area_id and business_site(spec, b) == site_id]
+
+    def build() -> dict[tuple[str | None, str], list[Business]]:
+        placed: dict[tuple[str | None, str], list[Business]] = {}
+        for business in spec.businesses:
+            placed.setdefault((business_site(spec, business), business.area), []).append(business)
+        return placed
+
+    # Asked for every site and area: one table, not a scan of the businesses each time.
+    businesses = spec.memoized("businesses by site and area", (spec.businesses, spec.sites), build).get(
+        (site_id, area_id), []
+    )
     if plane == Plane.JOB_MANAGEMENT:
         return any(b.tiers.batch is not None for b in businesses)
     if businesses:
