@@ -37,6 +37,17 @@ def _cidr_text(value: Any) -> Any:
     return value
 
 
+def _not_blank(value: str) -> str:
+    # min_length=1 lets "  " (or a full-width space, U+3000) through: a name or purpose of only spaces names nothing.
+    if not value.strip():
+        raise ValueError("must not be blank (only spaces): write the text")
+    return value
+
+
+# Human text of a spec (names, vendors, products, purposes): not empty, not only spaces.
+Text = Annotated[str, AfterValidator(_not_blank)]
+
+
 # Address blocks no platform network and no outside peer may use or contain, with the rule each breaks.
 SPECIAL_BLOCKS: tuple[tuple[ipaddress.IPv4Network, str], ...] = (
     (ipaddress.IPv4Network("0.0.0.0/8"), "'this network' (RFC 1122), never a source or a destination"),

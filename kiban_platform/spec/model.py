@@ -28,13 +28,14 @@ from kiban_platform.spec.fields import Port as Port
 from kiban_platform.spec.fields import PortSpec as PortSpec
 from kiban_platform.spec.fields import Protocol as Protocol
 from kiban_platform.spec.fields import StrictModel as StrictModel
+from kiban_platform.spec.fields import Text as Text
 from kiban_platform.spec.fields import VlanId as VlanId
 from kiban_platform.spec.operations import Operations
 from kiban_platform.spec.privacy import Basis, DataClass
 from kiban_platform.spec.roles import MiddlewareRole as MiddlewareRole
 from kiban_platform.spec.sites import Link, PublicService, Site
 
-MUNICIPALITY_CODE_PATTERN = r"^\d{6}$"
+MUNICIPALITY_CODE_PATTERN = r"^[0-9]{6}$"  # not \d, which also takes full-width (１) and Arabic-Indic (١) digits
 Month = Annotated[int, Field(ge=1, le=12)]
 
 
@@ -97,8 +98,8 @@ def municipality_code_check_digit(first_five: str) -> int:
 
 
 class Municipality(StrictModel):
-    name: str = Field(min_length=1, description="Japanese name, e.g. 架空市")
-    name_en: str = Field(min_length=1)
+    name: Text = Field(min_length=1, description="Japanese name, e.g. 架空市")
+    name_en: Text = Field(min_length=1)
     code: str = Field(
         pattern=MUNICIPALITY_CODE_PATTERN,
         description="6-digit local-government code (全国地方公共団体コード) with its check digit",
@@ -171,8 +172,8 @@ class Area(StrictModel):
     """A security area (三層): segments inside it are VLANs, nothing crosses it by default."""
 
     id: Identifier
-    name: str = Field(min_length=1, description="Japanese name, e.g. マイナンバー利用事務系")
-    name_en: str = Field(min_length=1)
+    name: Text = Field(min_length=1, description="Japanese name, e.g. マイナンバー利用事務系")
+    name_en: Text = Field(min_length=1)
     level: AreaLevel
     vlans: VlanRange
     supernet: Cidr
@@ -204,7 +205,7 @@ class VmShape(StrictModel):
 
 class Licence(StrictModel):
     model: LicenceModel = LicenceModel.NONE
-    product: str | None = None
+    product: Text | None = None
     annual_cost_jpy: int = Field(default=0, ge=0, description="cost of one licence unit per year")
 
 
@@ -256,9 +257,9 @@ class Business(StrictModel):
 
     id: Identifier
     catalog: Identifier | None = Field(default=None, description="catalogue entry this business starts from")
-    name: str = Field(min_length=1, description="Japanese name, e.g. 住民基本台帳")
-    name_en: str = Field(min_length=1)
-    vendor: str = Field(min_length=1, description="business-application vendor (業務アプリケーション事業者)")
+    name: Text = Field(min_length=1, description="Japanese name, e.g. 住民基本台帳")
+    name_en: Text = Field(min_length=1)
+    vendor: Text = Field(min_length=1, description="business-application vendor (業務アプリケーション事業者)")
     area: Identifier
     network_slot: int = Field(
         ge=1,
@@ -285,7 +286,7 @@ class Business(StrictModel):
 
 
 class MiddlewareService(VmShape):
-    product: str = Field(min_length=1)
+    product: Text = Field(min_length=1)
     replicas: int = Field(ge=1, le=64, description="nodes in each of its areas")
     areas: list[Identifier] = Field(min_length=1)
     ports: list[PortSpec] = Field(min_length=1)
@@ -324,8 +325,8 @@ class Middleware(StrictModel):
 class WideNetworkApproval(StrictModel):
     """A recorded decision to let an external network wider than the limit into the high area."""
 
-    approved_by: str = Field(min_length=1, description="who approved it (role or name), e.g. 情報セキュリティ責任者")
-    reason: str = Field(min_length=1, description="why the counterpart cannot be named by a narrower network")
+    approved_by: Text = Field(min_length=1, description="who approved it (role or name), e.g. 情報セキュリティ責任者")
+    reason: Text = Field(min_length=1, description="why the counterpart cannot be named by a narrower network")
 
 
 class Endpoint(StrictModel):
@@ -336,7 +337,7 @@ class Endpoint(StrictModel):
     tier: TierName | None = Field(default=None, description="with business: one tier (default: every tier)")
     middleware: MiddlewareRole | None = None
     area: Identifier | None = Field(default=None, description="with middleware or external: where it sits")
-    external: str | None = Field(default=None, description="name of a network outside the platform, e.g. eLTAX")
+    external: Text | None = Field(default=None, description="name of a network outside the platform, e.g. eLTAX")
     cidr: Cidr | None = Field(default=None, description="with external: its addresses")
     approved_wide: WideNetworkApproval | None = Field(
         default=None,
@@ -391,7 +392,7 @@ class Flow(StrictModel):
     destination: Endpoint = Field(alias="to")
     ports: list[PortSpec] = Field(min_length=1)
     one_way: bool = Field(default=True, description="only 'from' may open connections")
-    purpose: str = Field(min_length=1)
+    purpose: Text = Field(min_length=1)
     data: DataClass | None = Field(
         default=None,
         description="the highest class of data it carries either way: public < anonymized < pseudonymized < "
@@ -402,7 +403,7 @@ class Flow(StrictModel):
         description="the legal footing of personal data reaching a public cloud: law, consent, entrustment, "
         "cloud_exception",
     )
-    personal_file: str | None = Field(
+    personal_file: Text | None = Field(
         default=None, min_length=1, description="with basis: the 個人情報ファイル the data belongs to"
     )
 
@@ -419,7 +420,7 @@ class Bastion(VmShape):
     vcpu: PositiveInt = 2
     ram_gb: PositiveInt = 4
     disk: Disk = Field(default_factory=lambda: Disk(tier=DiskTier.CAPACITY, size_gb=20))
-    product: str = Field(default="OpenSSH", min_length=1)
+    product: Text = Field(default="OpenSSH", min_length=1)
     replicas: int = Field(default=2, ge=1, le=8, description="bastions in each area")
     redundant: bool = Field(default=True, description="operators keep a way in when one bastion is lost")
     anti_affinity: bool = True
@@ -431,7 +432,7 @@ class OperationsNetwork(StrictModel):
     id: Identifier
     area: Identifier
     cidr: Cidr = Field(description=f"outside every area; /{OPERATIONS_NETWORK_MAX_PREFIX} or narrower")
-    purpose: str = Field(min_length=1)
+    purpose: Text = Field(min_length=1)
 
 
 class Management(StrictModel):
