@@ -73,9 +73,28 @@ def runs_at(spec: PlatformSpec, role: MiddlewareRole, area_id: str, site_id: str
             for area in service.areas
         }
 
-    # The bastions are built from management and areas, the others read from middleware.
-    sources = (spec.sites, spec.middleware, spec.management, spec.areas)
-    return site_id in spec.memoized("sites of each service", sources, build).get((role, area_id), frozenset())
+    return site_id in spec.memoized("sites of each service", _service_sources(spec), build).get(
+        (role, area_id), frozenset()
+    )
+
+
+def _service_sources(spec: PlatformSpec) -> tuple[object, ...]:
+    # The bastions are built from management and areas, the other services read from middleware.
+    return (spec.sites, spec.middleware, spec.management, spec.areas)
+
+
+def any_service_at(spec: PlatformSpec, area_id: str, site_id: str) -> bool:
+    """Whether any platform service (middleware or bastion) has nodes in ``area_id`` at ``site_id``."""
+
+    def build() -> frozenset[tuple[str, str]]:
+        return frozenset(
+            (area, site)
+            for _, service in spec.platform_services()
+            for area in service.areas
+            for site in service_sites(spec, service, area)
+        )
+
+    return (area_id, site_id) in spec.memoized("places of any service", _service_sources(spec), build)
 
 
 def endpoint_site_candidates(spec: PlatformSpec, endpoint: Endpoint) -> list[str]:

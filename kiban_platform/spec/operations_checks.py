@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kiban_platform.spec.hybrid import business_site, links_carrying, runs_at
+from kiban_platform.spec.hybrid import any_service_at, business_site, links_carrying, runs_at
 from kiban_platform.spec.hybrid_checks import flow_problems
 from kiban_platform.spec.model import Business, PlatformSpec
 from kiban_platform.spec.operations import AnyPlane, Plane, manager_field, manager_site
@@ -57,7 +57,7 @@ def hosts_needing(spec: PlatformSpec, plane: Plane, site_id: str, area_id: str) 
         return any(b.tiers.batch is not None for b in businesses)
     if businesses:
         return True
-    return any(runs_at(spec, role, area_id, site_id) for role, _ in spec.platform_services())
+    return any_service_at(spec, area_id, site_id)
 
 
 def operations_problems(spec: PlatformSpec) -> list[Problem]:
