@@ -68,7 +68,8 @@ def _unicast(value: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
 
 
 Cidr = Annotated[ipaddress.IPv4Network, BeforeValidator(_cidr_text), AfterValidator(_unicast)]
-VlanId = Annotated[int, Field(ge=1, le=4094, description="802.1Q VLAN ID (1-4094)")]
+VLAN_FIRST, VLAN_LAST = 1, 4094  # 802.1Q: 0 and 4095 are reserved
+VlanId = Annotated[int, Field(ge=VLAN_FIRST, le=VLAN_LAST, description="802.1Q VLAN ID (1-4094)")]
 
 
 class StrictModel(BaseModel):

@@ -52,3 +52,57 @@ def first_overlaps(blocks: Sequence[ipaddress.IPv4Network]) -> dict[int, int]:
     while stack:
         close(stack.pop())
     return earliest
+
+
+def first_overlapping_ranges(ranges: Sequence[tuple[int, int]], lowest: int, highest: int) -> dict[int, int]:
+    """For each inclusive range of whole numbers in ``lowest..highest`` (VLAN IDs) that shares a number with a
+    range listed before it: its index -> the index of the first such range.
+
+    Each number remembers the first range that took it (a number is claimed once, so claiming all costs
+    one pass over the numbers); a range's earliest overlap is then the smallest claim among its numbers,
+    a range minimum answered by a segment tree. O((n + numbers) log numbers), whatever the ranges.
+    """
+    size = 1
+    while size < highest - lowest + 1:
+        size *= 2
+    tree = [_NONE] * (2 * size)  # tree[size + k]: the first range claiming number lowest + k
+    unclaimed_after = list(range(highest - lowest + 2))  # path-compressed "next unclaimed number"
+
+    def next_unclaimed(offset: int) -> int:
+        root = offset
+        while unclaimed_after[root] != root:
+            root = unclaimed_after[root]
+        while unclaimed_after[offset] != root:
+            unclaimed_after[offset], offset = root, unclaimed_after[offset]
+        return root
+
+    def smallest(first: int, last: int) -> int:
+        found, first, last = _NONE, first + size, last + size + 1
+        while first < last:
+            if first & 1:
+                found, first = min(found, tree[first]), first + 1
+            if last & 1:
+                last -= 1
+                found = min(found, tree[last])
+            first, last = first // 2, last // 2
+        return found
+
+    earliest: dict[int, int] = {}
+    for index, (first, last) in enumerate(ranges):
+        start, end = max(first, lowest) - lowest, min(last, highest) - lowest
+        if start > end:
+            continue
+        claimed = smallest(start, end)
+        if claimed != _NONE:
+            earliest[index] = claimed
+        offset = next_unclaimed(start)
+        while offset <= end:
+            position = offset + size
+            tree[position] = index
+            position //= 2
+            while position and tree[position] > index:
+                tree[position] = index
+                position //= 2
+            unclaimed_after[offset] = offset + 1
+            offset = next_unclaimed(offset + 1)
+    return earliest

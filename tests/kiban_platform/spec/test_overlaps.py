@@ -7,7 +7,7 @@ import ipaddress
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiban_platform.spec.overlaps import first_overlaps
+from kiban_platform.spec.overlaps import first_overlapping_ranges, first_overlaps
 
 # Small prefixes in a small space, so that random blocks nest, repeat and overlap often.
 _BLOCKS = st.builds(
@@ -40,3 +40,35 @@ def test_a_block_inside_a_later_one_and_an_equal_one() -> None:
 def test_disjoint_blocks_have_no_overlap() -> None:
     blocks = list(ipaddress.IPv4Network("10.0.0.0/16").subnets(new_prefix=26))
     assert first_overlaps(blocks) == {}
+
+
+_RANGES = st.builds(
+    lambda first, length: (first, first + length), st.integers(min_value=-3, max_value=70), st.integers(0, 25)
+)
+
+
+@given(st.lists(_RANGES, max_size=40))
+def test_first_overlapping_ranges_is_the_every_pair_answer(ranges: list[tuple[int, int]]) -> None:
+    # Numbers outside 1..64 do not count, as VLAN IDs outside 1..4094 do not exist.
+    clipped = [(max(first, 1), min(last, 64)) for first, last in ranges]
+    expected: dict[int, int] = {}
+    for later, (first, last) in enumerate(clipped):
+        earlier = next(
+            (
+                index
+                for index in range(later)
+                if first <= last
+                and clipped[index][0] <= clipped[index][1]
+                and clipped[index][0] <= last
+                and first <= clipped[index][1]
+            ),
+            None,
+        )
+        if earlier is not None:
+            expected[later] = earlier
+    assert first_overlapping_ranges(ranges, 1, 64) == expected
+
+
+def test_many_ranges_over_the_whole_space_name_the_first() -> None:
+    ranges = [(1, 4094)] * 5000
+    assert first_overlapping_ranges(ranges, 1, 4094) == dict.fromkeys(range(1, 5000), 0)
