@@ -6,6 +6,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
+
 from kiban_platform.spec.load import load_spec
 from kiban_platform.spec.problems import SpecError, format_path
 from tests.conftest import SpecWriter
@@ -22,10 +24,9 @@ def test_many_areas_on_one_vlan_range_and_supernet_are_capped(
         area["id"] = f"copy-{index:04d}"
         area["level"] = "internet"  # not high: the catalogue's businesses still find their one high area
         sample_data["areas"].append(area)
-    try:
+    with pytest.raises(SpecError) as raised:
         load_spec(write_spec(sample_data))
-    except SpecError as error:
-        problems = [(format_path(problem.path), problem.message) for problem in error.problems]
+    problems = [(format_path(problem.path), problem.message) for problem in raised.value.problems]
     vlans = [problem for problem in problems if problem[0].endswith(".vlans")]
     supernets = [problem for problem in problems if problem[0].endswith(".supernet")]
     assert len(vlans) == len(supernets) == 21
