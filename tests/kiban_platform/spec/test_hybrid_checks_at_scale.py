@@ -10,7 +10,6 @@ import pytest
 from kiban_platform.spec.hybrid import endpoint_site, link_flows, links_carrying, runs_at, sites_carrying
 from kiban_platform.spec.load import load_spec
 from kiban_platform.spec.model import Flow, MiddlewareRole, PlatformSpec
-from kiban_platform.spec.problems import SpecError, format_path
 from tests.conftest import SpecWriter
 from tests.hybrid_specs import (
     with_duplicate_site_id,
@@ -18,16 +17,9 @@ from tests.hybrid_specs import (
     with_many_links,
     with_many_sites,
 )
+from tests.kiban_platform.spec.test_hybrid_checks import _problems
 
 SITES = 300  # 45,000 pairs: enough that a check comparing every pair would list tens of thousands of lines
-
-
-def _problems(write_spec: SpecWriter, data: dict[str, Any]) -> list[tuple[str, str]]:
-    try:
-        load_spec(write_spec(data))
-    except SpecError as error:
-        return [(format_path(problem.path), problem.message) for problem in error.problems]
-    return []
 
 
 def test_many_sites_links_and_flows_are_valid(write_spec: SpecWriter) -> None:
