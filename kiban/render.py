@@ -108,11 +108,9 @@ def read_project(project_dir: Path) -> tuple[str, Path]:
             "(`kiban init DIR` makes one), or render a spec with --spec FILE --target TARGET"
         )
     try:
-        project = yaml.safe_load(project_file.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise RenderError(f"{project_file}: cannot be read: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise RenderError(f"{project_file}: not valid YAML: {error}") from None
+        project = read_yaml(project_file, "project file").data
+    except SpecError as error:
+        raise RenderError("\n".join(error.lines())) from None
     if not isinstance(project, dict) or not isinstance(project.get("name"), str):
         raise RenderError(f"{project_file}: name: missing; a Pulumi project file names its project")
     return project["name"], project_dir / str(project.get("stackConfigDir", "."))

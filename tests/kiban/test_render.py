@@ -494,3 +494,13 @@ def test_a_stack_file_that_is_not_a_mapping_of_text_keys_is_refused_naming_it(
     assert result.stderr.startswith(f"render: {stack_file}: ")
     assert re.search(expected, result.stderr.splitlines()[0]), result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "x.json").exists()
+
+
+def test_a_project_file_not_in_utf8_is_refused_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = _project(tmp_path, {"kiban:spec": str(SAMPLE_SPEC), "kiban:target": "openstack"})
+    (project / "Pulumi.yaml").write_bytes("name: 湊川市\nstackConfigDir: stacks\n".encode("shift_jis"))
+    monkeypatch.setattr(rendering, "PROJECT_DIR", project)
+    result = runner.invoke(app, ["render", "--stack", "city", "--out", str(tmp_path / "x.json")])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"render: {project / 'Pulumi.yaml'}: (top level): not UTF-8 text")
+    assert "Traceback" not in result.stderr and not (tmp_path / "x.json").exists()
