@@ -33,7 +33,7 @@ from kiban_platform.spec.numbering import (
 from kiban_platform.spec.operations_checks import operations_flow_problems, operations_problems
 from kiban_platform.spec.operations_plan import with_operations_flows
 from kiban_platform.spec.overlaps import first_overlapping_ranges, first_overlaps
-from kiban_platform.spec.problems import FieldPath, Problem, format_path
+from kiban_platform.spec.problems import FieldPath, Problem, format_path, known_ids
 from kiban_platform.spec.problems import duplicate_problems as _duplicates
 
 THREE_LAYERS = "three-layer separation (三層の対策)"
@@ -116,7 +116,7 @@ def _check_areas(spec: PlatformSpec) -> Iterator[Problem]:
 
 
 def _known(ids: Iterable[str]) -> str:
-    return ", ".join(ids) or "none"
+    return known_ids(ids)
 
 
 def _check_area_references(spec: PlatformSpec) -> Iterator[Problem]:

@@ -35,7 +35,7 @@ from kiban_platform.spec.model import AreaLevel, Endpoint, Flow, MiddlewareRole,
 from kiban_platform.spec.numbering import PLATFORM_SLOT, segment_count
 from kiban_platform.spec.overlaps import first_overlaps
 from kiban_platform.spec.privacy import DataClass
-from kiban_platform.spec.problems import FieldPath, Problem, duplicate_problems
+from kiban_platform.spec.problems import FieldPath, Problem, duplicate_problems, known_ids
 from kiban_platform.spec.sites import Carrier, Encryption, Link, Site, SiteKind, Target, Transport
 
 THREE_LAYERS = "three-layer separation (三層の対策)"
@@ -90,7 +90,7 @@ def _at(parent: FieldPath, index: int) -> FieldPath:
 
 
 def _known(ids: Iterable[str]) -> str:
-    return ", ".join(ids) or "none"
+    return known_ids(ids)
 
 
 def hybrid_problems(spec: PlatformSpec) -> list[Problem]:

@@ -18,7 +18,7 @@ from kiban_platform.spec.catalogue import Catalogue, load_catalogue
 from kiban_platform.spec.checks import check_spec
 from kiban_platform.spec.model import PlatformSpec
 from kiban_platform.spec.operations_plan import with_operations_flows
-from kiban_platform.spec.problems import Problem, SpecError, capped, with_lines
+from kiban_platform.spec.problems import Problem, SpecError, capped, known_ids, with_lines
 from kiban_platform.spec.source import read_yaml
 from kiban_platform.spec.validation_errors import problems_from_validation_error
 
@@ -75,7 +75,7 @@ def expand_catalogue_entries(data: dict[str, Any], catalogue: Catalogue) -> tupl
             if len(candidates) == 1:
                 merged["area"] = candidates[0]
             else:
-                found = f"several ({', '.join(candidates)})" if candidates else "none"
+                found = f"several ({known_ids(candidates)})" if candidates else "none"
                 problems.append(
                     Problem(
                         ("businesses", index, "area"),

@@ -33,11 +33,11 @@ from kiban_platform.spec.operations_plan import (
     relay_places,
     valid_flow_id,
 )
-from kiban_platform.spec.problems import FieldPath, Problem
+from kiban_platform.spec.problems import FieldPath, Problem, known_ids
 
 
 def _known(ids: list[str]) -> str:
-    return ", ".join(ids) or "none"
+    return known_ids(ids)
 
 
 def hosts_needing(spec: PlatformSpec, plane: Plane, site_id: str, area_id: str) -> bool:

@@ -101,3 +101,18 @@ def capped(problems: Sequence[Problem], per_kind: int = PROBLEMS_PER_KIND) -> li
             message = f"… and {more:,} more problem{'s' if more > 1 else ''} of this kind (at {kind[0]})"
             kept.append(Problem(problem.path, message, problem.line))
     return kept
+
+
+KNOWN_SHOWN = 12
+
+
+def known_ids(ids: Iterable[str], shown: int = KNOWN_SHOWN) -> str:
+    """The ids a reference could have named, for a message: the first ``shown`` and how many in all.
+
+    A spec with thousands of sites would otherwise repeat all their ids in every "unknown site" line."""
+    listed = list(ids)
+    if not listed:
+        return "none"
+    if len(listed) <= shown:
+        return ", ".join(listed)
+    return f"{', '.join(listed[:shown])}, … ({len(listed):,} in all)"

@@ -128,3 +128,14 @@ def test_a_copy_with_other_sites_answers_for_its_own_sites(write_spec: SpecWrite
     )
     # The original keeps its own answers.
     assert spec.site("cloud-00004").id == "cloud-00004"
+
+
+def test_an_unknown_site_among_many_names_a_few_known_ones_and_the_count(write_spec: SpecWriter) -> None:
+    data = with_many_sites(SITES)
+    data["links"][0]["between"] = ["dc1", "nowhere"]
+    problems = _problems(write_spec, data)
+    assert problems[0] == (
+        "links[0].between[1]",
+        f"unknown site 'nowhere'; known: dc1, gc, portal, cloud-00000, cloud-00001, cloud-00002, cloud-00003, "
+        f"cloud-00004, cloud-00005, cloud-00006, cloud-00007, cloud-00008, … ({SITES + 3:,} in all)",
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kiban_platform.spec.problems import Problem, capped, problem_kind
+from kiban_platform.spec.problems import Problem, capped, known_ids, problem_kind
 
 
 def _duplicate(index: int) -> Problem:
@@ -32,3 +32,11 @@ def test_up_to_the_cap_nothing_is_left_out() -> None:
     assert capped([*problems, _duplicate(21)], per_kind=20)[-1].message == (
         "… and 1 more problem of this kind (at sites[*].id)"
     )
+
+
+def test_known_ids_lists_a_few_and_counts_them_all() -> None:
+    assert known_ids([]) == "none"
+    assert known_ids(["a", "b"]) == "a, b"
+    ids = [f"s{index}" for index in range(1000)]
+    assert known_ids(ids, shown=3) == "s0, s1, s2, … (1,000 in all)"
+    assert known_ids(ids[:3], shown=3) == "s0, s1, s2"
