@@ -10,6 +10,12 @@ process's peak resident memory. The normal file's figures are the baseline of th
 Target: under 2 s and 200 MB for any file under 1 MB. A hostile file is expected to be refused
 (exit 2 in the commands); "refused"/"read" says which happened.
 
+Hybrid specs (``_hybrid_cases``): the sample hybrid city grown to just under 1 MB with many sites,
+many links, many cross-site flows, the same faults repeated in every site or link, deep nesting and a
+long string, each validated as ``kiban validate`` does (``load_spec``) in a fresh process. Each is
+printed with the time and peak memory of reading the file alone (``read_yaml``, the floor: no check
+can be faster) measured in the same process, and the ratio of the whole to it.
+
 Run: .venv/bin/python bench/hostile.py
 """
 
@@ -20,6 +26,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +36,15 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from kiban.verify.inventory import ansible_inventory  # noqa: E402
+from kiban_platform.spec.source import MAX_NODES  # noqa: E402
+from tests.hybrid_specs import (  # noqa: E402
+    as_yaml,
+    sample_hybrid,
+    with_duplicate_site_id,
+    with_many_cross_site_flows,
+    with_many_links,
+    with_many_sites,
+)
 from tests.peer_states import good_gc, state_document  # noqa: E402
 from tests.rendering import TINY_CITY, render_tiny  # noqa: E402
 
@@ -218,6 +234,145 @@ def main() -> None:
             f"worst over every reader: {worst_overall[0]:.3f} s, {worst_overall[1]:.1f} MB peak "
             f"(target < {TARGET_SECONDS} s, < {TARGET_MB} MB): {'met' if verdict else 'NOT met'}"
         )
+        print()
+        _hybrid_main(folder)
+
+
+# The hybrid cases: a spec validated whole, against reading it alone (the floor), in one process.
+HYBRID_CHILD = """
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, {repo!r})
+from kiban_platform.spec.load import load_spec
+from kiban_platform.spec.problems import SpecError
+from kiban_platform.spec.source import read_yaml
+
+def peak_mb():
+    status = Path("/proc/self/status").read_text()
+    return int(next(l for l in status.splitlines() if l.startswith("VmHWM:")).split()[1]) / 1024
+
+file = Path(sys.argv[1])
+started = time.perf_counter()
+try:
+    read_yaml(file)
+except SpecError:
+    pass
+floor_seconds, floor_mb = time.perf_counter() - started, peak_mb()
+started = time.perf_counter()
+try:
+    load_spec(file)
+    outcome = "valid"
+except SpecError as error:
+    lines = error.lines()
+    outcome = f"{{len(lines)}} line(s): " + lines[0].split(": ", 1)[1][:60]
+except BaseException as error:
+    outcome = "CRASH " + type(error).__name__ + ": " + str(error)[:60]
+seconds = time.perf_counter() - started
+print(json.dumps({{"floor_seconds": floor_seconds, "floor_mb": floor_mb, "seconds": seconds, "peak_mb": peak_mb(),
+                  "outcome": outcome}}))
+"""
+
+
+def _values(data: Any) -> int:
+    """Values as the YAML reader counts them against ``MAX_NODES``: each key, item and collection."""
+    if isinstance(data, dict):
+        return 1 + sum(1 + _values(value) for value in data.values())
+    if isinstance(data, list):
+        return 1 + sum(_values(item) for item in data)
+    return 1
+
+
+def _readable(data: dict[str, Any]) -> bool:
+    return len(as_yaml(data).encode()) < LIMIT and _values(data) <= MAX_NODES
+
+
+def _largest_under_limit(build: Callable[[int], dict[str, Any]]) -> bytes:
+    """``build(count)`` as YAML for the largest count (found by halving steps) under 1 MB and ``MAX_NODES`` values:
+    a larger file is refused by the reader before any check runs (its own case in the readers' table)."""
+    low, high = 1, 2
+    while _readable(build(high)):
+        low, high = high, high * 2
+    while high - low > max(1, low // 50):  # within 2% of the largest: close enough, and quick
+        middle = (low + high) // 2
+        low, high = (middle, high) if _readable(build(middle)) else (low, middle)
+    return as_yaml(build(low)).encode()
+
+
+def _one_block_for_every_site(count: int) -> dict[str, Any]:
+    """Every added site on the first one's block: every pair overlaps (the millions-of-lines case)."""
+    data = with_many_sites(count)
+    for site in data["sites"][3:]:
+        site["areas"] = dict(data["sites"][3]["areas"])
+    return data
+
+
+def _one_tunnel_pair_for_every_link(count: int) -> dict[str, Any]:
+    data = with_many_links(count)
+    for link in data["links"][2:]:
+        link["tunnels"] = [dict(tunnel) for tunnel in data["links"][2]["tunnels"]]
+    return data
+
+
+def _deep_site(depth: int) -> bytes:
+    data = sample_hybrid()
+    nested: Any = "x"
+    for _ in range(depth):
+        nested = {"k": nested}
+    data["sites"][0]["areas"] = nested
+    return as_yaml(data).encode()
+
+
+def _long_purpose() -> bytes:
+    data = sample_hybrid()
+    text = as_yaml(data)
+    data["flows"][0]["purpose"] = "特定通信" + "x" * (LIMIT - len(text.encode()) - 200)
+    return as_yaml(data).encode()
+
+
+def _hybrid_cases() -> dict[str, bytes]:
+    return {
+        "normal": as_yaml(sample_hybrid()).encode(),
+        "many-sites": _largest_under_limit(with_many_sites),
+        "many-links": _largest_under_limit(with_many_links),
+        "many-flows": _largest_under_limit(with_many_cross_site_flows),
+        "one-dup-site-id": _largest_under_limit(lambda n: with_duplicate_site_id(with_many_sites(n), "cloud-00000")),
+        "same-block": _largest_under_limit(_one_block_for_every_site),
+        "same-tunnels": _largest_under_limit(_one_tunnel_pair_for_every_link),
+        "deep-60": _deep_site(60),
+        "deep-200": _deep_site(200),
+        "long-string": _long_purpose(),
+    }
+
+
+def _hybrid_main(folder: Path) -> None:
+    """Each hybrid case's validation: time, peak memory, and both against reading the file (the floor)."""
+    print(
+        f"{'hybrid spec':16} {'bytes':>9} {'read s':>7} {'read MB':>8} {'check s':>8} {'peak MB':>8} "
+        f"{'x read':>7}  outcome"
+    )
+    worst_seconds, worst_mb = 0.0, 0.0
+    for name, content in _hybrid_cases().items():
+        assert len(content) < LIMIT, (name, len(content))
+        file = folder / f"hybrid-{name}.yaml"
+        file.write_bytes(content)
+        code = HYBRID_CHILD.format(repo=str(REPO))
+        done = subprocess.run([sys.executable, "-c", code, str(file)], capture_output=True, text=True, check=False)
+        if done.returncode != 0 or not done.stdout.strip():
+            print(f"{name:16} {len(content):>9,} CHILD FAILED: {done.stderr[-200:]}")
+            worst_seconds = worst_mb = float("inf")
+            continue
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        ratio = figures["seconds"] / figures["floor_seconds"] if figures["floor_seconds"] > 0 else float("nan")
+        print(
+            f"{name:16} {len(content):>9,} {figures['floor_seconds']:>7.3f} {figures['floor_mb']:>8.1f} "
+            f"{figures['seconds']:>8.3f} {figures['peak_mb']:>8.1f} {ratio:>7.1f}  {figures['outcome']}"
+        )
+        worst_seconds, worst_mb = max(worst_seconds, figures["seconds"]), max(worst_mb, figures["peak_mb"])
+    verdict = worst_seconds < TARGET_SECONDS and worst_mb < TARGET_MB
+    print(
+        f"worst hybrid spec: {worst_seconds:.3f} s, {worst_mb:.1f} MB peak "
+        f"(target < {TARGET_SECONDS} s, < {TARGET_MB} MB): {'met' if verdict else 'NOT met'}"
+    )
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ from kiban_platform.program import CONFIG_NAMESPACE, PreparedStack, StackConfigE
 from kiban_platform.spec.jsonsource import read_json
 from kiban_platform.spec.model import PlatformSpec
 from kiban_platform.spec.problems import SpecError
+from kiban_platform.spec.source import read_yaml
 from kiban_platform.spec.stack_outputs import Reading, peer_state_problems
 
 PROJECT_FILE = "Pulumi.yaml"
@@ -109,11 +110,9 @@ def read_project(project_dir: Path) -> tuple[str, Path]:
             "(`kiban init DIR` makes one), or render a spec with --spec FILE --target TARGET"
         )
     try:
-        project = yaml.safe_load(project_file.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise RenderError(f"{project_file}: cannot be read: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise RenderError(f"{project_file}: not valid YAML: {error}") from None
+        project = read_yaml(project_file, "project file").data
+    except SpecError as error:
+        raise RenderError("\n".join(error.lines())) from None
     if not isinstance(project, dict) or not isinstance(project.get("name"), str):
         raise RenderError(f"{project_file}: name: missing; a Pulumi project file names its project")
     return project["name"], project_dir / str(project.get("stackConfigDir", "."))
@@ -138,13 +137,10 @@ def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
     if not stack_file.is_file():
         known = ", ".join(known_stacks(project_dir)) or "none"
         raise RenderError(f"stack {stack!r} not found: no {stack_file}; known stacks: {known}")
-    try:
-        data = yaml.safe_load(stack_file.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as error:
-        raise RenderError(f"{stack_file}: not valid YAML: {error}") from None
+    data = _read_stack_file(stack_file)
     raw = data.get("config") or {}
     if not isinstance(raw, dict):
-        raise RenderError(f"{stack_file}: config must be a mapping")
+        raise RenderError(f"{stack_file}: config: must be a mapping of keys to values (kiban:spec: ...)")
     salt = data.get("encryptionsalt")
     if salt is not None and not isinstance(salt, str):
         raise RenderError(f"{stack_file}: encryptionsalt must be text (v1:<salt>:<check>)")
@@ -161,6 +157,35 @@ def load_stack_config(project_dir: Path, stack: str) -> StackConfig:
             stack_config.config[full_key] = _config_value(value)
     stack_config.secret_keys.sort()
     return stack_config
+
+
+def _read_stack_file(stack_file: Path) -> dict[str, Any]:
+    """The stack file as a mapping; RenderError naming the file, the field and what is wrong otherwise.
+
+    Read by kiban's one YAML reader (UTF-8 only, size and alias limits, a key written twice refused), as
+    the Pulumi CLI would refuse such a file too; then every key of ``config`` must be text.
+    """
+    try:
+        data = read_yaml(stack_file, "stack file").data
+    except SpecError as error:
+        raise RenderError("\n".join(error.lines())) from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise RenderError(
+            f"{stack_file}: (top level): a stack file is a YAML mapping (config: ..., encryptionsalt: ...), "
+            f"not a {type(data).__name__}"
+        )
+    config = data.get("config")
+    keys_of = (("(top level)", data), ("config", config if isinstance(config, dict) else {}))
+    for where, mapping in keys_of:
+        for key in mapping:
+            if not isinstance(key, str):
+                raise RenderError(
+                    f"{stack_file}: {where}: key {key!r} is a {type(key).__name__}; a key of a stack file is text, "
+                    "e.g. kiban:spec (quote it)"
+                )
+    return data
 
 
 def _open_secure(crypter: PassphraseCrypter | None, ciphertext: str, stack_file: Path, key: str) -> str:

@@ -400,7 +400,7 @@ def stack_file_of(project_dir: Path, stack: str) -> Path:
     """Where the stack's config lives: ``<stackConfigDir>/Pulumi.<stack>.yaml`` of the project."""
     try:
         project = yaml.safe_load((project_dir / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):  # the Pulumi CLI reports a project file it cannot read
         project = {}
     folder = project.get("stackConfigDir", ".") if isinstance(project, dict) else "."
     return project_dir / str(folder) / f"Pulumi.{stack}.yaml"

@@ -14,11 +14,12 @@ Everything here is pure and deterministic: every site stack, the audit and the l
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 from dataclasses import dataclass, replace
 
 from kiban_platform.network.flows import GroupKind, HostGroup, endpoint_groups
-from kiban_platform.network.plan import plan_network
+from kiban_platform.network.plan import NetworkPlan, plan_network
 from kiban_platform.spec.chassis_sites import site_failure_domains
 from kiban_platform.spec.hybrid import (
     business_site,
@@ -101,9 +102,8 @@ class PlannedLink:
 def site_of(spec: PlatformSpec, site_id: str) -> Site:
     if not spec.sites:
         raise SiteViewError("the spec has no sites: it is one implicit site, planned as a whole")
-    for site in spec.sites:
-        if site.id == site_id:
-            return site
+    with contextlib.suppress(KeyError):
+        return spec.site(site_id)
     known = ", ".join(site.id for site in spec.sites)
     raise SiteViewError(f"unknown site {site_id!r}; the spec's sites: {known}")
 
@@ -122,9 +122,23 @@ def _remote_groups(spec: PlatformSpec, endpoint: Endpoint, site_id: str) -> tupl
     if endpoint.external is not None:
         assert endpoint.cidr is not None  # guaranteed by Endpoint._one_kind
         return (HostGroup(f"external:{endpoint.external}@{area}", GroupKind.EXTERNAL, area, endpoint.cidr),)
-    # The far site's plan without its flows: addresses never depend on flows, and its flows need ours.
-    hosts_only = _site_without_flows(spec, site_id)
-    return tuple(endpoint_groups(hosts_only, plan_network(hosts_only), _local_endpoint(endpoint)))
+    hosts_only, plan = _hosts_only_plan(spec, site_id)
+    return tuple(endpoint_groups(hosts_only, plan, _local_endpoint(endpoint)))
+
+
+def _hosts_only_plan(spec: PlatformSpec, site_id: str) -> tuple[PlatformSpec, NetworkPlan]:
+    """The far site's plan without its flows: addresses never depend on flows, and its flows need ours.
+
+    Planned once per site, not once per flow: a site with thousands of cross-site flows would plan its
+    whole network thousands of times.
+    """
+
+    def build() -> tuple[PlatformSpec, NetworkPlan]:
+        hosts_only = _site_without_flows(spec, site_id)
+        return hosts_only, plan_network(hosts_only)
+
+    sources = (spec.sites, spec.areas, spec.businesses, spec.middleware, spec.management)
+    return spec.memoized(f"plan without flows of site {site_id}", sources, build)
 
 
 def cross_site_flows(spec: PlatformSpec, site_id: str) -> tuple[CrossSiteFlow, ...]:
@@ -238,7 +252,9 @@ def _site_without_flows(spec: PlatformSpec, site_id: str) -> PlatformSpec:
 def plan_links(spec: PlatformSpec, site_id: str) -> tuple[PlannedLink, ...]:
     """The links that end at ``site_id``, in spec order, each with the cross-site flows it carries."""
     site = site_of(spec, site_id)
-    crossings = cross_site_flows(spec, site_id)
+    riding: dict[int, list[CrossSiteFlow]] = {}
+    for crossing in cross_site_flows(spec, site_id):
+        riding.setdefault(id(crossing.link), []).append(crossing)  # by identity: the very link it rides
     planned: list[PlannedLink] = []
     for link in spec.links:
         if site_id not in link.between:
@@ -252,7 +268,7 @@ def plan_links(spec: PlatformSpec, site_id: str) -> tuple[PlannedLink, ...]:
                 local_prefixes=tuple((area, site.areas[area]) for area in link.areas if area in site.areas),
                 peer_prefixes=tuple((area, peer.areas[area]) for area in link.areas if area in peer.areas),
                 dials=link.initiated_by in (None, site_id),
-                flows=tuple(crossing for crossing in crossings if crossing.link is link),
+                flows=tuple(riding.get(id(link), ())),
             )
         )
     return tuple(replace(link, vpn_pairs=_vpn_pairs(spec, link)) for link in planned)

@@ -34,14 +34,25 @@ if TYPE_CHECKING:
 PLANS_FOLDER = "plans"
 
 
-def replan_command(plan_file: Path | str, spec_file: Path | str | None = None) -> str:
-    """The command that brings a stale plan file up to date, keeping every VM it can where it is."""
+def replan_command(
+    plan_file: Path | str, spec_file: Path | str | None = None, site: str | None = None, previous: bool = True
+) -> str:
+    """The command that brings a stale plan file up to date, keeping every VM it can where it is.
+
+    ``site``: the on-prem site of a hybrid city the file plans (``kiban plan`` refuses a site's plan as
+    ``--previous`` without it). ``previous=False`` for a file that does not exist yet: there is nothing
+    to keep, and ``--previous`` of a missing file is refused.
+    """
     spec = str(spec_file) if spec_file is not None else "SPEC"
-    return f"kiban plan {spec} --previous {plan_file} --format json --out {plan_file}"
+    site_option = f" --site {site}" if site is not None else ""
+    previous_option = f" --previous {plan_file}" if previous else ""
+    return f"kiban plan {spec}{site_option}{previous_option} --format json --out {plan_file}"
 
 
-def _replan(plan_file: Path, spec_file: Path | None) -> str:
-    return f"run `{replan_command(_shown(plan_file), _shown(spec_file) if spec_file else None)}` and review the moves"
+def _replan(plan_file: Path, spec_file: Path | None, site: str | None, previous: bool = True) -> str:
+    spec = _shown(spec_file) if spec_file else None
+    command = replan_command(_shown(plan_file), spec, site, previous)
+    return f"run `{command}` and review the moves" if previous else f"run `{command}` and review the plan"
 
 
 def _shown(path: Path) -> str:
@@ -74,17 +85,21 @@ def fleet_from_plan(plan: PlacementPlan) -> PlacedFleet:
     return PlacedFleet(where, sizing, "planned now")
 
 
-def load_plan_file(file: Path, spec: PlatformSpec, spec_file: Path | None = None) -> PlacedFleet:
+def load_plan_file(
+    file: Path, spec: PlatformSpec, spec_file: Path | None = None, site: str | None = None
+) -> PlacedFleet:
     """The placements of a `kiban plan --format json` file, checked against ``spec``; SpecError if unusable.
 
     A stale file (the spec has VMs it lacks, or a placement it has breaks a rule of the spec
-    now) is refused with the command that brings it up to date, naming ``spec_file`` when given.
+    now) is refused with the command that brings it up to date, naming ``spec_file`` when given
+    and ``site`` (the on-prem site of a hybrid city the file plans) when given.
     """
     try:
         placed, summary = read_plan_document(file)
     except SpecError as error:
         if error.problems[0].message == "plan file not found":
-            raise SpecError(file, [Problem((), f"plan file not found; {_replan(file, spec_file)}")]) from None
+            hint = _replan(file, spec_file, site, previous=False)
+            raise SpecError(file, [Problem((), f"plan file not found; {hint}")]) from None
         raise
     chassis_of = {blade.id: chassis.id for chassis, blade in spec.failure_domains.blades()}
     order = list(placed)
@@ -115,7 +130,7 @@ def load_plan_file(file: Path, spec: PlatformSpec, spec_file: Path | None = None
         broken = len(violations) - len(missing) - len(gone)
         if broken > 0:
             what.append(f"{broken} placements break the spec's rules now")
-        lines = [Problem(("placements",), f"stale plan: {'; '.join(what)}; {_replan(file, spec_file)}")]
+        lines = [Problem(("placements",), f"stale plan: {'; '.join(what)}; {_replan(file, spec_file, site)}")]
         lines += [Problem(("placements",), str(violation)) for violation in violations[:20]]
         if len(violations) > 20:
             lines.append(Problem(("placements",), f"... and {len(violations) - 20} more"))
@@ -167,7 +182,7 @@ def place_fleet(
     """
     plan_file = plan_file_for(settings, spec_file, project_dir, site)
     if plan_file is not None:
-        return load_plan_file(plan_file, spec, spec_file)
+        return load_plan_file(plan_file, spec, spec_file, site)
     options = settings.plan_options()
     if options is None:
         return None

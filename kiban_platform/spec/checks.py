@@ -7,9 +7,9 @@ spec has already passed its shape checks, so fields are typed and present.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from itertools import combinations
 
 from kiban_platform.spec.chassis_sites import chassis_site_problems, on_prem_sites, site_failure_domains
+from kiban_platform.spec.fields import VLAN_FIRST, VLAN_LAST
 from kiban_platform.spec.hybrid import business_site, service_sites
 from kiban_platform.spec.hybrid_checks import hybrid_problems, link_tunnel_problems
 from kiban_platform.spec.model import (
@@ -34,7 +34,8 @@ from kiban_platform.spec.numbering import (
 )
 from kiban_platform.spec.operations_checks import operations_flow_problems, operations_problems
 from kiban_platform.spec.operations_plan import with_operations_flows
-from kiban_platform.spec.problems import FieldPath, Problem, format_path
+from kiban_platform.spec.overlaps import first_overlapping_ranges, first_overlaps
+from kiban_platform.spec.problems import FieldPath, Problem, format_path, known_ids
 from kiban_platform.spec.problems import duplicate_problems as _duplicates
 from kiban_platform.spec.sites import SiteKind
 
@@ -82,14 +83,20 @@ def _check_unique_ids(spec: PlatformSpec) -> Iterator[Problem]:
 
 
 def _check_areas(spec: PlatformSpec) -> Iterator[Problem]:
-    for (_, first), (j, second) in combinations(enumerate(spec.areas), 2):
-        if first.vlans.first <= second.vlans.last and second.vlans.first <= first.vlans.last:
+    # Each area against the first earlier one it collides with, found by sweeps rather than every pair.
+    areas = spec.areas
+    vlans = first_overlapping_ranges([(area.vlans.first, area.vlans.last) for area in areas], VLAN_FIRST, VLAN_LAST)
+    supernets = first_overlaps([area.supernet for area in areas])
+    for j, second in enumerate(areas):
+        if j in vlans:
+            first = areas[vlans[j]]
             yield Problem(
                 ("areas", j, "vlans"),
                 f"VLANs {second.vlans.first}-{second.vlans.last} reuse IDs of area {first.id!r} "
                 f"({first.vlans.first}-{first.vlans.last}); VLAN IDs must not be shared between areas",
             )
-        if first.supernet.overlaps(second.supernet):
+        if j in supernets:
+            first = areas[supernets[j]]
             yield Problem(("areas", j, "supernet"), f"{second.supernet} overlaps {first.supernet} of area {first.id!r}")
     for index, area in enumerate(spec.areas):
         if area.segment_prefix < area.supernet.prefixlen:
@@ -112,7 +119,7 @@ def _check_areas(spec: PlatformSpec) -> Iterator[Problem]:
 
 
 def _known(ids: Iterable[str]) -> str:
-    return ", ".join(ids) or "none"
+    return known_ids(ids)
 
 
 def _check_area_references(spec: PlatformSpec) -> Iterator[Problem]:
@@ -532,13 +539,13 @@ def _check_management(spec: PlatformSpec) -> Iterator[Problem]:
         for external, where in externals:
             if cidr.overlaps(external):
                 yield Problem((*path, index, "cidr"), f"{cidr} overlaps the external network {external} of {where}")
-    for (i, first), (j, second) in combinations(enumerate(networks), 2):
-        if first.cidr.overlaps(second.cidr):
-            yield Problem(
-                (*path, j, "cidr"),
-                f"{second.cidr} overlaps operations network {first.id!r} ({first.cidr}, index {i}): one terminal "
-                "network per area keeps each area's way in its own",
-            )
+    for j, i in sorted(first_overlaps([network.cidr for network in networks]).items()):
+        first, second = networks[i], networks[j]
+        yield Problem(
+            (*path, j, "cidr"),
+            f"{second.cidr} overlaps operations network {first.id!r} ({first.cidr}, index {i}): one terminal "
+            "network per area keeps each area's way in its own",
+        )
     served = {network.area for network in networks}
     for area_id, has_hosts in _hosts_by_area(spec).items():
         if has_hosts and area_id not in served:

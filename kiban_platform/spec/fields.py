@@ -37,6 +37,17 @@ def _cidr_text(value: Any) -> Any:
     return value
 
 
+def _not_blank(value: str) -> str:
+    # min_length=1 lets "  " (or a full-width space, U+3000) through: a name or purpose of only spaces names nothing.
+    if not value.strip():
+        raise ValueError("must not be blank (only spaces): write the text")
+    return value
+
+
+# Human text of a spec (names, vendors, products, purposes): not empty, not only spaces.
+Text = Annotated[str, AfterValidator(_not_blank)]
+
+
 # Address blocks no platform network and no outside peer may use or contain, with the rule each breaks.
 SPECIAL_BLOCKS: tuple[tuple[ipaddress.IPv4Network, str], ...] = (
     (ipaddress.IPv4Network("0.0.0.0/8"), "'this network' (RFC 1122), never a source or a destination"),
@@ -57,7 +68,8 @@ def _unicast(value: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
 
 
 Cidr = Annotated[ipaddress.IPv4Network, BeforeValidator(_cidr_text), AfterValidator(_unicast)]
-VlanId = Annotated[int, Field(ge=1, le=4094, description="802.1Q VLAN ID (1-4094)")]
+VLAN_FIRST, VLAN_LAST = 1, 4094  # 802.1Q: 0 and 4095 are reserved
+VlanId = Annotated[int, Field(ge=VLAN_FIRST, le=VLAN_LAST, description="802.1Q VLAN ID (1-4094)")]
 
 
 class StrictModel(BaseModel):

@@ -16,7 +16,6 @@ import functools
 import ipaddress
 import re
 from collections.abc import Iterable, Iterator
-from itertools import combinations
 
 from kiban_platform.spec.hybrid import (
     business_site,
@@ -34,8 +33,9 @@ from kiban_platform.spec.hybrid import (
 )
 from kiban_platform.spec.model import AreaLevel, Endpoint, Flow, MiddlewareRole, PlatformSpec, TierName
 from kiban_platform.spec.numbering import PLATFORM_SLOT, segment_count
+from kiban_platform.spec.overlaps import first_overlaps
 from kiban_platform.spec.privacy import DataClass
-from kiban_platform.spec.problems import FieldPath, Problem, duplicate_problems
+from kiban_platform.spec.problems import FieldPath, Problem, duplicate_problems, known_ids
 from kiban_platform.spec.sites import Carrier, Encryption, Link, Site, SiteKind, Target, Transport
 
 THREE_LAYERS = "three-layer separation (三層の対策)"
@@ -90,15 +90,19 @@ def _at(parent: FieldPath, index: int) -> FieldPath:
 
 
 def _known(ids: Iterable[str]) -> str:
-    return ", ".join(ids) or "none"
+    return known_ids(ids)
 
 
 def hybrid_problems(spec: PlatformSpec) -> list[Problem]:
     """Every problem of the hybrid fields, in the order of the sections of the spec."""
     if not spec.sites:
         return [*_fields_needing_sites(spec), *_check_flow_data(spec)]
+    duplicates = list(_check_unique_ids(spec))
+    if duplicates:
+        # Every other rule finds a site, link or service by its id: with two of one id each answer could be
+        # the wrong one, and thousands of lines would follow from one typo. The duplicates are the cause.
+        return duplicates
     return [
-        *_check_unique_ids(spec),
         *_check_sites(spec),
         *_check_site_addresses(spec),
         *_check_business_sites(spec),
@@ -228,11 +232,10 @@ def _check_site_addresses(spec: PlatformSpec) -> Iterator[Problem]:
                 )
             elif segment_count(area.model_copy(update={"supernet": block})) <= PLATFORM_SLOT:
                 yield Problem(path, f"{block} is smaller than one /{area.segment_prefix} segment of area {area_id!r}")
-    for (_, first_site, first_area, first), (path, site_id, _, block) in combinations(blocks, 2):
-        if first.overlaps(block):
-            yield Problem(
-                path, f"{block} at site {site_id!r} overlaps {first} of area {first_area!r} at {first_site!r}"
-            )
+    for later, earlier in sorted(first_overlaps([block for *_, block in blocks]).items()):
+        path, site_id, _, block = blocks[later]
+        _, first_site, first_area, first = blocks[earlier]
+        yield Problem(path, f"{block} at site {site_id!r} overlaps {first} of area {first_area!r} at {first_site!r}")
 
 
 def _check_business_sites(spec: PlatformSpec) -> Iterator[Problem]:
@@ -359,9 +362,9 @@ def _check_links(spec: PlatformSpec) -> Iterator[Problem]:
         yield from _check_direct_connect(spec, link, path, circuits)
         yield from _check_tunnels(spec, link, path, tunnels)
         yield from _check_link_addresses(spec, link, path)
-    for (_, earlier_link, earlier), (later_path, _, later) in combinations(tunnels, 2):
-        if earlier.overlaps(later):
-            yield Problem(later_path, f"{later} overlaps tunnel {earlier} of link {earlier_link!r}")
+    for later_index, earlier_index in sorted(first_overlaps([block for *_, block in tunnels]).items()):
+        (later_path, _, later), (_, earlier_link, earlier) = tunnels[later_index], tunnels[earlier_index]
+        yield Problem(later_path, f"{later} overlaps tunnel {earlier} of link {earlier_link!r}")
 
 
 def _check_link_sites(link: Link, path: FieldPath, site_ids: list[str]) -> Iterator[Problem]:

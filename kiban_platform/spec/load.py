@@ -18,7 +18,7 @@ from kiban_platform.spec.catalogue import Catalogue, load_catalogue
 from kiban_platform.spec.checks import check_spec
 from kiban_platform.spec.model import PlatformSpec
 from kiban_platform.spec.operations_plan import with_operations_flows
-from kiban_platform.spec.problems import Problem, SpecError, with_lines
+from kiban_platform.spec.problems import Problem, SpecError, capped, known_ids, with_lines
 from kiban_platform.spec.source import read_yaml
 from kiban_platform.spec.validation_errors import problems_from_validation_error
 
@@ -75,7 +75,7 @@ def expand_catalogue_entries(data: dict[str, Any], catalogue: Catalogue) -> tupl
             if len(candidates) == 1:
                 merged["area"] = candidates[0]
             else:
-                found = f"several ({', '.join(candidates)})" if candidates else "none"
+                found = f"several ({known_ids(candidates)})" if candidates else "none"
                 problems.append(
                     Problem(
                         ("businesses", index, "area"),
@@ -125,20 +125,20 @@ def load_spec(file: Path | str, *more_checks: SpecCheck, one_place_for: str | No
         spec = PlatformSpec.model_validate_json(json.dumps(data, ensure_ascii=False), strict=True)
     except ValidationError as error:
         problems += problems_from_validation_error(error, source.lines, PlatformSpec)
-        raise SpecError(file, with_lines(problems, source.lines)) from None
+        raise SpecError(file, capped(with_lines(problems, source.lines))) from None
     problems += check_spec(spec)
     if problems:
-        raise SpecError(file, with_lines(problems, source.lines))
+        raise SpecError(file, capped(with_lines(problems, source.lines)))
     # From here on the operations planes' flows are flows of the spec like the declared ones, so every
     # planner (site views, links, inventories, the audit) sees them without a special case.
     spec = with_operations_flows(spec)
     problems += _sites_refusals(spec, one_place_for, bool(more_checks))
     if problems:
-        raise SpecError(file, with_lines(problems, source.lines))
+        raise SpecError(file, capped(with_lines(problems, source.lines)))
     for check in more_checks:
         problems += check(spec)
     if problems:
-        raise SpecError(file, with_lines(problems, source.lines))
+        raise SpecError(file, capped(with_lines(problems, source.lines)))
     return spec
 
 

@@ -8,9 +8,10 @@ No Pulumi import here: the model is shared by plans, audit and verify.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from enum import StrEnum
-from typing import Annotated, Literal
+from functools import cached_property
+from typing import Annotated, Any, Literal, TypeVar, cast
 
 from pydantic import (
     Field,
@@ -27,13 +28,14 @@ from kiban_platform.spec.fields import Port as Port
 from kiban_platform.spec.fields import PortSpec as PortSpec
 from kiban_platform.spec.fields import Protocol as Protocol
 from kiban_platform.spec.fields import StrictModel as StrictModel
+from kiban_platform.spec.fields import Text as Text
 from kiban_platform.spec.fields import VlanId as VlanId
 from kiban_platform.spec.operations import Operations
 from kiban_platform.spec.privacy import Basis, DataClass
 from kiban_platform.spec.roles import MiddlewareRole as MiddlewareRole
 from kiban_platform.spec.sites import Link, PublicService, Site
 
-MUNICIPALITY_CODE_PATTERN = r"^\d{6}$"
+MUNICIPALITY_CODE_PATTERN = r"^[0-9]{6}$"  # not \d, which also takes full-width (１) and Arabic-Indic (١) digits
 Month = Annotated[int, Field(ge=1, le=12)]
 
 
@@ -96,8 +98,8 @@ def municipality_code_check_digit(first_five: str) -> int:
 
 
 class Municipality(StrictModel):
-    name: str = Field(min_length=1, description="Japanese name, e.g. 架空市")
-    name_en: str = Field(min_length=1)
+    name: Text = Field(min_length=1, description="Japanese name, e.g. 架空市")
+    name_en: Text = Field(min_length=1)
     code: str = Field(
         pattern=MUNICIPALITY_CODE_PATTERN,
         description="6-digit local-government code (全国地方公共団体コード) with its check digit",
@@ -175,8 +177,8 @@ class Area(StrictModel):
     """A security area (三層): segments inside it are VLANs, nothing crosses it by default."""
 
     id: Identifier
-    name: str = Field(min_length=1, description="Japanese name, e.g. マイナンバー利用事務系")
-    name_en: str = Field(min_length=1)
+    name: Text = Field(min_length=1, description="Japanese name, e.g. マイナンバー利用事務系")
+    name_en: Text = Field(min_length=1)
     level: AreaLevel
     vlans: VlanRange
     supernet: Cidr
@@ -208,7 +210,7 @@ class VmShape(StrictModel):
 
 class Licence(StrictModel):
     model: LicenceModel = LicenceModel.NONE
-    product: str | None = None
+    product: Text | None = None
     annual_cost_jpy: int = Field(default=0, ge=0, description="cost of one licence unit per year")
 
 
@@ -260,9 +262,9 @@ class Business(StrictModel):
 
     id: Identifier
     catalog: Identifier | None = Field(default=None, description="catalogue entry this business starts from")
-    name: str = Field(min_length=1, description="Japanese name, e.g. 住民基本台帳")
-    name_en: str = Field(min_length=1)
-    vendor: str = Field(min_length=1, description="business-application vendor (業務アプリケーション事業者)")
+    name: Text = Field(min_length=1, description="Japanese name, e.g. 住民基本台帳")
+    name_en: Text = Field(min_length=1)
+    vendor: Text = Field(min_length=1, description="business-application vendor (業務アプリケーション事業者)")
     area: Identifier
     network_slot: int = Field(
         ge=1,
@@ -289,7 +291,7 @@ class Business(StrictModel):
 
 
 class MiddlewareService(VmShape):
-    product: str = Field(min_length=1)
+    product: Text = Field(min_length=1)
     replicas: int = Field(ge=1, le=64, description="nodes in each of its areas")
     areas: list[Identifier] = Field(min_length=1)
     ports: list[PortSpec] = Field(min_length=1)
@@ -328,8 +330,8 @@ class Middleware(StrictModel):
 class WideNetworkApproval(StrictModel):
     """A recorded decision to let an external network wider than the limit into the high area."""
 
-    approved_by: str = Field(min_length=1, description="who approved it (role or name), e.g. 情報セキュリティ責任者")
-    reason: str = Field(min_length=1, description="why the counterpart cannot be named by a narrower network")
+    approved_by: Text = Field(min_length=1, description="who approved it (role or name), e.g. 情報セキュリティ責任者")
+    reason: Text = Field(min_length=1, description="why the counterpart cannot be named by a narrower network")
 
 
 class Endpoint(StrictModel):
@@ -340,7 +342,7 @@ class Endpoint(StrictModel):
     tier: TierName | None = Field(default=None, description="with business: one tier (default: every tier)")
     middleware: MiddlewareRole | None = None
     area: Identifier | None = Field(default=None, description="with middleware or external: where it sits")
-    external: str | None = Field(default=None, description="name of a network outside the platform, e.g. eLTAX")
+    external: Text | None = Field(default=None, description="name of a network outside the platform, e.g. eLTAX")
     cidr: Cidr | None = Field(default=None, description="with external: its addresses")
     approved_wide: WideNetworkApproval | None = Field(
         default=None,
@@ -395,7 +397,7 @@ class Flow(StrictModel):
     destination: Endpoint = Field(alias="to")
     ports: list[PortSpec] = Field(min_length=1)
     one_way: bool = Field(default=True, description="only 'from' may open connections")
-    purpose: str = Field(min_length=1)
+    purpose: Text = Field(min_length=1)
     data: DataClass | None = Field(
         default=None,
         description="the highest class of data it carries either way: public < anonymized < pseudonymized < "
@@ -406,7 +408,7 @@ class Flow(StrictModel):
         description="the legal footing of personal data reaching a public cloud: law, consent, entrustment, "
         "cloud_exception",
     )
-    personal_file: str | None = Field(
+    personal_file: Text | None = Field(
         default=None, min_length=1, description="with basis: the 個人情報ファイル the data belongs to"
     )
 
@@ -423,7 +425,7 @@ class Bastion(VmShape):
     vcpu: PositiveInt = 2
     ram_gb: PositiveInt = 4
     disk: Disk = Field(default_factory=lambda: Disk(tier=DiskTier.CAPACITY, size_gb=20))
-    product: str = Field(default="OpenSSH", min_length=1)
+    product: Text = Field(default="OpenSSH", min_length=1)
     replicas: int = Field(default=2, ge=1, le=8, description="bastions in each area")
     redundant: bool = Field(default=True, description="operators keep a way in when one bastion is lost")
     anti_affinity: bool = True
@@ -435,7 +437,7 @@ class OperationsNetwork(StrictModel):
     id: Identifier
     area: Identifier
     cidr: Cidr = Field(description=f"outside every area; /{OPERATIONS_NETWORK_MAX_PREFIX} or narrower")
-    purpose: str = Field(min_length=1)
+    purpose: Text = Field(min_length=1)
 
 
 class Management(StrictModel):
@@ -455,6 +457,13 @@ class Management(StrictModel):
     @property
     def port(self) -> Port:
         return Port(first=self.ssh_port, last=self.ssh_port)
+
+
+Derived = TypeVar("Derived")
+
+
+def _same(first: object, second: object) -> bool:
+    return first is second
 
 
 class PlatformSpec(StrictModel):
@@ -484,17 +493,36 @@ class PlatformSpec(StrictModel):
         "each manager runs; every other site's instance of the role is its relay, and kiban plans the flows",
     )
 
+    @cached_property
+    def lookup_tables(self) -> dict[str, tuple[tuple[object, ...], object]]:
+        """Tables derived from the spec's lists (see ``memoized``); not a field of the spec."""
+        return {}
+
+    def memoized(self, name: str, sources: Sequence[object], build: Callable[[], Derived]) -> Derived:
+        """``build()``, computed once while ``sources`` are the very objects it was built from.
+
+        The checks and plans ask "which site is X", "which sites carry area A" once per item; answered by
+        a scan each time, a spec with thousands of sites or links takes minutes. A spec is immutable, so a
+        table built once serves every later question; ``model_copy(update=...)`` shares this cache with
+        its copy, and a copy whose list was replaced has another list object, so its table is rebuilt.
+        """
+        entry = self.lookup_tables.get(name)
+        if entry is not None and len(entry[0]) == len(sources) and all(map(_same, entry[0], sources)):
+            return cast(Derived, entry[1])
+        value = build()
+        self.lookup_tables[name] = (tuple(sources), value)
+        return value
+
+    def _by_id(self, name: str, items: Sequence[Any]) -> dict[str, Any]:
+        # Built from the end, so that the first of two items with one id wins, as a scan would find it
+        # (the duplicate is reported where it is written).
+        return self.memoized(f"{name} by id", (items,), lambda: {item.id: item for item in reversed(items)})
+
     def area(self, area_id: str) -> Area:
-        for area in self.areas:
-            if area.id == area_id:
-                return area
-        raise KeyError(area_id)
+        return cast(Area, self._by_id("areas", self.areas)[area_id])
 
     def business(self, business_id: str) -> Business:
-        for business in self.businesses:
-            if business.id == business_id:
-                return business
-        raise KeyError(business_id)
+        return cast(Business, self._by_id("businesses", self.businesses)[business_id])
 
     def bastion_areas(self) -> list[str]:
         """Areas that get a bastion: each (known) area with an operations network, in spec order."""
@@ -535,16 +563,10 @@ class PlatformSpec(StrictModel):
         return service is not None and area_id in service.areas
 
     def site(self, site_id: str) -> Site:
-        for site in self.sites:
-            if site.id == site_id:
-                return site
-        raise KeyError(site_id)
+        return cast(Site, self._by_id("sites", self.sites)[site_id])
 
     def public_service(self, service_id: str) -> PublicService:
-        for service in self.public_services:
-            if service.id == service_id:
-                return service
-        raise KeyError(service_id)
+        return cast(PublicService, self._by_id("public services", self.public_services)[service_id])
 
     def public_service_area(self, service: PublicService) -> str:
         """The area a public service sits in: its own, else its site's only area (KeyError when neither)."""

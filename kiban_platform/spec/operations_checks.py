@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kiban_platform.spec.hybrid import business_site, links_carrying, runs_at
+from kiban_platform.spec.hybrid import any_service_at, business_site, links_carrying, runs_at
 from kiban_platform.spec.hybrid_checks import flow_problems
-from kiban_platform.spec.model import PlatformSpec
+from kiban_platform.spec.model import Business, PlatformSpec
 from kiban_platform.spec.operations import AnyPlane, Plane, manager_field, manager_site
 from kiban_platform.spec.operations_plan import (
     manager_areas,
@@ -33,21 +33,31 @@ from kiban_platform.spec.operations_plan import (
     relay_places,
     valid_flow_id,
 )
-from kiban_platform.spec.problems import FieldPath, Problem
+from kiban_platform.spec.problems import FieldPath, Problem, known_ids
 
 
 def _known(ids: list[str]) -> str:
-    return ", ".join(ids) or "none"
+    return known_ids(ids)
 
 
 def hosts_needing(spec: PlatformSpec, plane: Plane, site_id: str, area_id: str) -> bool:
     """Whether the site has hosts in the area that the plane must reach (job management: batch tiers only)."""
-    businesses = [b for b in spec.businesses if b.area == area_id and business_site(spec, b) == site_id]
+
+    def build() -> dict[tuple[str | None, str], list[Business]]:
+        placed: dict[tuple[str | None, str], list[Business]] = {}
+        for business in spec.businesses:
+            placed.setdefault((business_site(spec, business), business.area), []).append(business)
+        return placed
+
+    # Asked for every site and area: one table, not a scan of the businesses each time.
+    businesses = spec.memoized("businesses by site and area", (spec.businesses, spec.sites), build).get(
+        (site_id, area_id), []
+    )
     if plane == Plane.JOB_MANAGEMENT:
         return any(b.tiers.batch is not None for b in businesses)
     if businesses:
         return True
-    return any(runs_at(spec, role, area_id, site_id) for role, _ in spec.platform_services())
+    return any_service_at(spec, area_id, site_id)
 
 
 def operations_problems(spec: PlatformSpec) -> list[Problem]:

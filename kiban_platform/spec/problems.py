@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,3 +69,50 @@ def duplicate_problems(
             yield Problem(path(index), f"duplicate {what} {value!r} (first at index {first_index[value]})")
         else:
             first_index[value] = index
+
+
+# How many problems of one kind are listed before the rest are counted in one line: a spec with
+# thousands of sites and one fault repeated in each gets a readable answer, not thousands of lines.
+PROBLEMS_PER_KIND = 20
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_NUMBER = re.compile(r"[0-9]+")
+
+
+def problem_kind(problem: Problem) -> tuple[str, str]:
+    """What makes two problems "of one kind": the same field of different items, the same message but for its
+    names and numbers (``sites[3].id: duplicate site id 'a'`` and ``sites[9].id: duplicate site id 'b'``)."""
+    where = format_path(tuple("*" if isinstance(part, int) else part for part in problem.path))
+    return where.replace(".*", "[*]"), _NUMBER.sub("#", _QUOTED.sub("'…'", problem.message))
+
+
+def capped(problems: Sequence[Problem], per_kind: int = PROBLEMS_PER_KIND) -> list[Problem]:
+    """``problems`` with at most ``per_kind`` of each kind, the rest of a kind told in one line where the first
+    of them was."""
+    counts = Counter(problem_kind(problem) for problem in problems)
+    shown: Counter[tuple[str, str]] = Counter()
+    kept: list[Problem] = []
+    for problem in problems:
+        kind = problem_kind(problem)
+        shown[kind] += 1
+        if shown[kind] <= per_kind:
+            kept.append(problem)
+        elif shown[kind] == per_kind + 1:
+            more = counts[kind] - per_kind
+            message = f"… and {more:,} more problem{'s' if more > 1 else ''} of this kind (at {kind[0]})"
+            kept.append(Problem(problem.path, message, problem.line))
+    return kept
+
+
+KNOWN_SHOWN = 12
+
+
+def known_ids(ids: Iterable[str], shown: int = KNOWN_SHOWN) -> str:
+    """The ids a reference could have named, for a message: the first ``shown`` and how many in all.
+
+    A spec with thousands of sites would otherwise repeat all their ids in every "unknown site" line."""
+    listed = list(ids)
+    if not listed:
+        return "none"
+    if len(listed) <= shown:
+        return ", ".join(listed)
+    return f"{', '.join(listed[:shown])}, … ({len(listed):,} in all)"

@@ -15,7 +15,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from kiban_platform.spec.fields import Cidr, Identifier, LinkCidr, StrictModel, VlanId
+from kiban_platform.spec.fields import Cidr, Identifier, LinkCidr, StrictModel, Text, VlanId
 from kiban_platform.spec.privacy import DataClass, Handling
 from kiban_platform.spec.roles import MiddlewareRole
 
@@ -93,12 +93,12 @@ class Site(StrictModel):
     id: Identifier
     kind: SiteKind
     target: Target = Field(description="where kiban builds it (a stack's kiban:target): openstack or aws")
-    region: str | None = Field(
+    region: Text | None = Field(
         default=None,
         min_length=1,
         description="the target's region: required for aws (e.g. ap-northeast-1); an OpenStack region if it has one",
     )
-    operator: str | None = Field(default=None, min_length=1, description="who runs this site (運用管理補助者, vendor)")
+    operator: Text | None = Field(default=None, min_length=1, description="who runs this site (運用管理補助者, vendor)")
     areas: dict[Identifier, Cidr] = Field(
         min_length=1,
         description="each area the site carries, with its block: inside the area's supernet, disjoint from other sites",
@@ -193,9 +193,9 @@ class PublicService(StrictModel):
     """A service on a public cloud (e.g. 住民ポータル) that may only call into the city, one way."""
 
     id: Identifier
-    name: str = Field(min_length=1, description="Japanese name, e.g. 住民ポータル")
-    name_en: str = Field(min_length=1)
-    vendor: str | None = Field(default=None, min_length=1)
+    name: Text = Field(min_length=1, description="Japanese name, e.g. 住民ポータル")
+    name_en: Text = Field(min_length=1)
+    vendor: Text | None = Field(default=None, min_length=1)
     site: Identifier = Field(description="a public_cloud site")
     area: Identifier | None = Field(default=None, description="the site's area it sits in (default: its only one)")
     cidr: Cidr | None = Field(default=None, description="its addresses inside that area's block (default: the block)")

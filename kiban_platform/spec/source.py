@@ -16,14 +16,14 @@ Every YAML document kiban reads from a user comes through here, and is read defe
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from kiban_platform.spec.jsonsource import read_bounded
-from kiban_platform.spec.problems import FieldPath, Problem, SpecError
+from kiban_platform.spec.problems import FieldPath, Problem, SpecError, capped
 
 MERGE_KEY = "<<"
 MAX_BYTES = 4 * 1024 * 1024
@@ -137,22 +137,48 @@ def _scalar_key(node: yaml.Node) -> str | None:
     return node.value if isinstance(node, yaml.ScalarNode) else None
 
 
-def _walk(
-    node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], problems: list[Problem], budget: list[int]
-) -> None:
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise _TooLargeError(
-            f"more than {MAX_NODES:,} values once its aliases are expanded: refused (a YAML alias bomb?)",
-            node.start_mark.line + 1,
+@dataclass
+class _Budget:
+    """Values read so far, and how many of them an alias repeated rather than the file writing them."""
+
+    left: int = MAX_NODES
+    seen: set[int] = field(default_factory=set)
+    repeated: int = 0
+
+    def spend(self, node: yaml.Node) -> None:
+        self.left -= 1
+        if id(node) in self.seen:
+            self.repeated += 1  # an alias: the node graph shares the node its anchor names
+        else:
+            self.seen.add(id(node))
+        if self.left < 0:
+            raise _TooLargeError(self._refusal(), node.start_mark.line + 1)
+
+    def _refusal(self) -> str:
+        written = MAX_NODES - self.repeated
+        if self.repeated > written:
+            # Blame aliases only when they, not the text, make the count.
+            return (
+                f"more than {MAX_NODES:,} values once its aliases are expanded: refused (a YAML alias bomb? "
+                f"{self.repeated:,} of them repeat an anchor)"
+            )
+        return (
+            f"more than {MAX_NODES:,} values (keys and list items) by this line: refused; kiban reads files of at "
+            f"most {MAX_NODES:,} values (the largest city's spec has tens of thousands)"
         )
+
+
+def _walk(
+    node: yaml.Node, path: FieldPath, lines: dict[FieldPath, int], problems: list[Problem], budget: _Budget
+) -> None:
+    budget.spend(node)
     if len(path) > MAX_DEPTH:
         raise _TooLargeError(f"nested more than {MAX_DEPTH} levels deep: refused", node.start_mark.line + 1)
     lines.setdefault(path, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
-            budget[0] -= 1  # a key is a value too: a mapping of many short keys costs as much to read
+            budget.spend(key_node)  # a key is a value too: a mapping of many short keys costs as much to read
             key = _scalar_key(key_node)
             if key is None or key == MERGE_KEY:
                 continue
@@ -203,7 +229,7 @@ def read_yaml(file: Path, what: str = "spec file") -> YamlSource:
             # Walk the node graph first, with a budget: aliases are shared nodes here, so a bomb is
             # found before anything expands it (construction shares objects, but every reader after
             # it, pydantic included, would walk the expansion).
-            _walk(node, (), lines, problems, [MAX_NODES])
+            _walk(node, (), lines, problems, _Budget())
         data = loader.construct_document(node) if node is not None else None
     except yaml.reader.ReaderError as error:
         raise _not_yaml_text(file, text, error) from None
@@ -228,5 +254,5 @@ def read_yaml(file: Path, what: str = "spec file") -> YamlSource:
         loader.dispose()
 
     if problems:
-        raise SpecError(file, problems)
+        raise SpecError(file, capped(problems))
     return YamlSource(data, lines)

@@ -15,7 +15,7 @@ from kiban_platform.spec.problems import FieldPath, Problem, with_lines
 # What each pattern of the model means, in words a person can act on.
 _PATTERN_MEANING = {
     IDENTIFIER_PATTERN: "an id is 2-32 lower-case letters, digits and '-', starting with a letter",
-    MUNICIPALITY_CODE_PATTERN: "a local-government code is 6 digits, written in quotes",
+    MUNICIPALITY_CODE_PATTERN: "a local-government code is 6 ASCII digits (0-9, not full-width), written in quotes",
 }
 
 # pydantic puts these markers into locations for union members and dict keys; they mean

@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 
 from kiban.cli import app
 from kiban.verify.inventory import ansible_inventory
+from tests.conftest import REPO
 from tests.fuzz.mutations import CASE_SECONDS, Path_, paths
 from tests.rendering import TINY_CITY, tiny_render, write_tiny_city
 
@@ -66,6 +67,17 @@ def good_plan() -> dict[str, Any]:
 
 def good_spec() -> dict[str, Any]:
     loaded: dict[str, Any] = yaml.safe_load(TINY_CITY)
+    return loaded
+
+
+@functools.cache
+def _sample_hybrid_text() -> str:
+    return (REPO / "specs" / "sample-hybrid.yaml").read_text(encoding="utf-8")
+
+
+def good_hybrid_spec() -> dict[str, Any]:
+    """The sample hybrid city: sites, links, public services, cross-site flows and the operations planes."""
+    loaded: dict[str, Any] = yaml.safe_load(_sample_hybrid_text())
     return loaded
 
 
@@ -236,6 +248,7 @@ READERS: dict[str, tuple[str, tuple[Command, ...]]] = {
     "plan": (".json", (PLAN,)),
     "spec": (".yaml", (VALIDATE,)),
     "peer": (".json", (PEER,)),
+    "hybrid": (".yaml", (VALIDATE,)),  # a spec with sites: its own corpus folder, tests/fuzz/corpus/hybrid/
 }
 
 

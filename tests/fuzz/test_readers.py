@@ -71,6 +71,14 @@ def test_peer_state_reader(data: st.DataObject) -> None:
     harness.run_case("peer", harness.PEER, content)
 
 
+@FUZZ
+@given(data=st.data())
+def test_hybrid_spec_reader(data: st.DataObject) -> None:
+    spec = harness.good_hybrid_spec()
+    content = data.draw(hostile_yaml(spec, paths(spec)))
+    harness.run_case("hybrid", harness.VALIDATE, content)
+
+
 def test_good_inputs_pass() -> None:
     """The starting points themselves are read without complaint: the fuzz tests mutate real files."""
     import json
@@ -86,3 +94,5 @@ def test_good_inputs_pass() -> None:
     assert harness.run_case("plan", harness.PLAN, json.dumps(harness.good_plan()).encode()) == 0
     assert harness.run_case("spec", harness.VALIDATE, yaml.safe_dump(harness.good_spec()).encode()) == 0
     assert harness.run_case("peer", harness.PEER, json.dumps(harness.good_peer_state()).encode()) == 0
+    hybrid = yaml.safe_dump(harness.good_hybrid_spec(), allow_unicode=True).encode()
+    assert harness.run_case("hybrid", harness.VALIDATE, hybrid) == 0

@@ -453,3 +453,54 @@ def test_a_stack_file_key_error_names_the_stack_file(tmp_path: Path, monkeypatch
     stack_file = project / "stacks" / "Pulumi.city.yaml"
     assert result.stderr.startswith(f"render: {stack_file}: kiban:flavour: unknown key; known keys: kiban:spec")
     assert "Traceback" not in result.stderr and not (tmp_path / "x.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            b"config:\n  kiban:spec: specs/city.yaml\n  1: openstack\n",
+            r"config: key 1 is a int; a key of a stack file is text",
+        ),
+        (b"1: x\nconfig: {}\n", r"\(top level\): key 1 is a int"),
+        (
+            "config:\n  kiban:spec: 湊川市.yaml\n".encode("shift_jis"),
+            r"\(top level\): not UTF-8 text .*save the stack file",
+        ),
+        (b"- config\n- kiban:spec\n", r"\(top level\): a stack file is a YAML mapping .*not a list"),
+        (b"openstack\n", r"\(top level\): a stack file is a YAML mapping .*not a str"),
+        (b"config: [kiban:spec]\n", r"config: must be a mapping of keys to values"),
+        (b"config:\n  kiban:spec: a\n  kiban:spec: b\n", r"config.kiban:spec: key written twice"),
+    ],
+    ids=[
+        "integer-config-key",
+        "integer-top-key",
+        "shift-jis",
+        "top-level-list",
+        "top-level-scalar",
+        "config-list",
+        "twice",
+    ],
+)
+def test_a_stack_file_that_is_not_a_mapping_of_text_keys_is_refused_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes, expected: str
+) -> None:
+    project = _project(tmp_path, {"kiban:spec": str(SAMPLE_SPEC), "kiban:target": "openstack"})
+    stack_file = project / "stacks" / "Pulumi.city.yaml"
+    stack_file.write_bytes(content)
+    monkeypatch.setattr(rendering, "PROJECT_DIR", project)
+    result = runner.invoke(app, ["render", "--stack", "city", "--out", str(tmp_path / "x.json")])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"render: {stack_file}: ")
+    assert re.search(expected, result.stderr.splitlines()[0]), result.stderr
+    assert "Traceback" not in result.stderr and not (tmp_path / "x.json").exists()
+
+
+def test_a_project_file_not_in_utf8_is_refused_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = _project(tmp_path, {"kiban:spec": str(SAMPLE_SPEC), "kiban:target": "openstack"})
+    (project / "Pulumi.yaml").write_bytes("name: 湊川市\nstackConfigDir: stacks\n".encode("shift_jis"))
+    monkeypatch.setattr(rendering, "PROJECT_DIR", project)
+    result = runner.invoke(app, ["render", "--stack", "city", "--out", str(tmp_path / "x.json")])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"render: {project / 'Pulumi.yaml'}: (top level): not UTF-8 text")
+    assert "Traceback" not in result.stderr and not (tmp_path / "x.json").exists()

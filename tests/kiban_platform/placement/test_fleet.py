@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
+import shutil
 from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
+from kiban.cli import app
+from kiban_platform.network.sites import site_view
 from kiban_platform.placement.fleet import default_plan_file, load_plan_file, place_fleet, plan_file_for, replan_command
 from kiban_platform.placement.options import PlanOptions, placement_settings
 from kiban_platform.spec.load import load_spec
 from kiban_platform.spec.model import PlatformSpec
 from kiban_platform.spec.problems import SpecError
+from tests.conftest import REPO
 from tests.kiban_platform.placement.builders import business, chassis, spec_data, tier
 
 
@@ -100,3 +107,57 @@ def test_the_stack_settings_give_the_ceiling_and_the_budget() -> None:
     assert placement_settings(None).plan_options() == PlanOptions()
     with pytest.raises(ValueError, match=r"kiban:placement\.workLimit"):
         placement_settings({"workLimit": 0})
+
+
+def _printed_command(error: SpecError) -> list[str]:
+    """The arguments of the `kiban ...` command the first line of ``error`` tells the user to run."""
+    command = re.search(r"run `kiban ([^`]+)`", error.lines()[0])
+    assert command is not None, error.lines()[0]
+    return shlex.split(command.group(1))
+
+
+def test_the_command_a_stale_plan_suggests_brings_it_up_to_date(tmp_path: Path) -> None:
+    project, spec_file, _ = _project(tmp_path)
+    grown = spec_data(chassis(3, 1), [business("tax", 1, {"app": tier(3)})])
+    spec_file.write_text(yaml.safe_dump(grown, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    spec = load_spec(spec_file)
+    with pytest.raises(SpecError) as raised:
+        place_fleet(spec, spec_file, placement_settings(None), project)
+    result = CliRunner().invoke(app, _printed_command(raised.value))
+    assert result.exit_code == 0, result.output
+    fleet = place_fleet(spec, spec_file, placement_settings(None), project)
+    assert fleet is not None and set(fleet.where) == {"tax-app-1", "tax-app-2", "tax-app-3"}
+    # The VMs the old plan had stay where they were.
+    assert fleet.where["tax-app-1"] == ("c1", "c1-b1") and fleet.where["tax-app-2"] == ("c2", "c2-b1")
+
+
+def test_the_command_a_missing_plan_file_suggests_writes_it(tmp_path: Path) -> None:
+    project, spec_file, spec = _project(tmp_path)
+    missing = project / "plans" / "reviewed.json"
+    with pytest.raises(SpecError) as raised:
+        place_fleet(spec, spec_file, placement_settings({"planFile": "plans/reviewed.json"}), project)
+    assert "--previous" not in raised.value.lines()[0]
+    result = CliRunner().invoke(app, _printed_command(raised.value))
+    assert result.exit_code == 0, result.output
+    assert load_plan_file(missing, spec, spec_file).where.keys() == {"tax-app-1", "tax-app-2"}
+
+
+def test_the_command_a_stale_site_plan_suggests_names_the_site(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "specs").mkdir(parents=True)
+    (project / "plans").mkdir()
+    spec_file = project / "specs" / "sample-hybrid.yaml"
+    data = yaml.safe_load((REPO / "specs" / "sample-hybrid.yaml").read_text(encoding="utf-8"))
+    zaimu = next(business for business in data["businesses"] if business.get("id") == "zaimu-kaikei")
+    zaimu["tiers"]["app"]["replicas"] = 3  # a VM at dc1 that the reviewed plan lacks
+    spec_file.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    shutil.copy(REPO / "plans" / "sample-hybrid-dc1.json", project / "plans" / "sample-hybrid-dc1.json")
+    view = site_view(load_spec(spec_file), "dc1")
+    with pytest.raises(SpecError) as raised:
+        place_fleet(view, spec_file, placement_settings(None), project, "dc1")
+    arguments = _printed_command(raised.value)
+    assert arguments[arguments.index("--site") + 1] == "dc1"
+    result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    fleet = place_fleet(view, spec_file, placement_settings(None), project, "dc1")
+    assert fleet is not None and "zaimu-kaikei-app-3" in fleet.where

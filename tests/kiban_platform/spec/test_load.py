@@ -125,3 +125,47 @@ def test_any_edit_gives_a_spec_or_a_spec_error(tmp_path: Path, edits: list[tuple
         assert all(line.startswith(f"{file}: ") for line in error.lines())
     else:
         assert isinstance(spec, PlatformSpec)
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["\uff11\uff14\uff19\uff19\uff19\uff13", "\u0661\u0664\u0669\u0669\u0669\u0663", "14999\uff13"],
+    ids=["full-width", "arabic-indic", "one-full-width-digit"],
+)
+def test_a_municipality_code_takes_ascii_digits_only(
+    sample_data: dict[str, Any], write_spec: SpecWriter, code: str
+) -> None:
+    sample_data["municipality"]["code"] = code
+    with pytest.raises(SpecError) as raised:
+        load_spec(write_spec(sample_data))
+    assert [problem.path for problem in raised.value.problems] == [("municipality", "code")]
+    assert "6 ASCII digits (0-9, not full-width)" in raised.value.problems[0].message
+
+
+@pytest.mark.parametrize(
+    ("path", "blank"),
+    [
+        (("municipality", "name"), "   "),
+        (("municipality", "name_en"), " "),
+        (("municipality", "name"), "\u3000\u3000"),  # full-width spaces (全角スペース)
+        (("areas", 0, "name"), "  "),
+        (("middleware", "database", "product"), " "),
+        (("flows", 0, "purpose"), "\t"),
+    ],
+)
+def test_human_text_of_only_spaces_is_refused(
+    sample_data: dict[str, Any], write_spec: SpecWriter, path: tuple[Any, ...], blank: str
+) -> None:
+    parent = sample_data
+    for part in path[:-1]:
+        parent = parent[part]
+    parent[path[-1]] = blank
+    with pytest.raises(SpecError) as raised:
+        load_spec(write_spec(sample_data))
+    assert [problem.path for problem in raised.value.problems] == [path]
+    assert "must not be blank" in raised.value.problems[0].message
+
+
+def test_text_with_spaces_around_it_is_kept(sample_data: dict[str, Any], write_spec: SpecWriter) -> None:
+    sample_data["municipality"]["name_en"] = " Kaku City "
+    assert load_spec(write_spec(sample_data)).municipality.name_en == " Kaku City "

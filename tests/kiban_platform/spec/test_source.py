@@ -105,6 +105,24 @@ def test_an_alias_bomb_is_refused(tmp_path: Path) -> None:
     _too_large(tmp_path, "\n".join(lines) + "\n", "aliases are expanded: refused")
 
 
+def test_many_values_without_aliases_are_refused_as_too_many_not_as_a_bomb(tmp_path: Path) -> None:
+    path = tmp_path / "many.yaml"
+    path.write_text("".join(f"k{index}: {index}\n" for index in range(60_000)), encoding="utf-8")
+    with pytest.raises(SpecError) as raised:
+        read_yaml(path)
+    message = raised.value.problems[0].message
+    assert "more than 100,000 values (keys and list items)" in message
+    assert "alias" not in message
+
+
+def test_a_bomb_says_how_many_values_its_aliases_repeat(tmp_path: Path) -> None:
+    lines = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    lines += [
+        f"{name}: &{name} [{', '.join([f'*{prev}'] * 9)}]" for prev, name in zip("abcdefgh", "bcdefghi", strict=True)
+    ]
+    _too_large(tmp_path, "\n".join(lines) + "\n", r"alias bomb\? 99,9\d\d of them repeat an anchor")
+
+
 def test_a_recursive_alias_is_refused(tmp_path: Path) -> None:
     _too_large(tmp_path, "a: &a [*a]\n", "levels deep: refused")
 
