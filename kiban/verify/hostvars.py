@@ -15,13 +15,14 @@ own connection variables) reads the same.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 PLAN_GROUP = "kiban_plan"
 CONNECTION_PREFIX = "ansible_"
 
 
-def plan_vars(document: dict[str, Any]) -> dict[str, Any]:
+def plan_vars(document: Mapping[str, Any]) -> dict[str, Any]:
     """The city's plan: ``all.vars`` with the plan group's (a hostless group: Ansible gives them to no host)."""
     everything = document["all"]
     plan = ((everything.get("children") or {}).get(PLAN_GROUP) or {}).get("vars") or {}
