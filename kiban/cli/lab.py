@@ -66,12 +66,21 @@ def lab_verify_command(context: typer.Context, spec: SpecArgument, quiet: QuietO
 
 
 @lab_app.command("down")
-def lab_down_command(spec: SpecArgument) -> None:
-    """Remove the lab's namespaces, bridges and listener, and nothing else."""
+def lab_down_command(spec: SpecArgument, quiet: QuietOption = False) -> None:
+    """Remove what SPEC's lab made (namespaces, bridges, listener), and nothing else: another spec's lab stays.
+
+    A spec whose lab is not up: "no lab of SPEC is up", nothing removed, exit 0 (down is idempotent).
+    """
+    from kiban.cli.progress import Steps
     from kiban.lab import session
 
-    removed = _run_lab(lambda: session.down(spec))
-    typer.echo(f"lab down: removed {len(removed)} items" if removed else "lab down: nothing to remove")
+    with Steps(quiet) as steps:
+        steps.step("removing the lab", 0, 1)
+        removed = _run_lab(lambda: session.down(spec))
+    if removed:
+        typer.echo(f"lab down: removed {len(removed)} items")
+    else:
+        typer.echo(f"lab down: no lab of {spec} is up; nothing removed")
 
 
 def register(app: typer.Typer) -> None:

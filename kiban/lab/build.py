@@ -8,6 +8,7 @@ touches a namespace, bridge or process it did not make.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyroute2 import IPRoute, NetNS, netns
+from pyroute2.netlink.exceptions import NetlinkError
 
 from kiban.lab.firewall import load_ruleset, router_ruleset
 from kiban.lab.topology import LabHost, LabSegment, LabTopology
@@ -47,6 +49,45 @@ class LabFiles:
     @property
     def inventory(self) -> Path:
         return self.directory / "inventory.yaml"
+
+    @property
+    def record(self) -> Path:
+        """What this lab made (its spec, namespaces and root-namespace devices): what `down` removes."""
+        return self.directory / "lab.json"
+
+
+@dataclass(frozen=True)
+class LabRecord:
+    """The names one lab owns, written before anything is made, so an interrupted `up` is still undone."""
+
+    spec: str
+    namespaces: tuple[str, ...]
+    devices: tuple[str, ...]
+
+
+def read_record(files: LabFiles) -> LabRecord | None:
+    try:
+        data = json.loads(files.record.read_text(encoding="utf-8"))
+        return LabRecord(str(data["spec"]), tuple(data["namespaces"]), tuple(data["devices"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_record(files: LabFiles, spec: str, namespaces: Iterable[str], devices: Iterable[str]) -> None:
+    """Record the names about to be made, keeping those of an earlier `up` (the spec may have lost a group
+    since: its namespace is still this lab's to remove)."""
+    earlier = read_record(files)
+    kept_namespaces = earlier.namespaces if earlier else ()
+    kept_devices = earlier.devices if earlier else ()
+    record = {
+        "spec": spec,
+        "namespaces": list(dict.fromkeys((*kept_namespaces, *namespaces))),
+        "devices": list(dict.fromkeys((*kept_devices, *devices))),
+    }
+    files.directory.mkdir(parents=True, exist_ok=True)
+    partial = files.record.with_suffix(".json.partial")
+    partial.write_text(json.dumps(record, indent=1), encoding="utf-8")
+    partial.replace(files.record)
 
 
 def require_root() -> None:
@@ -203,13 +244,22 @@ def lab_down(topology: LabTopology, files: LabFiles) -> list[str]:
 
 def remove_lab(namespaces: Iterable[str], devices: Iterable[str], files: LabFiles) -> list[str]:
     """Stop the listener, remove these namespaces (their veth ends go with them) and root-namespace
-    devices, then the lab's files; only what exists is removed, and each is named in the result."""
+    devices, and those the lab's record names, then the lab's files; only what exists is removed,
+    and each is named in the result."""
+    record = read_record(files)
+    if record is not None:
+        namespaces = dict.fromkeys((*namespaces, *record.namespaces))
+        devices = dict.fromkeys((*devices, *record.devices))
+    existing = set(netns.listnetns())
+    with IPRoute() as ipr:
+        nothing_there = not (set(namespaces) & existing) and all(link_index(ipr, name) is None for name in devices)
+    if record is None and nothing_there and listener_running(files) is None:
+        return []  # no lab of this spec is up: nothing to do, and no need to be root to see it
     require_root()
     removed: list[str] = []
     if listener_running(files) is not None:
         removed.append("listener")
     stop_listener(files)
-    existing = set(netns.listnetns())
     for namespace in namespaces:
         if namespace in existing:
             netns.remove(namespace)  # its ends of the veth pairs go with it
@@ -217,10 +267,18 @@ def remove_lab(namespaces: Iterable[str], devices: Iterable[str], files: LabFile
     with IPRoute() as ipr:
         for name in devices:
             index = link_index(ipr, name)
-            if index is not None:
+            if index is None:
+                continue
+            try:
                 ipr.link("del", index=index)
-                removed.append(f"link {name}")
-    for path in (files.listener_plan, files.inventory):
+            except NetlinkError as error:
+                # A veth end can vanish between the look-up and the delete, as the kernel finishes
+                # removing its namespace: gone is what down wants.
+                if error.code != errno.ENODEV:
+                    raise
+                continue
+            removed.append(f"link {name}")
+    for path in (files.listener_plan, files.inventory, files.record):
         path.unlink(missing_ok=True)
     if files.directory.exists() and not any(files.directory.iterdir()):
         files.directory.rmdir()

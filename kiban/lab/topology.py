@@ -16,8 +16,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-# Every name the lab gives starts with this prefix; a second lab (the tests') takes another.
+# Every name a lab gives starts with its prefix: the spec's own (``session.lab_prefix``), or the tests'.
 PREFIX = "kb"
+# Linux refuses interface names longer than 15 bytes (IFNAMSIZ less its terminating NUL).
+IFNAMSIZ = 15
 # A stand-in for the management sshd of a real host: it listens everywhere (on the management
 # section's port when there is one), and the flow plan allows it only from the area's bastion,
 # so reaching it from anywhere else proves the firewall let something unplanned through.
