@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from pyroute2 import IPRoute, netns
 from pyroute2.netlink.exceptions import NetlinkError
@@ -115,9 +116,22 @@ def floor(lab: LabTopology | HybridLab) -> tuple[float, float]:
     return created, deleted
 
 
+def hosts_in_lab(document: dict[str, Any] | None, lab: LabTopology | HybridLab) -> tuple[int, int]:
+    """Inventory hosts that have a namespace in the lab, and inventory hosts in all (every site's)."""
+    if isinstance(lab, HybridLab):
+        documents = [site.document for site in lab.sites]
+    else:
+        assert document is not None
+        documents = [document]
+    inventory = {(index, host["name"]) for index, doc in enumerate(documents) for host in doc["hosts"]}
+    topologies = [site.topology for site in lab.sites] if isinstance(lab, HybridLab) else [lab]
+    built = {(index, host.host) for index, top in enumerate(topologies) for host in top.hosts if not host.external}
+    return len(inventory & built), len(inventory)
+
+
 def bench(spec: Path) -> int:
     """Time one spec's round trip against its floor, print the figures, return the suite's exit status."""
-    _, lab = session.plan_lab(spec, BENCH_PREFIX)
+    document, lab = session.plan_lab(spec, BENCH_PREFIX)
     floor_up, floor_down = floor(lab)
     with tempfile.TemporaryDirectory(prefix="kiban-bench-lab-") as folder:
         state = Path(folder) / "state"
@@ -139,9 +153,10 @@ def bench(spec: Path) -> int:
     if isinstance(lab, HybridLab):
         veths += len(lab.links)
         sites = f"{len(lab.sites)} sites, {len(lab.links)} links, "
+    built, planned = hosts_in_lab(document, lab)
     print(
         f"spec: {spec.name}: {sites}{len(lab.namespaces)} namespaces, {len(lab.segments)} bridges, "
-        f"{veths} veth pairs, {len(lab.rules)} router rules"
+        f"{veths} veth pairs, {len(lab.rules)} router rules; hosts in the lab {built}/{planned} of the inventory"
     )
     print(f"{'':8}{'kiban':>9}{'floor':>9}{'ratio':>8}")
     print(f"{'up':<8}{up:>8.2f}s{floor_up:>8.2f}s{up / floor_up:>7.1f}x")
