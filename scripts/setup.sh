@@ -14,6 +14,8 @@ APT_PACKAGES=(
   fonts-noto-cjk  # kiban report: Noto Sans CJK JP, subset into the page so it reads offline in Japanese
   chromium        # the report's tests and bench open it as a person would: headless, screenshots, print to PDF
   chromium-driver # chromedriver, through which Selenium drives that Chromium (same Debian version)
+  openssh-server  # `kiban lab up --ssh`: a real sshd in every lab host, reached through the bastion as after a deploy
+  sudo            # the rehearsal: Ansible and testinfra escalate with sudo (become) on each lab host, as on a real one
 )
 
 missing=()

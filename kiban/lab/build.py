@@ -185,8 +185,13 @@ def stop_listener(files: LabFiles) -> None:
     files.listener_pid.unlink(missing_ok=True)
 
 
-def start_listener(files: LabFiles, hosts: Iterable[LabHost]) -> None:
-    plan = {host.namespace: list(host.ports) for host in hosts if host.ports}
+def start_listener(files: LabFiles, hosts: Iterable[LabHost], sshd_port: str | None = None) -> None:
+    """The service stand-ins; with ``sshd_port`` (the rehearsal) a host's real sshd holds that port instead."""
+    plan: dict[str, list[str]] = {}
+    for host in hosts:
+        ports = [port for port in host.ports if host.external or port != sshd_port]
+        if ports:
+            plan[host.namespace] = ports
     files.listener_plan.write_text(json.dumps(plan, indent=1), encoding="utf-8")
     process = subprocess.Popen(
         [sys.executable, "-m", LISTENER_MODULE, str(files.listener_plan)],
@@ -206,15 +211,23 @@ def start_listener(files: LabFiles, hosts: Iterable[LabHost]) -> None:
     files.listener_pid.write_text(str(process.pid), encoding="utf-8")
 
 
-def lab_up(topology: LabTopology, files: LabFiles, progress: Callable[[str, int, int], None] | None = None) -> None:
-    """Create what is missing; ``progress`` is called with each step and its items done of the total."""
+def lab_up(
+    topology: LabTopology,
+    files: LabFiles,
+    progress: Callable[[str, int, int], None] | None = None,
+    sshd_port: str | None = None,
+) -> None:
+    """Create what is missing; ``progress`` is called with each step and its items done of the total.
+
+    With ``sshd_port`` the stand-ins keep off that port of the hosts, for their real sshd (``kiban.lab.ssh``).
+    """
     report = progress or (lambda step, done, total: None)
     require_root()
     files.directory.mkdir(parents=True, exist_ok=True)
     build_site(topology, report)
     report("starting the service stand-ins", 0, 1)
     stop_listener(files)
-    start_listener(files, topology.hosts)
+    start_listener(files, topology.hosts, sshd_port)
 
 
 def build_site(topology: LabTopology, report: Callable[[str, int, int], None]) -> None:

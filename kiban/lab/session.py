@@ -27,6 +27,7 @@ from kiban.lab.build import (
     write_record,
 )
 from kiban.lab.hybrid import HybridLab, hybrid_ansible_inventory, hybrid_down, hybrid_is_up, hybrid_lab, hybrid_up
+from kiban.lab.ssh import SshFiles, ssh_inventory, start_all, stop_all
 from kiban.lab.topology import IFNAMSIZ, LabTopology, lab_topology
 from kiban.verify.inventory import ansible_inventory, write_ansible_inventory
 from kiban.verify.run import run_suite
@@ -74,7 +75,7 @@ def _single_site_inventory(spec: PlatformSpec) -> dict[str, Any]:
 
 
 def lab_ansible_inventory(document: dict[str, Any], topology: LabTopology) -> dict[str, Any]:
-    """The lab's hosts only (one per group, plus outside networks), each reached through its namespace."""
+    """Every host of the inventory, and the outside networks, each reached through its namespace."""
     represented = {host.host: host for host in topology.hosts}
     lab_document = {**document, "hosts": [h for h in document["hosts"] if h["name"] in represented]}
     extra: dict[str, dict[str, Any]] = {}
@@ -144,13 +145,19 @@ def up_lab(
     state_dir: Path | None = None,
     prefix: str | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    ssh: bool = False,
 ) -> tuple[LabTopology | HybridLab, Path]:
-    """Build the lab, one site or several; ``progress`` is called with each step and its items done of the total."""
+    """Build the lab, one site or several; ``progress`` is called with each step and its items done of the total.
+
+    With ``ssh`` (the rehearsal, a single-site spec with a management section) every host namespace also
+    runs a real sshd (``kiban.lab.ssh``), and the lab's state folder holds ``ssh/inventory.yaml``.
+    """
     state_dir, prefix = _names(spec_file, state_dir, prefix)
     report = progress or (lambda step, done, total: None)
     report("planning the lab from the spec", 0, 1)
     document, lab = plan_lab(spec_file, prefix)
     check_device_names(lab)
+    management = _rehearsal_management(spec_file, document, lab) if ssh else None
     require_root()
     files = LabFiles(state_dir)
     write_record(files, str(spec_file.resolve()), lab.namespaces, lab_devices(lab))
@@ -159,11 +166,32 @@ def up_lab(
         inventory = hybrid_ansible_inventory(lab, sys.executable)
     else:
         assert document is not None
-        lab_up(lab, files, report)
+        sshd_port = f"{management['ssh_port']}/tcp" if management else None
+        lab_up(lab, files, report, sshd_port)
         inventory = lab_ansible_inventory(document, lab)
+        if management is not None:
+            start_all(lab.hosts, management, files, report)
+            write_ansible_inventory(ssh_inventory(document, SshFiles.of(files)), SshFiles.of(files).inventory)
     report("writing the lab's inventory", 0, 1)
     write_ansible_inventory(inventory, files.inventory)
     return lab, files.inventory
+
+
+def _rehearsal_management(
+    spec_file: Path, document: dict[str, Any] | None, lab: LabTopology | HybridLab
+) -> dict[str, Any]:
+    """The management section the rehearsal's sshds follow; LabError when the spec cannot have one."""
+    if isinstance(lab, HybridLab) or document is None:
+        raise LabError(f"{spec_file} has sites: --ssh rehearses a single-site spec only (for now)")
+    management: dict[str, Any] | None = document.get("management")
+    if management is None:
+        raise LabError(f"{spec_file} has no management section: --ssh needs its user and SSH port")
+    return management
+
+
+def ssh_inventory_path(spec_file: Path, state_dir: Path | None = None) -> Path:
+    """Where `up --ssh` writes the inventory of the spec's hosts reached over SSH."""
+    return SshFiles.of(LabFiles(state_dir or lab_state(spec_file))).inventory
 
 
 def ready_inventory(
@@ -200,9 +228,12 @@ def down(spec_file: Path, state_dir: Path | None = None, prefix: str | None = No
     state_dir, prefix = _names(spec_file, state_dir, prefix)
     _, lab = plan_lab(spec_file, prefix)
     files = LabFiles(state_dir)
+    record = read_record(files)
+    # The sshds first: a process left in a namespace would keep it alive after its name is gone.
+    stopped = stop_all(files, dict.fromkeys((*lab.namespaces, *(record.namespaces if record else ()))))
     if isinstance(lab, HybridLab):
-        return hybrid_down(lab, files)
-    return lab_down(lab, files)
+        return stopped + hybrid_down(lab, files)
+    return stopped + lab_down(lab, files)
 
 
 def is_recorded(spec_file: Path, state_dir: Path | None = None) -> bool:
