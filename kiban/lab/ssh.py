@@ -9,7 +9,10 @@ that namespace's files. The view holds:
   host's account is an unprivileged one with sudo rights;
 - ``ssh/``: ``sshd_config`` (the spec's SSH port, keys only, the lab's authorized key) and the lab's
   host key;
-- ``nftables.conf``: empty until the playbook writes the host firewall there;
+- ``nftables.conf``: until the playbook writes the host firewall there, a booted image's: everything
+  accepted, connections tracked (loaded at `up`). Tracking from the start matters: the playbook's
+  firewall accepts established connections, and a connection conntrack only picked up midway (its
+  window scaling unseen) would be judged invalid and dropped, cutting Ansible's own session;
 - ``sudoers``: this machine's, keeping ``ANSIBLE_UNSAFE_WRITES`` through ``become``.
 
 A bind-mounted file cannot be replaced by a rename, which is how Ansible writes files: the sshd sets
@@ -45,6 +48,17 @@ SSHD = "/usr/sbin/sshd"
 # sshd's privilege separation folder; Debian's package leaves it to systemd, which the lab does not run.
 PRIVSEP_DIR = Path("/run/sshd")
 KEY_TYPE = "ed25519"
+# A host's firewall before the playbook's (see the module): it fails verify's host-firewall check.
+BOOT_FIREWALL = """#!/usr/sbin/nft -f
+# kiban lab: a booted host before its day-two firewall: everything accepted, connections tracked.
+flush ruleset
+table inet kiban {
+    chain input {
+        type filter hook input priority filter; policy accept;
+        ct state established,related accept
+    }
+}
+"""
 
 
 @dataclass(frozen=True)
@@ -172,9 +186,17 @@ def write_etc_view(namespace: str, management: dict[str, Any], ssh: SshFiles) ->
     )
     sudoers.chmod(0o440)
     firewall = view / "nftables.conf"
-    if not firewall.exists():
-        firewall.write_text("", encoding="utf-8")  # the playbook's host firewall goes here
+    if not firewall.exists() or not firewall.read_text(encoding="utf-8").strip():
+        firewall.write_text(BOOT_FIREWALL, encoding="utf-8")
         firewall.chmod(0o600)
+
+
+def _load_firewall(namespace: str) -> None:
+    """Load the namespace's /etc/nftables.conf, as a host does at boot: the playbook's once it ran."""
+    command = ["ip", "netns", "exec", namespace, "nft", "-f", "/etc/nftables.conf"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise LabError(f"nft refused {etc_view(namespace) / 'nftables.conf'}: {result.stderr.strip()}")
 
 
 def sshd_running(pid_file: Path) -> int | None:
@@ -221,6 +243,7 @@ def start_all(
     for done, namespace in enumerate(namespaces):
         report("starting sshd in every host", done, len(namespaces))
         write_etc_view(namespace, management, ssh)
+        _load_firewall(namespace)
         start_sshd(namespace, ssh)
     return namespaces
 
