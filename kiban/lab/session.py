@@ -27,7 +27,7 @@ from kiban.lab.build import (
     write_record,
 )
 from kiban.lab.hybrid import HybridLab, hybrid_ansible_inventory, hybrid_down, hybrid_is_up, hybrid_lab, hybrid_up
-from kiban.lab.ssh import SshFiles, ssh_inventory, start_all, stop_all
+from kiban.lab.ssh import SshFiles, lab_playbook, ssh_inventory, start_all, stop_all
 from kiban.lab.topology import IFNAMSIZ, LabTopology, lab_topology
 from kiban.verify.inventory import ansible_inventory, write_ansible_inventory
 from kiban.verify.run import run_suite
@@ -171,7 +171,9 @@ def up_lab(
         inventory = lab_ansible_inventory(document, lab)
         if management is not None:
             start_all(lab.hosts, management, files, report)
-            write_ansible_inventory(ssh_inventory(document, SshFiles.of(files)), SshFiles.of(files).inventory)
+            rehearsal = SshFiles.of(files)
+            write_ansible_inventory(ssh_inventory(document, rehearsal), rehearsal.inventory)
+            rehearsal.playbook.write_text(lab_playbook(document), encoding="utf-8")
     report("writing the lab's inventory", 0, 1)
     write_ansible_inventory(inventory, files.inventory)
     return lab, files.inventory

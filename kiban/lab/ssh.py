@@ -39,9 +39,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from kiban.lab.build import LabError, LabFiles
 from kiban.lab.topology import LabHost
 from kiban.verify.inventory import ansible_inventory
+from kiban_platform.templates.config import playbook
 
 NETNS_ETC = Path(os.environ.get("KIBAN_LAB_NETNS_ETC", "/etc/netns"))
 SSHD = "/usr/sbin/sshd"
@@ -105,6 +108,11 @@ class SshFiles:
     def inventory(self) -> Path:
         """The spec's hosts as `kiban inventory` writes them, reached over SSH with the lab's key."""
         return self.directory / "inventory.yaml"
+
+    @property
+    def playbook(self) -> Path:
+        """`kiban playbook`'s host-firewall task, for the lab (``lab_playbook``)."""
+        return self.directory / "site.yml"
 
     def pid_file(self, namespace: str) -> Path:
         return self.pids / f"{namespace}.pid"
@@ -284,6 +292,40 @@ def _kill_tree(pid: int) -> None:
         _kill_tree(child)
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
+
+
+class _Unsafe(str):
+    """A value the playbook marks !unsafe (kept so through the filtering below)."""
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Loader.add_constructor("!unsafe", lambda loader, node: _Unsafe(loader.construct_scalar(node)))  # type: ignore[arg-type]
+_Dumper.add_representer(_Unsafe, lambda dumper, data: dumper.represent_scalar("!unsafe", str(data), style="|"))
+
+
+def _writes_firewall_or_is_no_file(task: dict[str, Any]) -> bool:
+    copy = task.get("ansible.builtin.copy")
+    return copy is None or copy["dest"] == "/etc/nftables.conf"
+
+
+def lab_playbook(document: dict[str, Any]) -> str:
+    """`kiban playbook`'s play with its host-firewall task only: the lab runs no chrony, haproxy, unbound or
+    PostgreSQL for the other tasks' handlers to reload (and this machine has no /etc/chrony to write into)."""
+    play = yaml.load(playbook(document, "the lab"), Loader=_Loader)  # a SafeLoader that keeps !unsafe
+    tasks = play[0]["tasks"]
+    play[0]["tasks"] = [task for task in tasks if _writes_firewall_or_is_no_file(task)]
+    play[0]["handlers"] = [h for h in play[0]["handlers"] if h["name"] == "Load the host firewall"]
+    if len(play[0]["tasks"]) != 2:
+        raise LabError("kiban playbook has no task writing /etc/nftables.conf any more: the lab cannot apply it")
+    text: str = yaml.dump(play, Dumper=_Dumper, allow_unicode=True, sort_keys=False)
+    return text
 
 
 def ssh_inventory(document: dict[str, Any], ssh: SshFiles) -> dict[str, Any]:

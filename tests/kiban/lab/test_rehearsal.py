@@ -13,15 +13,12 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 
 from kiban.lab import session
-from kiban.lab.ssh import SshFiles, etc_view
+from kiban.lab.ssh import SshFiles, etc_view, lab_playbook
 from kiban.lab.topology import LabTopology, namespace_name
-from kiban_platform.templates.config import playbook
 from tests.conftest import REPO, SMALL_CITY, SMALL_MANAGEMENT
 
 PREFIX = "kr"  # not the CLI's names nor the other lab tests'
@@ -36,34 +33,6 @@ pytestmark = [
         reason="the rehearsal needs root, nftables and openssh-server (scripts/setup.sh; CI runs as root)",
     ),
 ]
-
-
-class _Unsafe(str):
-    """A value the playbook marks !unsafe (kept so through the filtering below)."""
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
-_Loader.add_constructor("!unsafe", lambda loader, node: _Unsafe(loader.construct_scalar(node)))  # type: ignore[arg-type]
-_Dumper.add_representer(_Unsafe, lambda dumper, data: dumper.represent_scalar("!unsafe", str(data), style="|"))
-
-
-def lab_playbook(document: dict[str, Any]) -> str:
-    """`kiban playbook`'s play with its host-firewall task only: the lab runs no chrony, haproxy, unbound or
-    PostgreSQL for the other tasks' handlers to reload (and this machine has no /etc/chrony to write into)."""
-    play = yaml.load(playbook(document, "the lab"), Loader=_Loader)  # a SafeLoader that keeps !unsafe
-    tasks = play[0]["tasks"]
-    play[0]["tasks"] = [t for t in tasks if "ansible.builtin.copy" not in t or t["ansible.builtin.copy"]["dest"] == "/etc/nftables.conf"]  # fmt: skip
-    play[0]["handlers"] = [h for h in play[0]["handlers"] if h["name"] == "Load the host firewall"]
-    assert len(play[0]["tasks"]) == 2, "the host-firewall task is still named by its destination"
-    text: str = yaml.dump(play, Dumper=_Dumper, allow_unicode=True, sort_keys=False)
-    return text
 
 
 def _as_operator(terminals: str, *command: str, cwd: Path) -> subprocess.CompletedProcess[str]:
