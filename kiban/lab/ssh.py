@@ -7,8 +7,8 @@ that namespace's files. The view holds:
 - ``passwd``: this machine's, plus the spec's management user (``management.user``) with uid 0, so that
   the account exists only inside the lab and ``become`` (sudo as root) needs no sudoers entry; a real
   host's account is an unprivileged one with sudo rights;
-- ``ssh/``: ``sshd_config`` (the spec's SSH port, keys only, the lab's authorized key) and the lab's
-  host key;
+- ``ssh/``: ``sshd_config`` (the spec's SSH port, keys only), ``authorized_keys`` (the lab's key) and
+  the lab's host key;
 - ``nftables.conf``: until the playbook writes the host firewall there, a booted image's: everything
   accepted, connections tracked (loaded at `up`). Tracking from the start matters: the playbook's
   firewall accepts established connections, and a connection conntrack only picked up midway (its
@@ -160,7 +160,9 @@ def sshd_config(management: dict[str, Any], ssh: SshFiles, namespace: str) -> st
         "ListenAddress 0.0.0.0\n"
         f"HostKey /etc/ssh/ssh_host_{KEY_TYPE}_key\n"
         f"PidFile {ssh.pid_file(namespace)}\n"
-        f"AuthorizedKeysFile {ssh.authorized_keys}\n"
+        # In the host's own /etc view: sshd's StrictModes refuses a key file below a world-writable
+        # folder, as the state folder may be (a test's, under /tmp).
+        "AuthorizedKeysFile /etc/ssh/authorized_keys\n"
         f"AllowUsers {management['user']}\n"
         "PermitRootLogin prohibit-password\n"  # the management user has uid 0 in the lab (see the module)
         "PasswordAuthentication no\n"
@@ -187,6 +189,7 @@ def write_etc_view(namespace: str, management: dict[str, Any], ssh: SshFiles) ->
     shutil.copyfile(ssh.host_key, host_key)
     host_key.chmod(0o600)
     shutil.copyfile(ssh.host_key.with_suffix(".pub"), host_key.with_suffix(".pub"))
+    shutil.copyfile(ssh.authorized_keys, view / "ssh" / "authorized_keys")
     sudoers = view / "sudoers"
     sudoers.write_text(
         Path("/etc/sudoers").read_text(encoding="utf-8") + '\nDefaults env_keep += "ANSIBLE_UNSAFE_WRITES"\n',

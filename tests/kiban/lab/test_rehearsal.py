@@ -79,7 +79,7 @@ def test_playbook_then_verify_over_ssh_through_the_bastion(
         terminals, "kiban", "verify", "-i", inventory, "--hosts", "full-app-1", "-k", "host_firewall", cwd=tmp_path
     )
     assert before.returncode == 1, before.stdout + before.stderr
-    assert "full-app-1: input policy is accept, not drop" in before.stdout
+    assert "full-app-1: input policy is accept, not drop" in before.stdout, before.stdout[-3000:]
 
     applied = _as_operator(
         terminals, "ansible-playbook", "-i", inventory, "--limit", f"area_{AREA}", "site.yml", cwd=tmp_path

@@ -39,7 +39,7 @@ def test_sshd_follows_the_management_section(tmp_path: Path) -> None:
     ssh = SshFiles(tmp_path / "ssh")
     config = sshd_config({"user": "kiban-ops", "ssh_port": 2222}, ssh, "kr-full-app-1")
     assert "Port 2222\n" in config and "AllowUsers kiban-ops\n" in config
-    assert f"AuthorizedKeysFile {ssh.authorized_keys}\n" in config and "PasswordAuthentication no\n" in config
+    assert "AuthorizedKeysFile /etc/ssh/authorized_keys\n" in config and "PasswordAuthentication no\n" in config
     assert f"PidFile {ssh.pid_file('kr-full-app-1')}\n" in config
     accounts = passwd_with("kiban-ops", ssh.home).splitlines()
     assert accounts[-1] == f"kiban-ops:*:0:0:kiban lab management:{ssh.home}:/bin/sh"
