@@ -236,8 +236,3 @@ def down(spec_file: Path, state_dir: Path | None = None, prefix: str | None = No
     if isinstance(lab, HybridLab):
         return stopped + hybrid_down(lab, files)
     return stopped + lab_down(lab, files)
-
-
-def is_recorded(spec_file: Path, state_dir: Path | None = None) -> bool:
-    """Whether a lab of the spec has been brought up here (its record is there) and not taken down."""
-    return read_record(LabFiles(state_dir or lab_state(spec_file))) is not None
