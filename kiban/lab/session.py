@@ -167,6 +167,9 @@ def up_lab(
     else:
         assert document is not None
         sshd_port = f"{management['ssh_port']}/tcp" if management else None
+        if management is None:
+            # `up` without --ssh after `up --ssh`: the stand-in takes the SSH port back from the sshds.
+            stop_all(files, lab.namespaces)
         lab_up(lab, files, report, sshd_port)
         inventory = lab_ansible_inventory(document, lab)
         if management is not None:
