@@ -10,17 +10,25 @@ Everything the bench makes is named with its own prefix (not the CLI's "kb", not
 "kt") and its state lives in a temporary folder, so a lab someone has up is never touched;
 the bench refuses to start when a namespace or link with its prefix already exists.
 
-Run: sudo .venv/bin/python bench/lab.py [SPEC ...]   (default: specs/sample-city.yaml specs/sample-hybrid.yaml)
+With ``--ssh AREA`` it times the rehearsal instead, for each spec: `up --ssh`, the lab's playbook applied
+to AREA from its operators' terminal namespace, `kiban verify` of AREA over SSH through its bastion
+(time sync left out: no chronyd in the lab), and `down`.
+
+Run: sudo .venv/bin/python bench/lab.py [--ssh AREA] [SPEC ...]
+     (default: specs/sample-city.yaml specs/sample-hybrid.yaml)
 """
 
 from __future__ import annotations
 
 import argparse
 import errno
+import os
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from pyroute2 import IPRoute, netns
 from pyroute2.netlink.exceptions import NetlinkError
@@ -31,6 +39,7 @@ sys.path.insert(0, str(REPO))
 from kiban.lab import session  # noqa: E402
 from kiban.lab.build import require_root  # noqa: E402
 from kiban.lab.hybrid import HybridLab  # noqa: E402
+from kiban.lab.ssh import SshFiles  # noqa: E402
 from kiban.lab.topology import LabTopology  # noqa: E402
 
 # Up, verify and down together: the single-site sample, and the hybrid sample (three sites).
@@ -115,9 +124,22 @@ def floor(lab: LabTopology | HybridLab) -> tuple[float, float]:
     return created, deleted
 
 
+def hosts_in_lab(document: dict[str, Any] | None, lab: LabTopology | HybridLab) -> tuple[int, int]:
+    """Inventory hosts that have a namespace in the lab, and inventory hosts in all (every site's)."""
+    if isinstance(lab, HybridLab):
+        documents = [site.document for site in lab.sites]
+    else:
+        assert document is not None
+        documents = [document]
+    inventory = {(index, host["name"]) for index, doc in enumerate(documents) for host in doc["hosts"]}
+    topologies = [site.topology for site in lab.sites] if isinstance(lab, HybridLab) else [lab]
+    built = {(index, host.host) for index, top in enumerate(topologies) for host in top.hosts if not host.external}
+    return len(inventory & built), len(inventory)
+
+
 def bench(spec: Path) -> int:
     """Time one spec's round trip against its floor, print the figures, return the suite's exit status."""
-    _, lab = session.plan_lab(spec, BENCH_PREFIX)
+    document, lab = session.plan_lab(spec, BENCH_PREFIX)
     floor_up, floor_down = floor(lab)
     with tempfile.TemporaryDirectory(prefix="kiban-bench-lab-") as folder:
         state = Path(folder) / "state"
@@ -139,9 +161,10 @@ def bench(spec: Path) -> int:
     if isinstance(lab, HybridLab):
         veths += len(lab.links)
         sites = f"{len(lab.sites)} sites, {len(lab.links)} links, "
+    built, planned = hosts_in_lab(document, lab)
     print(
         f"spec: {spec.name}: {sites}{len(lab.namespaces)} namespaces, {len(lab.segments)} bridges, "
-        f"{veths} veth pairs, {len(lab.rules)} router rules"
+        f"{veths} veth pairs, {len(lab.rules)} router rules; hosts in the lab {built}/{planned} of the inventory"
     )
     print(f"{'':8}{'kiban':>9}{'floor':>9}{'ratio':>8}")
     print(f"{'up':<8}{up:>8.2f}s{floor_up:>8.2f}s{up / floor_up:>7.1f}x")
@@ -153,10 +176,55 @@ def bench(spec: Path) -> int:
     return status
 
 
+def _as_operator(terminals: str, *command: str) -> tuple[int, float]:
+    """Run a command on the area's operators' terminal (its namespace); its exit status and seconds."""
+    environment = [f"PATH={Path(sys.executable).parent}:{os.environ['PATH']}", f"PYTHONPATH={REPO}"]
+    started = time.perf_counter()
+    result = subprocess.run(["ip", "netns", "exec", terminals, "env", *environment, *command], check=False)
+    return result.returncode, time.perf_counter() - started
+
+
+def rehearse(spec: Path, area: str) -> int:
+    """Time the rehearsal of one area, print the figures, return the worse exit status of playbook and verify."""
+    document, lab = session.plan_lab(spec, BENCH_PREFIX)
+    if document is None or not isinstance(lab, LabTopology):
+        raise SystemExit(f"bench/lab: {spec} has sites: --ssh rehearses a single-site spec")
+    terminals = [host.namespace for host in lab.hosts if host.group.startswith("operations:") and host.area == area]
+    if not terminals:
+        raise SystemExit(f"bench/lab: {spec} has no operations network in area {area!r}")
+    hosts = sum(host["area"] == area for host in document["hosts"])
+    with tempfile.TemporaryDirectory(prefix="kiban-bench-lab-") as folder:
+        state = Path(folder) / "state"
+        ssh = SshFiles(state / "ssh")
+        try:
+            started = time.perf_counter()
+            session.up_lab(spec, state, BENCH_PREFIX, ssh=True)
+            up = time.perf_counter() - started
+            applied, playbook = _as_operator(
+                terminals[0], "ansible-playbook", "-i", str(ssh.inventory), "--limit", f"area_{area}", str(ssh.playbook)
+            )
+            status, verify = _as_operator(
+                terminals[0], "kiban", "verify", "-i", str(ssh.inventory), "--hosts", f"area_{area}", "-q",
+                "--no-header", "-k", "not time_is_in_sync",
+            )  # fmt: skip
+        finally:
+            started = time.perf_counter()
+            session.down(spec, state, BENCH_PREFIX)
+            down = time.perf_counter() - started
+    print(f"rehearsal: {spec.name}, area {area} ({hosts} hosts), from {terminals[0]}")
+    print(f"up --ssh  {up:8.2f} s   ({len(lab.namespaces)} namespaces, an sshd in each host)")
+    print(f"playbook  {playbook:8.2f} s   (exit status {applied})")
+    print(f"verify    {verify:8.2f} s   over SSH through the bastion (exit status {status})")
+    print(f"down      {down:8.2f} s")
+    print(f"total     {up + playbook + verify + down:8.2f} s")
+    return max(applied, status)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = [REPO / "specs" / "sample-city.yaml", REPO / "specs" / "sample-hybrid.yaml"]
     parser.add_argument("spec", nargs="*", type=Path, default=default)
+    parser.add_argument("--ssh", metavar="AREA", help="time the SSH rehearsal of this area instead")
     args = parser.parse_args()
     require_root()
     taken = prefix_in_use(BENCH_PREFIX)
@@ -170,7 +238,7 @@ def main() -> None:
         raise SystemExit(2)
     statuses = []
     for spec in args.spec:
-        statuses.append(bench(spec))
+        statuses.append(rehearse(spec, args.ssh) if args.ssh else bench(spec))
         print()
     failed = max(statuses, default=0)
     if failed != 0:

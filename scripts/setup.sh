@@ -15,7 +15,8 @@ APT_PACKAGES=(
   chromium        # the report's tests and bench open it as a person would: headless, screenshots, print to PDF
   chromium-driver # chromedriver, through which Selenium drives that Chromium (same Debian version)
   openssh-client  # kiban ssh-config's tests read the written config back with `ssh -G`
-  openssh-server  # and reach a host behind a bastion through a real sshd on loopback (a slow test)
+  openssh-server  # a real sshd: on loopback behind a bastion (ssh-config's slow test), and `kiban lab up --ssh` in every lab host
+  sudo            # the rehearsal: Ansible and testinfra escalate with sudo (become) on each lab host, as on a real one
 )
 
 missing=()

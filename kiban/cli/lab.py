@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 
@@ -30,14 +30,25 @@ def _run_lab(action: Callable[[], Result]) -> Result:
 
 
 @lab_app.command("up")
-def lab_up_command(spec: SpecArgument, quiet: QuietOption = False) -> None:
+def lab_up_command(
+    spec: SpecArgument,
+    quiet: QuietOption = False,
+    ssh: Annotated[
+        bool,
+        typer.Option(
+            "--ssh",
+            help="the rehearsal: a real sshd in every host (the spec's management user, port and a lab key), "
+            "and an inventory reaching the hosts over SSH through the bastions",
+        ),
+    ] = False,
+) -> None:
     """Create (or bring up to date) the lab for SPEC; running it twice changes nothing."""
     from kiban.cli.progress import Steps
     from kiban.lab import session
     from kiban.lab.hybrid import HybridLab
 
     with Steps(quiet) as steps:
-        topology, inventory = _run_lab(lambda: session.up_lab(spec, progress=steps.step))
+        topology, inventory = _run_lab(lambda: session.up_lab(spec, progress=steps.step, ssh=ssh))
     sites = ""
     if isinstance(topology, HybridLab):
         sites = f"{len(topology.sites)} sites joined by {len(topology.links)} links, "
@@ -45,6 +56,8 @@ def lab_up_command(spec: SpecArgument, quiet: QuietOption = False) -> None:
         f"lab up: {sites}{len(topology.namespaces)} namespaces, {len(topology.segments)} bridged segments, "
         f"{len(topology.rules)} router rules; inventory {inventory}"
     )
+    if ssh:
+        typer.echo(f"lab up: sshd in every host; SSH inventory {session.ssh_inventory_path(spec)}")
 
 
 @lab_app.command("verify", context_settings=PASS_THROUGH)
@@ -66,12 +79,21 @@ def lab_verify_command(context: typer.Context, spec: SpecArgument, quiet: QuietO
 
 
 @lab_app.command("down")
-def lab_down_command(spec: SpecArgument) -> None:
-    """Remove the lab's namespaces, bridges and listener, and nothing else."""
+def lab_down_command(spec: SpecArgument, quiet: QuietOption = False) -> None:
+    """Remove what SPEC's lab made (namespaces, bridges, listener), and nothing else: another spec's lab stays.
+
+    A spec whose lab is not up: "no lab of SPEC is up", nothing removed, exit 0 (down is idempotent).
+    """
+    from kiban.cli.progress import Steps
     from kiban.lab import session
 
-    removed = _run_lab(lambda: session.down(spec))
-    typer.echo(f"lab down: removed {len(removed)} items" if removed else "lab down: nothing to remove")
+    with Steps(quiet) as steps:
+        steps.step("removing the lab", 0, 1)
+        removed = _run_lab(lambda: session.down(spec))
+    if removed:
+        typer.echo(f"lab down: removed {len(removed)} items")
+    else:
+        typer.echo(f"lab down: no lab of {spec} is up; nothing removed")
 
 
 def register(app: typer.Typer) -> None:

@@ -8,6 +8,7 @@ touches a namespace, bridge or process it did not make.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyroute2 import IPRoute, NetNS, netns
+from pyroute2.netlink.exceptions import NetlinkError
 
 from kiban.lab.firewall import load_ruleset, router_ruleset
 from kiban.lab.topology import LabHost, LabSegment, LabTopology
@@ -47,6 +49,45 @@ class LabFiles:
     @property
     def inventory(self) -> Path:
         return self.directory / "inventory.yaml"
+
+    @property
+    def record(self) -> Path:
+        """What this lab made (its spec, namespaces and root-namespace devices): what `down` removes."""
+        return self.directory / "lab.json"
+
+
+@dataclass(frozen=True)
+class LabRecord:
+    """The names one lab owns, written before anything is made, so an interrupted `up` is still undone."""
+
+    spec: str
+    namespaces: tuple[str, ...]
+    devices: tuple[str, ...]
+
+
+def read_record(files: LabFiles) -> LabRecord | None:
+    try:
+        data = json.loads(files.record.read_text(encoding="utf-8"))
+        return LabRecord(str(data["spec"]), tuple(data["namespaces"]), tuple(data["devices"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_record(files: LabFiles, spec: str, namespaces: Iterable[str], devices: Iterable[str]) -> None:
+    """Record the names about to be made, keeping those of an earlier `up` (the spec may have lost a group
+    since: its namespace is still this lab's to remove)."""
+    earlier = read_record(files)
+    kept_namespaces = earlier.namespaces if earlier else ()
+    kept_devices = earlier.devices if earlier else ()
+    record = {
+        "spec": spec,
+        "namespaces": list(dict.fromkeys((*kept_namespaces, *namespaces))),
+        "devices": list(dict.fromkeys((*kept_devices, *devices))),
+    }
+    files.directory.mkdir(parents=True, exist_ok=True)
+    partial = files.record.with_suffix(".json.partial")
+    partial.write_text(json.dumps(record, indent=1), encoding="utf-8")
+    partial.replace(files.record)
 
 
 def require_root() -> None:
@@ -144,8 +185,13 @@ def stop_listener(files: LabFiles) -> None:
     files.listener_pid.unlink(missing_ok=True)
 
 
-def start_listener(files: LabFiles, hosts: Iterable[LabHost]) -> None:
-    plan = {host.namespace: list(host.ports) for host in hosts if host.ports}
+def start_listener(files: LabFiles, hosts: Iterable[LabHost], sshd_port: str | None = None) -> None:
+    """The service stand-ins; with ``sshd_port`` (the rehearsal) a host's real sshd holds that port instead."""
+    plan: dict[str, list[str]] = {}
+    for host in hosts:
+        ports = [port for port in host.ports if host.external or port != sshd_port]
+        if ports:
+            plan[host.namespace] = ports
     files.listener_plan.write_text(json.dumps(plan, indent=1), encoding="utf-8")
     process = subprocess.Popen(
         [sys.executable, "-m", LISTENER_MODULE, str(files.listener_plan)],
@@ -165,15 +211,23 @@ def start_listener(files: LabFiles, hosts: Iterable[LabHost]) -> None:
     files.listener_pid.write_text(str(process.pid), encoding="utf-8")
 
 
-def lab_up(topology: LabTopology, files: LabFiles, progress: Callable[[str, int, int], None] | None = None) -> None:
-    """Create what is missing; ``progress`` is called with each step and its items done of the total."""
+def lab_up(
+    topology: LabTopology,
+    files: LabFiles,
+    progress: Callable[[str, int, int], None] | None = None,
+    sshd_port: str | None = None,
+) -> None:
+    """Create what is missing; ``progress`` is called with each step and its items done of the total.
+
+    With ``sshd_port`` the stand-ins keep off that port of the hosts, for their real sshd (``kiban.lab.ssh``).
+    """
     report = progress or (lambda step, done, total: None)
     require_root()
     files.directory.mkdir(parents=True, exist_ok=True)
     build_site(topology, report)
     report("starting the service stand-ins", 0, 1)
     stop_listener(files)
-    start_listener(files, topology.hosts)
+    start_listener(files, topology.hosts, sshd_port)
 
 
 def build_site(topology: LabTopology, report: Callable[[str, int, int], None]) -> None:
@@ -203,13 +257,22 @@ def lab_down(topology: LabTopology, files: LabFiles) -> list[str]:
 
 def remove_lab(namespaces: Iterable[str], devices: Iterable[str], files: LabFiles) -> list[str]:
     """Stop the listener, remove these namespaces (their veth ends go with them) and root-namespace
-    devices, then the lab's files; only what exists is removed, and each is named in the result."""
+    devices, and those the lab's record names, then the lab's files; only what exists is removed,
+    and each is named in the result."""
+    record = read_record(files)
+    if record is not None:
+        namespaces = dict.fromkeys((*namespaces, *record.namespaces))
+        devices = dict.fromkeys((*devices, *record.devices))
+    existing = set(netns.listnetns())
+    with IPRoute() as ipr:
+        nothing_there = not (set(namespaces) & existing) and all(link_index(ipr, name) is None for name in devices)
+    if record is None and nothing_there and listener_running(files) is None:
+        return []  # no lab of this spec is up: nothing to do, and no need to be root to see it
     require_root()
     removed: list[str] = []
     if listener_running(files) is not None:
         removed.append("listener")
     stop_listener(files)
-    existing = set(netns.listnetns())
     for namespace in namespaces:
         if namespace in existing:
             netns.remove(namespace)  # its ends of the veth pairs go with it
@@ -217,10 +280,18 @@ def remove_lab(namespaces: Iterable[str], devices: Iterable[str], files: LabFile
     with IPRoute() as ipr:
         for name in devices:
             index = link_index(ipr, name)
-            if index is not None:
+            if index is None:
+                continue
+            try:
                 ipr.link("del", index=index)
-                removed.append(f"link {name}")
-    for path in (files.listener_plan, files.inventory):
+            except NetlinkError as error:
+                # A veth end can vanish between the look-up and the delete, as the kernel finishes
+                # removing its namespace: gone is what down wants.
+                if error.code != errno.ENODEV:
+                    raise
+                continue
+            removed.append(f"link {name}")
+    for path in (files.listener_plan, files.inventory, files.record):
         path.unlink(missing_ok=True)
     if files.directory.exists() and not any(files.directory.iterdir()):
         files.directory.rmdir()

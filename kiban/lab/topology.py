@@ -1,7 +1,8 @@
 """What the lab builds, computed from an inventory document alone (pure: no netlink, no root).
 
-One network namespace stands for each host group (a business tier, a middleware role
-in an area, an outside network); it takes the address of the group's first host. One
+One network namespace stands for each host of the inventory (every replica of every business
+tier and middleware role, so every planned path between replicas can be probed), holding that
+host's address, and one for each outside network of a declared flow. One
 Linux bridge stands for each VLAN segment (these machines have no VLAN devices, so a
 segment is a bridge rather than a tagged port), and a router namespace has a leg on every
 bridge with the gateway address of every subnet there, so any traffic between two subnets
@@ -16,8 +17,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-# Every name the lab gives starts with this prefix; a second lab (the tests') takes another.
+# Every name a lab gives starts with its prefix: the spec's own (``session.lab_prefix``), or the tests'.
 PREFIX = "kb"
+# Linux refuses interface names longer than 15 bytes (IFNAMSIZ less its terminating NUL).
+IFNAMSIZ = 15
 # A stand-in for the management sshd of a real host: it listens everywhere (on the management
 # section's port when there is one), and the flow plan allows it only from the area's bastion,
 # so reaching it from anywhere else proves the firewall let something unplanned through.
@@ -28,7 +31,7 @@ MANAGEMENT_PORT = "22/tcp"
 class LabHost:
     namespace: str
     group: str
-    host: str  # the inventory host this namespace stands for
+    host: str  # the inventory host this namespace stands for (an outside network: its group)
     area: str
     external: bool
     address: ipaddress.IPv4Interface  # address with its subnet's prefix length
@@ -67,6 +70,7 @@ class LabTopology:
         )
 
     def host(self, group: str) -> LabHost:
+        """The group's first host."""
         for host in self.hosts:
             if host.group == group:
                 return host
@@ -109,15 +113,11 @@ def lab_topology(inventory: dict[str, Any], prefix: str = PREFIX) -> LabTopology
     management = inventory.get("management")
     ssh = f"{management['ssh_port']}/tcp" if management else MANAGEMENT_PORT
     hosts: list[LabHost] = []
-    seen_groups: set[str] = set()
     for host in inventory["hosts"]:
-        if host["group"] in seen_groups:
-            continue
-        seen_groups.add(host["group"])
         network = ipaddress.IPv4Network(host["subnet"])
         hosts.append(
             LabHost(
-                namespace=namespace_name(host["group"], prefix),
+                namespace=namespace_name(host["name"], prefix),
                 group=host["group"],
                 host=host["name"],
                 area=host["area"],

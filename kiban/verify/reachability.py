@@ -2,7 +2,9 @@
 
 Derived from an Ansible inventory written by `kiban inventory` or `kiban lab up`:
 - every planned rule connects, from the first host of its source group to the first
-  host of its destination group, on its port;
+  host of its destination group, on its port, and from every replica of the source group
+  to every replica of the destination group (a rule is written for the group's subnet, so a
+  second replica left out of it, or a host firewall closed on one replica, is a real fault);
 - a rule that crosses areas connects only on its port: the same pair on the
   destination's other ports and on the management port is refused;
 - for each pair of areas with no planned rule between them, a host of the first
@@ -131,6 +133,7 @@ def _one_place_checks(inventory: dict[str, Any]) -> list[Check]:
     checker = _Checker(hosts, _representatives(hosts), management_port(inventory))
     checks = [
         *_flow_checks(checker, flows),
+        *_replica_checks(checker, flows),
         *_separation_checks(checker, flows, areas),
         *_ssh_only_through_bastions(inventory, checker.representative, checker.check, checker.ssh),
     ]
@@ -184,6 +187,22 @@ def _flow_checks(checker: _Checker, flows: list[dict[str, Any]]) -> list[Check]:
             checks += [
                 checker.check(source, target, port, False, why) for port in sorted(checker.ports_of(target) - permitted)
             ]
+    return checks
+
+
+def _replica_checks(checker: _Checker, flows: list[dict[str, Any]]) -> list[Check]:
+    """Each rule connects between every pair of its groups' members (a host never to itself)."""
+    members: dict[str, list[str]] = {}
+    for name, facts in checker.hosts.items():
+        members.setdefault(str(facts["kiban_group"]), []).append(name)
+    checks: list[Check] = []
+    for rule in flows:
+        reason = f"declared flow {rule['flow']}" if rule["flow"] else f"platform rule {rule['kind']}"
+        port = _first_port(rule["port"])
+        for source in members.get(rule["from"]["group"], []):
+            for target in members.get(rule["to"]["group"], []):
+                if source != target:
+                    checks.append(checker.check(source, target, port, True, f"{reason}, replica to replica"))
     return checks
 
 

@@ -73,7 +73,8 @@ def test_a_render_counts_its_resources(small_city: Path, tmp_path: Path) -> None
 
 @pytest.mark.usefixtures("terminal")
 def test_lab_up_shows_the_labs_steps(small_city: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def up(spec: Path, progress: Any) -> tuple[LabTopology, Path]:
+    def up(spec: Path, progress: Any, ssh: bool) -> tuple[LabTopology, Path]:
+        assert not ssh, "the rehearsal only with --ssh"
         progress("wiring hosts", 3, 7)
         return LabTopology("k-router", (), (), ()), Path("inventory.yaml")
 

@@ -16,16 +16,21 @@ TOPOLOGY = lab_topology(SAMPLE_INVENTORY)
 IFNAMSIZ = 15
 
 
-def test_one_namespace_per_host_group_and_per_outside_network() -> None:
-    groups = {host["group"] for host in SAMPLE_INVENTORY["hosts"]}
+def test_one_namespace_per_host_and_per_outside_network() -> None:
+    names = {host["name"] for host in SAMPLE_INVENTORY["hosts"]}
     externals = {
         end["group"]
         for rule in SAMPLE_INVENTORY["flows"]
         for end in (rule["from"], rule["to"])
         if end["kind"] == "external"
     }
-    assert {host.group for host in TOPOLOGY.hosts} == groups | externals
-    assert len(set(TOPOLOGY.namespaces)) == len(TOPOLOGY.namespaces) == len(groups | externals) + 1
+    assert len(names) == 210
+    assert {host.host for host in TOPOLOGY.hosts} == names | externals, "every address of the inventory, no more"
+    addresses = {str(host.address.ip) for host in TOPOLOGY.hosts if not host.external}
+    assert addresses == {host["address"] for host in SAMPLE_INVENTORY["hosts"]}
+    assert len(set(TOPOLOGY.namespaces)) == len(TOPOLOGY.namespaces) == len(names | externals) + 1
+    assert TOPOLOGY.host("juki/web").namespace == "kb-juki-web-1"
+    assert "kb-juki-web-2" in TOPOLOGY.namespaces, "a second replica has a namespace of its own"
 
 
 def test_names_fit_linux_limits_and_are_ascii() -> None:

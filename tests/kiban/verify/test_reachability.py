@@ -13,24 +13,40 @@ LAB = lab_ansible_inventory(DOCUMENT, lab_topology(DOCUMENT))
 CHECKS = plan_checks(LAB)
 
 
-def test_every_planned_rule_is_checked_open() -> None:
-    expected_open = {c for c in CHECKS if c.expect_open}
-    # A group admitting its own subnet (load-balancer health) is checked between two of its hosts; the
-    # lab has one namespace per group, so there it has no second host to check from.
-    between_groups = [f for f in DOCUMENT["flows"] if f["from"]["group"] != f["to"]["group"]]
-    assert len(expected_open) == len(between_groups)
-    eltax = [c for c in expected_open if c.source == "external:eLTAX@lgwan"]
+def _first(port: str) -> str:
+    span, protocol = port.split("/")
+    return f"{span.split('-')[0]}/{protocol}"
+
+
+def test_every_planned_rule_is_checked_open_between_every_pair_of_replicas() -> None:
+    members: dict[str, list[str]] = {}
+    for host in DOCUMENT["hosts"]:
+        members.setdefault(host["group"], []).append(host["name"])
+    expected = {
+        f"{source}->{target}:{_first(rule['port'])}"
+        for rule in DOCUMENT["flows"]
+        for source in members.get(rule["from"]["group"], [rule["from"]["group"]])  # an outside network: itself
+        for target in members.get(rule["to"]["group"], [rule["to"]["group"]])
+        if source != target
+    }
+    assert {c.id for c in CHECKS if c.expect_open} == expected  # nothing missing, nothing extra
+    assert "juki-web-2->juki-app-3:8443/tcp" in expected, "the second web replica reaches the third app replica"
+    eltax = [c for c in CHECKS if c.expect_open and c.source == "external:eLTAX@lgwan"]
     assert [(c.target, c.port, c.why) for c in eltax] == [
-        ("integration-hub-mynumber-1", "443/tcp", "declared flow eltax-tokutei")
+        ("integration-hub-mynumber-1", "443/tcp", "declared flow eltax-tokutei"),
+        ("integration-hub-mynumber-2", "443/tcp", "declared flow eltax-tokutei, replica to replica"),
     ]
 
 
 def test_a_groups_own_subnet_rule_is_checked_between_two_members() -> None:
     deployed = plan_checks(ansible_inventory(DOCUMENT))
-    own = [c for c in deployed if c.expect_open and c.why == "platform rule load-balancer-health"]
+    own = [c for c in deployed if c.expect_open and c.why.startswith("platform rule load-balancer-health")]
     assert own and all(c.source != c.target for c in own)
     juki_web = [c for c in own if c.source.startswith("juki-web-")]
-    assert [(c.source, c.target, c.port) for c in juki_web] == [("juki-web-1", "juki-web-2", "443/tcp")]
+    assert sorted((c.source, c.target, c.port) for c in juki_web) == [
+        ("juki-web-1", "juki-web-2", "443/tcp"),
+        ("juki-web-2", "juki-web-1", "443/tcp"),
+    ]
 
 
 def test_crossing_flows_are_checked_closed_on_every_other_port() -> None:
@@ -76,7 +92,7 @@ def test_ssh_only_through_the_areas_own_bastion() -> None:
     assert across and not any(c.expect_open for c in across)
     assert {c.target_area for c in across} == {"mynumber", "internet"}
     terminal = [c for c in ssh if c.source == "operations:ops-mynumber@mynumber" and c.target_area == "mynumber"]
-    assert {c.target for c in terminal if c.expect_open} == {"bastion-mynumber-1"}
+    assert {c.target for c in terminal if c.expect_open} == {"bastion-mynumber-1", "bastion-mynumber-2"}
     assert len([c for c in terminal if not c.expect_open]) == len(
         {h["group"] for h in DOCUMENT["hosts"] if h["area"] == "mynumber" and h["role"] != "bastion"}
     )
