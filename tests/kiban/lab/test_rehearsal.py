@@ -79,7 +79,9 @@ def test_playbook_then_verify_over_ssh_through_the_bastion(
         terminals, "kiban", "verify", "-i", inventory, "--hosts", "full-app-1", "-k", "host_firewall", cwd=tmp_path
     )
     assert before.returncode == 1, before.stdout + before.stderr
-    assert "full-app-1: input policy is accept, not drop" in before.stdout, before.stdout[-3000:]
+    # The exact host-firewall check (kiban/verify/hostfirewall.py): no playbook chain yet, or a policy that accepts.
+    assert "full-app-1: " in before.stdout, before.stdout[-3000:]
+    assert "no chain inet kiban input" in before.stdout or "policy accept" in before.stdout, before.stdout[-3000:]
 
     applied = _as_operator(
         terminals, "ansible-playbook", "-i", inventory, "--limit", f"area_{AREA}", "site.yml", cwd=tmp_path
@@ -106,4 +108,6 @@ def test_playbook_then_verify_over_ssh_through_the_bastion(
     assert caught.returncode == 1, caught.stdout[-3000:]
     failures = [line for line in caught.stdout.splitlines() if line.startswith("FAILED")]
     assert len(failures) == 1 and "[full-app-2]" in failures[0], failures
-    assert "full-app-2: accepts from anywhere" in caught.stdout and "8443/tcp" in caught.stdout
+    # Named with the rule nft holds and the plan line it exceeds (or that no planned rule allows it).
+    assert "full-app-2: " in caught.stdout and "8443" in caught.stdout, caught.stdout[-3000:]
+    assert "no planned rule allows" in caught.stdout or "wider than the planned" in caught.stdout
