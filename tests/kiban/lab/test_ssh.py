@@ -8,6 +8,7 @@ import yaml
 
 from kiban.lab.session import platform_inventory
 from kiban.lab.ssh import SshFiles, lab_playbook, passwd_with, ssh_inventory, sshd_config
+from kiban.verify.hostvars import connection_vars
 from tests.conftest import SMALL_CITY, SMALL_MANAGEMENT
 
 
@@ -50,7 +51,8 @@ def test_sshd_follows_the_management_section(tmp_path: Path) -> None:
 def test_the_ssh_inventory_is_kiban_inventorys_with_the_lab_client_configuration(tmp_path: Path) -> None:
     ssh = SshFiles(tmp_path / "ssh")
     inventory = ssh_inventory(_document(tmp_path), ssh)
-    app = inventory["all"]["hosts"]["full-app-1"]
+    # What Ansible gives the host: kiban's inventory keeps what hosts share in group variables.
+    app = connection_vars(inventory, "full-app-1") | inventory["all"]["hosts"]["full-app-1"]
     assert (app["ansible_user"], app["ansible_port"], app["ansible_become"]) == ("kiban-ops", 2222, True)
     assert app["ansible_ssh_common_args"] == "-o ProxyJump=kiban-ops@10.20.3.4:2222"
     assert "kiban_netns" not in app, "reached over SSH, not through its namespace"
