@@ -35,7 +35,7 @@ APPLYING = {
         "KB-HYB-010",
         "KB-PRV-002",
     },
-    "gc": {f"KB-HYB-00{number}" for number in range(1, 10)} | {"KB-PRV-001"},
+    "gc": {f"KB-HYB-{number:03d}" for number in range(1, 11)} | {"KB-PRV-001"},
     "dc1": {"KB-HYB-001", "KB-HYB-002", "KB-HYB-005", "KB-HYB-006", "KB-HYB-007", "KB-PRV-001", "KB-PRV-002"},
 }
 
