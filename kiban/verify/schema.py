@@ -8,7 +8,6 @@ checked; anything else in the document passes through untouched (``extra="allow"
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Annotated, Any
 
@@ -25,7 +24,7 @@ from pydantic import (
 
 from kiban.verify.hostvars import PLAN_GROUP
 from kiban_platform.spec.problems import FieldPath, Problem
-from kiban_platform.spec.stack_outputs import hybrid_fact_problems
+from kiban_platform.spec.stack_outputs import Address, Network, hybrid_fact_problems
 
 _PORT_TEXT = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?/(tcp|udp)$")
 
@@ -40,25 +39,7 @@ def _port_text(value: str) -> str:
     return value
 
 
-def _ipv4_address(value: str) -> str:
-    try:
-        ipaddress.IPv4Address(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not an IPv4 address") from None
-    return value
-
-
-def _ipv4_network(value: str) -> str:
-    try:
-        ipaddress.IPv4Network(value)
-    except ValueError:
-        raise ValueError(f"{value!r} is not an IPv4 network (a.b.c.d/n)") from None
-    return value
-
-
 PortText = Annotated[StrictStr, AfterValidator(_port_text)]
-Address = Annotated[StrictStr, AfterValidator(_ipv4_address)]
-Network = Annotated[StrictStr, AfterValidator(_ipv4_network)]
 Name = Annotated[StrictStr, Field(min_length=1)]
 
 
