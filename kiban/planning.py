@@ -76,7 +76,7 @@ def cloud_zones(site: Site, view: PlatformSpec) -> dict[str, str]:
         from kiban_platform.backends.aws.sites import site_settings
 
         # The site's region and its zones, as the site's stack and `kiban validate` take them.
-        return zones_of(view.failure_domains, parse_settings(site_settings(site, view.failure_domains, {})))
+        return zones_of(view.failure_domains, parse_settings(site_settings(site, {})))
     return {chassis.id: chassis.openstack_zone for chassis in view.failure_domains.chassis}
 
 
@@ -88,7 +88,7 @@ def cloud_zone_problems(site: Site, view: PlatformSpec) -> list[Problem]:
     from kiban_platform.backends.aws.settings import parse_settings
     from kiban_platform.backends.aws.sites import site_settings
 
-    settings = parse_settings(site_settings(site, view.failure_domains, {}))
+    settings = parse_settings(site_settings(site, {}))
     return [Problem(p.path, f"site {site.id}: {p.message}") for p in zone_problems(view.failure_domains, settings)[1]]
 
 

@@ -30,7 +30,6 @@ from kiban_platform.network.site_inventory import hybrid_inventory
 from kiban_platform.network.sites import PlannedLink, SiteViewError, plan_links, site_of, site_view
 from kiban_platform.placement.fleet import PlacedFleet, place_fleet
 from kiban_platform.placement.options import PlacementSettings
-from kiban_platform.spec.chassis_sites import site_failure_domains
 from kiban_platform.spec.load import load_spec
 from kiban_platform.spec.model import MiddlewareRole, PlatformSpec
 from kiban_platform.spec.sites import Site, SiteKind, Target
@@ -266,7 +265,7 @@ def _target_settings(
         disagreement = region_disagreement(site, raw)
         if disagreement is not None:
             lines.append(f"{prefix}aws.region: {disagreement}")
-        raw = site_settings(site, site_failure_domains(city, site), raw)
+        raw = site_settings(site, raw)
     elif site is not None and target == Target.OPENSTACK.value and site.region is not None and "region" not in raw:
         raw = {**raw, "region": site.region}
     if target == Target.AWS.value:

@@ -53,7 +53,7 @@ def _aws_problems(site: Site, view: PlatformSpec, links: Sequence[PlannedLink]) 
     from kiban_platform.backends.aws.settings import parse_settings
     from kiban_platform.backends.aws.sites import site_settings
 
-    settings = parse_settings(site_settings(site, view.failure_domains, {}))
+    settings = parse_settings(site_settings(site, {}))
     return spec_problems(view, settings), link_problems(links, settings, view)
 
 

@@ -1,10 +1,9 @@
-"""The AWS settings of one site of a hybrid city: its region from the spec, its zones that region's.
+"""The AWS settings of one site of a hybrid city: its region from the spec.
 
 A site stack's ``kiban:aws`` says what the spec does not (accounts, AMI); the site's region is the
-spec's (``sites[].region``), so a stack need not repeat it and may not contradict it. The chassis of
-a spec describe failure domains: their ``cloud_zone`` names the zone a chassis is at a cloud site
-in that zone's region; at a cloud site in another region (a Government Cloud in Osaka beside a
-public cloud in Tokyo) the chassis take that region's zones, in chassis order.
+spec's (``sites[].region``), so a stack need not repeat it and may not contradict it. The site's
+zones need no setting: its view's failure domains already are zones of its region
+(``kiban_platform.spec.chassis_sites.site_chassis``).
 
 No Pulumi import: the program (``prepare``), ``kiban plan`` and ``kiban validate`` all call
 ``site_settings``, so what validates is what renders.
@@ -16,13 +15,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from kiban_platform.backends.aws.settings import GOVERNMENT_CLOUD_REGIONS, TOKYO
-from kiban_platform.spec.model import FailureDomains
-from kiban_platform.spec.sites import AVAILABILITY_ZONES, Site, region_of_zone
+from kiban_platform.spec.sites import Site
 
 # The keys of kiban:aws this module fills in (AwsSettings' aliases).
 REGION_KEY = "region"
 ALLOWED_REGIONS_KEY = "allowedRegions"
-ZONES_KEY = "zones"
 
 
 def region_disagreement(site: Site, raw: Mapping[str, Any]) -> str | None:
@@ -36,24 +33,8 @@ def region_disagreement(site: Site, raw: Mapping[str, Any]) -> str | None:
     )
 
 
-def region_zones(site: Site, failure_domains: FailureDomains) -> dict[str, str]:
-    """Chassis id -> zone for a site whose chassis name no zone of its region: the region's zones in order.
-
-    Empty when any chassis names a zone of the site's region (the spec's zones are then the site's,
-    checked as written), or when kiban knows no zones of the region. A chassis beyond the region's
-    zones keeps its own ``cloud_zone`` and is refused by the zone check, naming it.
-    """
-    region = site.region or TOKYO
-    known = AVAILABILITY_ZONES.get(region)
-    if known is None:
-        return {}
-    if any(region_of_zone(chassis.cloud_zone or "") == region for chassis in failure_domains.chassis):
-        return {}
-    return {chassis.id: zone for chassis, zone in zip(failure_domains.chassis, known, strict=False)}
-
-
-def site_settings(site: Site, failure_domains: FailureDomains, raw: Mapping[str, Any]) -> dict[str, Any]:
-    """``kiban:aws`` as this site's stack uses it: the spec's region, the region's zones, the site's region allowed.
+def site_settings(site: Site, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """``kiban:aws`` as this site's stack uses it: the spec's region, and the site's region allowed.
 
     ``raw`` is the stack's ``kiban:aws`` (``{}`` for a render without a stack). Keys the stack sets itself
     win (``zones``, ``allowedRegions``); ``region_disagreement`` refuses a region other than the spec's.
@@ -65,10 +46,6 @@ def site_settings(site: Site, failure_domains: FailureDomains, raw: Mapping[str,
         # The spec's own checks hold a Government Cloud site to Tokyo and Osaka; a public cloud's region is the
         # city's decision in the spec, so the stack does not have to allow it a second time.
         settings[ALLOWED_REGIONS_KEY] = list(dict.fromkeys((*GOVERNMENT_CLOUD_REGIONS, region)))
-    generated = region_zones(site.model_copy(update={"region": region}), failure_domains)
-    if generated:
-        configured = raw.get(ZONES_KEY)
-        settings[ZONES_KEY] = generated | (dict(configured) if isinstance(configured, Mapping) else {})
     return settings
 
 

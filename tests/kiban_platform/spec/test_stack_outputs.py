@@ -269,3 +269,17 @@ def test_a_hostile_peer_inventory_is_refused_in_a_few_lines() -> None:
     found = lines(root)
     assert 0 < len(found) <= 20 and all(len(line) < 400 for line in found), found[:3]
     assert any("duplicate site 'dc1'" in line for line in found)
+
+
+def test_a_peers_link_to_a_third_site_is_not_the_readers_to_judge() -> None:
+    """A Government Cloud joined to two data centres exports both links; each data centre reads its own only.
+
+    Seen from the portal, gc's dc1-gc is a link to a third site: read by dc1's stack, not this one, so its
+    tunnels are not judged here (a link that does not even end at the peer still is refused, above).
+    """
+    portal_reads_gc = Reading(CITY, "portal", "gc", "kiban", "sample-hybrid-gc")
+    assert lines(good_gc(), portal_reads_gc) == []
+    broken = good_gc()
+    _tunnel(1, "outside_address", "0.0.0.0")(broken)
+    assert lines(broken, portal_reads_gc) == []
+    assert any("tunnels[1].outside_address" in line for line in lines(broken))  # dc1, its reader, refuses it
